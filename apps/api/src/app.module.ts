@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfigModule, type AppConfig } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { AppCacheModule } from '@app/cache';
+import { HealthModule } from './health/health.module.js';
+import { loggerParams } from './logging.js';
+
+/**
+ * The root module only wires things together. It receives the already validated configuration,
+ * so `main.ts`, the OpenAPI generator and the tests each decide where configuration comes from.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule,
+        AppCacheModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigValidationError, loadConfig, readEnvironment, type AppConfig } from '@app/config';
+import { AppModule } from './app.module.js';
+import { configureApp, createHttpAdapter } from './configure-app.js';
+import { DOCS_PATH } from './openapi/openapi.js';
+
+function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig(readEnvironment());
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    // One message listing every problem, and no stack trace: this is an operator error.
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+const config = loadConfigOrExit();
+const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
+  bufferLogs: true,
+});
+await configureApp(app, config);
+
+// Shutdown waits for in-flight requests, but never forever.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => setTimeout(() => process.exit(1), config.http.shutdownTimeoutMs).unref());
+}
+
+await app.listen({ port: config.app.port, host: config.app.host });
+const url = config.app.publicUrl;
+new Logger('Bootstrap').log(
+  config.app.docsEnabled ? `API listening on ${url} — docs at ${url}/${DOCS_PATH}` : `API listening on ${url}`,
+);

@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import type { Cache } from 'cache-manager';
+import { AppConfig } from '@app/config';
+import { RedisConnection } from './redis-connection.js';
+
+class CacheTimeoutError extends Error {}
+
+/**
+ * The cache API features use: namespaced keys, read-through `getOrSet`, explicit invalidation.
+ * Every call degrades gracefully: a store failure or timeout is logged and behaves like a miss
+ * (reads) or a no-op (writes); it never fails the request.
+ */
+@Injectable()
+export class AppCache {
+  private readonly logger = new Logger(AppCache.name);
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly defaultTtlSeconds: number;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly redis: RedisConnection,
+    config: AppConfig,
+  ) {
+    this.prefix = config.cache.keyPrefix;
+    this.timeoutMs = config.cache.operationTimeoutMs;
+    this.defaultTtlSeconds = config.cache.defaultTtlSeconds;
+  }
+
+  /** `<prefix>:<module>:<part>:<part>`, e.g. `app:users:me:42`. */
+  key(module: string, ...parts: Array<string | number>): string {
+    return [this.prefix, module, ...parts].join(':');
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const value = await this.attempt('get', key, () => this.cache.get<T>(key));
+    return value ?? undefined;
+  }
+
+  async set<T>(key: string, value: T, ttlSeconds = this.defaultTtlSeconds): Promise<void> {
+    await this.attempt('set', key, () => this.cache.set(key, value, ttlSeconds * 1000));
+  }
+
+  /** Explicit invalidation; call it after every write that changes what a key holds. */
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
+  }
+
+  /**
+   * Read-through: the cached value on a hit; otherwise the loader's result, stored for `ttlSeconds`.
+   * `undefined` results are not cached (use `null` for a cacheable "nothing").
+   */
+  async getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T> {
+    const cached = await this.get<T>(key);
+    if (cached !== undefined) return cached;
+    const value = await loader();
+    if (value !== undefined) await this.set(key, value, ttlSeconds);
+    return value;
+  }
+
+  /** For the readiness probe: which store, and whether it answers. */
+  async status(): Promise<{ store: 'redis' | 'memory'; up: boolean }> {
+    const client = this.redis.client;
+    if (!client) return { store: 'memory', up: true };
+    if (!client.isReady) return { store: 'redis', up: false };
+    const pong = await this.withTimeout(client.ping()).catch(() => undefined);
+    return { store: 'redis', up: pong === 'PONG' };
+  }
+
+  private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<T | undefined> {
+    if (this.redis.client && !this.redis.isReady) return undefined; // down: don't even try
+    try {
+      return await this.withTimeout(run());
+    } catch (error) {
+      const reason = error instanceof CacheTimeoutError ? `timed out after ${this.timeoutMs} ms` : String(error);
+      this.logger.warn(`Cache ${operation} failed for ${key}: ${reason}`);
+      return undefined;
+    }
+  }
+
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CacheTimeoutError()), this.timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,4 @@
+export * from './cache.module.js';
+export * from './app-cache.service.js';
+export * from './redis-connection.js';
+export * from './cache-store.factory.js';

@@ -1,0 +1,98 @@
+import { describe, expect, it } from '@jest/globals';
+import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { errorCodes } from 'fastify';
+import { DomainError, ValidationFailedError, statusForKind, type ErrorKind } from './domain-error.js';
+import { toProblem } from './problem-mapper.js';
+
+describe(toProblem.name, () => {
+  it('maps a domain error to its kind\'s status and keeps its code and message', () => {
+    const sut = toProblem(new DomainError('conflict', 'USER_EMAIL_TAKEN', 'Email taken'), 'req-1', '/v1/users');
+
+    expect(sut).toEqual({
+      status: 409,
+      headers: {},
+      unexpected: false,
+      body: {
+        type: 'urn:problem-type:user-email-taken',
+        title: 'Conflict',
+        status: 409,
+        detail: 'Email taken',
+        instance: '/v1/users',
+        code: 'USER_EMAIL_TAKEN',
+        requestId: 'req-1',
+      },
+    });
+  });
+
+  it('lists field errors of a validation failure', () => {
+    const sut = toProblem(new ValidationFailedError([{ field: 'email', message: 'email must be an email' }]), 'r', '/x');
+
+    expect(sut.status).toBe(400);
+    expect(sut.body.errors).toEqual([{ field: 'email', message: 'email must be an email' }]);
+  });
+
+  it('sets Retry-After for rate limits', () => {
+    const sut = toProblem(new DomainError('rate_limited', 'RATE_LIMITED', 'Slow down', { retryAfterSeconds: 1.2 }), 'r', '/');
+
+    expect(sut.headers).toEqual({ 'retry-after': '2' });
+  });
+
+  it('maps framework HTTP exceptions to generic codes', () => {
+    expect(toProblem(new NotFoundException('Cannot GET /nope'), 'r', '/nope').body).toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      detail: 'Cannot GET /nope',
+    });
+    expect(toProblem(new BadRequestException(['a', 'b']), 'r', '/').body.detail).toBe('a; b');
+    expect(toProblem(new PayloadTooLargeException(), 'r', '/').body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('recognises Fastify client errors by class', () => {
+    const sut = toProblem(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), 'r', '/');
+
+    expect(sut.status).toBe(413);
+    expect(sut.body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('hides everything about unexpected errors', () => {
+    const error = new Error('connection string postgres://secret@db leaked');
+
+    const sut = toProblem(error, 'req-9', '/v1/x');
+
+    expect(sut.unexpected).toBe(true);
+    expect(sut.body).toEqual({
+      type: 'urn:problem-type:internal-error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred.',
+      instance: '/v1/x',
+      code: 'INTERNAL_ERROR',
+      requestId: 'req-9',
+    });
+  });
+
+  it('does not reveal the message of an internal domain error either', () => {
+    const sut = toProblem(new DomainError('internal', 'PAYMENT_PROVIDER_BROKEN', 'secret detail'), 'r', '/');
+
+    expect(sut.body.detail).toBe('An unexpected error occurred.');
+    expect(sut.body.code).toBe('PAYMENT_PROVIDER_BROKEN');
+  });
+});
+
+describe(statusForKind.name, () => {
+  it.each<[ErrorKind, number]>([
+    ['validation', 400],
+    ['unauthenticated', 401],
+    ['forbidden', 403],
+    ['not_found', 404],
+    ['conflict', 409],
+    ['payload_too_large', 413],
+    ['unsupported_media_type', 415],
+    ['unprocessable', 422],
+    ['rate_limited', 429],
+    ['unavailable', 503],
+    ['internal', 500],
+  ])('%s -> %i', (kind, status) => {
+    expect(statusForKind(kind)).toBe(status);
+  });
+});

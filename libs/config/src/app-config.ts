@@ -1,0 +1,65 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The validated, typed configuration, grouped by concern. Built once at boot by `loadConfig`
+ * and injected by class: `constructor(private readonly config: AppConfig)`.
+ */
+export abstract class AppConfig {
+  declare readonly app: {
+    env: NodeEnv;
+    /** Shown as the OpenAPI title and in logs. */
+    name: string;
+    host: string;
+    port: number;
+    /** Public base URL of the API, used to build links (emails, checkout pages). */
+    publicUrl: string;
+    logLevel: LogLevel;
+    /** Publish Swagger UI at /docs and the spec at /docs/openapi.json. */
+    docsEnabled: boolean;
+  };
+  declare readonly http: {
+    /** Origins allowed by CORS; empty means no cross-origin access. */
+    corsOrigins: string[];
+    /** Largest accepted request body, in bytes. */
+    bodyLimitBytes: number;
+    /** Trust X-Forwarded-* headers (behind a reverse proxy / load balancer). */
+    trustProxy: boolean;
+    /** How long shutdown waits for in-flight requests before closing anyway. */
+    shutdownTimeoutMs: number;
+  };
+  declare readonly database: {
+    /** PostgreSQL URL; undefined selects the embedded PGlite database. */
+    url: string | undefined;
+    /** Data directory of the embedded database (`memory://` keeps it in memory). */
+    embeddedDir: string;
+    poolMax: number;
+    /** Apply pending migrations at boot (default: only for the embedded database). */
+    migrateOnBoot: boolean;
+    /** Seed plans and the admin account at boot (default: only for the embedded database). */
+    seedOnBoot: boolean;
+  };
+  declare readonly cache: {
+    /** Redis URL; undefined selects the in-process memory store. */
+    redisUrl: string | undefined;
+    /** First segment of every cache key: `<prefix>:<module>:...`. */
+    keyPrefix: string;
+    defaultTtlSeconds: number;
+    /** A cache call slower than this is abandoned and the request goes to the database. */
+    operationTimeoutMs: number;
+  };
+  declare readonly auth: {
+    jwtSecret: string;
+    jwtIssuer: string;
+    jwtAudience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenIdleTtlSeconds: number;
+    refreshTokenAbsoluteTtlSeconds: number;
+  };
+  declare readonly seed: {
+    /** Admin account created by the seed when both email and password are set. */
+    adminEmail: string | undefined;
+    adminPassword: string | undefined;
+    adminName: string;
+  };
+}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import type { AppConfig } from './app-config.js';
+
+/** Development-only secret; `loadConfig` refuses it when NODE_ENV=production. */
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production-0000';
+
+/** Thrown when the environment is invalid; `problems` lists every one of them. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n'),
+    );
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(1, 'must be between 1 and 65535')
+  .max(65_535, 'must be between 1 and 65535');
+
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `900`, `900s`, `15m`, `12h` or `7d`, in seconds. */
+const duration = z
+  .string()
+  .regex(/^\d+[smhd]?$/, 'must be a duration such as 900, 15m, 12h or 7d')
+  .transform((value) => {
+    const unit = /[smhd]$/.test(value) ? value.slice(-1) : 's';
+    return Number.parseInt(value, 10) * (DURATION_UNITS[unit] ?? 1);
+  })
+  .refine((seconds) => seconds > 0, 'must be greater than zero');
+
+const url = (protocols: string[], hint: string) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, hint);
+
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+  APP_NAME: z.string().min(1).max(100).default('Nest Starter API'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  PUBLIC_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  DOCS_ENABLED: boolean.default(true),
+
+  CORS_ORIGINS: csv.default([]),
+  HTTP_BODY_LIMIT: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
+  TRUST_PROXY: boolean.default(false),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(120_000).default(10_000),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL').optional(),
+  DATABASE_EMBEDDED_DIR: z.string().min(1).default('.data/pglite'),
+  DATABASE_POOL_MAX: positiveInt(1000).default(10),
+  DATABASE_MIGRATE_ON_BOOT: boolean.optional(),
+  DATABASE_SEED_ON_BOOT: boolean.optional(),
+
+  REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL').optional(),
+  CACHE_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . : -')
+    .default('app'),
+  CACHE_DEFAULT_TTL: duration.default(60),
+  CACHE_OPERATION_TIMEOUT_MS: positiveInt(10_000).default(250),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_ISSUER: z.string().min(1).default('nest-starter-api'),
+  JWT_AUDIENCE: z.string().min(1).default('nest-starter-api'),
+  ACCESS_TOKEN_TTL: duration.default(900),
+  REFRESH_TOKEN_IDLE_TTL: duration.default(7 * 86_400),
+  REFRESH_TOKEN_ABSOLUTE_TTL: duration.default(30 * 86_400),
+
+  SEED_ADMIN_EMAIL: z.email('must be an email address').optional(),
+  SEED_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(128).optional(),
+  SEED_ADMIN_NAME: z.string().min(1).max(100).default('Administrator'),
+});
+
+/**
+ * Production rules, checked on the raw values so they are reported together with any
+ * per-variable problem rather than after it is fixed.
+ */
+function productionProblems(env: Record<string, string>): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (env.JWT_SECRET === undefined || env.JWT_SECRET === DEV_JWT_SECRET) {
+    problems.push('JWT_SECRET: must be set in production (the development default is refused)');
+  }
+  if (env.DATABASE_URL === undefined) {
+    problems.push('DATABASE_URL: must be set in production (the embedded database is for development)');
+  }
+  if (env.SEED_ADMIN_EMAIL !== undefined && env.SEED_ADMIN_PASSWORD === undefined) {
+    problems.push('SEED_ADMIN_PASSWORD: must be set in production when SEED_ADMIN_EMAIL is');
+  }
+  return problems;
+}
+
+/**
+ * Validates the environment into the typed {@link AppConfig}. Throws one
+ * {@link ConfigValidationError} listing every problem, never just the first.
+ */
+export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+  // An empty value counts as unset (compose files often pass `VAR=` through).
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const parsed = EnvSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  problems.push(...productionProblems(env));
+  if (parsed.success && parsed.data.REFRESH_TOKEN_ABSOLUTE_TTL < parsed.data.REFRESH_TOKEN_IDLE_TTL) {
+    problems.push('REFRESH_TOKEN_ABSOLUTE_TTL: must not be shorter than REFRESH_TOKEN_IDLE_TTL');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
+  const e = parsed.data;
+
+  const embedded = e.DATABASE_URL === undefined;
+  return {
+    app: {
+      env: e.NODE_ENV,
+      name: e.APP_NAME,
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      logLevel: e.LOG_LEVEL,
+      docsEnabled: e.DOCS_ENABLED,
+    },
+    http: {
+      corsOrigins: e.CORS_ORIGINS,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT,
+      trustProxy: e.TRUST_PROXY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    database: {
+      url: e.DATABASE_URL,
+      embeddedDir: e.DATABASE_EMBEDDED_DIR,
+      poolMax: e.DATABASE_POOL_MAX,
+      migrateOnBoot: e.DATABASE_MIGRATE_ON_BOOT ?? embedded,
+      seedOnBoot: e.DATABASE_SEED_ON_BOOT ?? embedded,
+    },
+    cache: {
+      redisUrl: e.REDIS_URL,
+      keyPrefix: e.CACHE_KEY_PREFIX,
+      defaultTtlSeconds: e.CACHE_DEFAULT_TTL,
+      operationTimeoutMs: e.CACHE_OPERATION_TIMEOUT_MS,
+    },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      jwtIssuer: e.JWT_ISSUER,
+      jwtAudience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+      refreshTokenIdleTtlSeconds: e.REFRESH_TOKEN_IDLE_TTL,
+      refreshTokenAbsoluteTtlSeconds: e.REFRESH_TOKEN_ABSOLUTE_TTL,
+    },
+    seed: {
+      adminEmail: e.SEED_ADMIN_EMAIL?.trim().toLowerCase(),
+      adminPassword: e.SEED_ADMIN_PASSWORD,
+      adminName: e.SEED_ADMIN_NAME,
+    },
+  };
+}
+
+/** Every variable the configuration reads; the compose-file test checks them against .env.example. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);

@@ -1,0 +1,10 @@
+export * from './database.module.js';
+export * from './prisma.service.js';
+export * from './sql-session.js';
+export * from './embedded-database.js';
+export * from './migrations/migration-files.js';
+export * from './migrations/migration-runner.js';
+export * from './seed/seed.js';
+export { Prisma } from './generated/prisma/client.js';
+export type { User, Plan } from './generated/prisma/client.js';
+export { Role, UserStatus, PlanInterval } from './generated/prisma/enums.js';

@@ -1,0 +1,3 @@
+import { run } from './jest-global.mjs';
+
+export default () => run('./global-teardown.ts');

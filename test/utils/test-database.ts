@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { TEST_DATABASE_PREFIX, databaseUrl, quoteIdent, withAdminClient } from '../setup/test-env.js';
+
+export interface TestDatabase {
+  /** Set in postgres mode; undefined means "use the embedded PGlite in memory". */
+  url: string | undefined;
+  /** The environment selecting this database (DATABASE_URL or an in-memory PGlite with boot migrations). */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+export function usingPostgres(): boolean {
+  return process.env.TEST_DB_MODE === 'postgres';
+}
+
+/** A fresh database for one test file: a clone of the migrated template, or an in-memory PGlite. */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const migrated = options.migrated ?? true;
+  if (!usingPostgres()) {
+    return {
+      url: undefined,
+      env: { DATABASE_EMBEDDED_DIR: 'memory://', DATABASE_MIGRATE_ON_BOOT: String(migrated), DATABASE_SEED_ON_BOOT: 'false' },
+      drop: async () => undefined,
+    };
+  }
+  const name = `${TEST_DATABASE_PREFIX}${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(5).toString('hex')}`;
+  const template = process.env.TEST_TEMPLATE_DATABASE;
+  if (migrated && !template) throw new Error('No template database: is the Jest global setup configured?');
+  await withAdminClient((admin) =>
+    admin.query(`CREATE DATABASE ${quoteIdent(name)}${migrated ? ` TEMPLATE ${quoteIdent(template ?? '')}` : ''}`),
+  );
+  const url = databaseUrl(name);
+  return {
+    url,
+    env: { DATABASE_URL: url, DATABASE_MIGRATE_ON_BOOT: 'false', DATABASE_SEED_ON_BOOT: 'false' },
+    drop: () => withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).then(() => undefined),
+  };
+}
