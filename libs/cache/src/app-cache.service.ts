@@ -7,6 +7,14 @@ import { RedisConnection } from './redis-connection.js';
 class CacheTimeoutError extends Error {}
 
 /**
+ * Values are stored wrapped, so a cached `null` ("we looked, there is nothing") is told apart
+ * from a miss; stores and cache-manager treat bare null/undefined as absent.
+ */
+interface Entry<T> {
+  v: T;
+}
+
+/**
  * The cache API features use: namespaced keys, read-through `getOrSet`, explicit invalidation.
  * Every call degrades gracefully: a store failure or timeout is logged and behaves like a miss
  * (reads) or a no-op (writes); it never fails the request.
@@ -33,13 +41,15 @@ export class AppCache {
     return [this.prefix, module, ...parts].join(':');
   }
 
+  /** The cached value, or undefined on a miss (or when the store is unavailable). */
   async get<T>(key: string): Promise<T | undefined> {
-    const value = await this.attempt('get', key, () => this.cache.get<T>(key));
-    return value ?? undefined;
+    const entry = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
+    return entry?.v;
   }
 
   async set<T>(key: string, value: T, ttlSeconds = this.defaultTtlSeconds): Promise<void> {
-    await this.attempt('set', key, () => this.cache.set(key, value, ttlSeconds * 1000));
+    if (value === undefined) return;
+    await this.attempt('set', key, () => this.cache.set<Entry<T>>(key, { v: value }, ttlSeconds * 1000));
   }
 
   /** Explicit invalidation; call it after every write that changes what a key holds. */
@@ -53,10 +63,10 @@ export class AppCache {
    * `undefined` results are not cached (use `null` for a cacheable "nothing").
    */
   async getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T> {
-    const cached = await this.get<T>(key);
-    if (cached !== undefined) return cached;
+    const entry = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
+    if (entry) return entry.v;
     const value = await loader();
-    if (value !== undefined) await this.set(key, value, ttlSeconds);
+    await this.set(key, value, ttlSeconds);
     return value;
   }
 

@@ -1,7 +1,7 @@
 import { KeyvAdapter } from 'cache-manager';
 import { redisInsStore } from 'cache-manager-redis-yet';
 import { Keyv } from 'keyv';
-import { LRUCache } from 'lru-cache';
+import { CacheableMemory } from 'cacheable';
 import type { RedisClientType } from 'redis';
 
 /** Upper bound of entries kept by the in-memory store, so it cannot grow without limit. */
@@ -16,5 +16,6 @@ export function createCacheStore(redis: RedisClientType | undefined): Keyv {
     // cache-manager-redis-yet is a cache-manager v5 store; KeyvAdapter makes it a Keyv store.
     return new Keyv({ store: new KeyvAdapter(redisInsStore(redis)), namespace: '' });
   }
-  return new Keyv({ store: new LRUCache<string, NonNullable<unknown>>({ max: MEMORY_STORE_MAX_ENTRIES }), namespace: '' });
+  // Bounded LRU with per-entry TTL, the in-memory store @nestjs/cache-manager recommends.
+  return new Keyv({ store: new CacheableMemory({ lruSize: MEMORY_STORE_MAX_ENTRIES }), namespace: '' });
 }

@@ -1,0 +1,207 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { createClient } from 'redis';
+import { AppConfigModule, loadConfig } from '@app/config';
+import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
+import { AppCacheModule } from './cache.module.js';
+import { AppCache } from './app-cache.service.js';
+import { RedisConnection } from './redis-connection.js';
+
+const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
+
+async function cacheModule(env: Record<string, string>): Promise<TestingModule> {
+  const config = loadConfig({ NODE_ENV: 'test', CACHE_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}`, ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule.forRoot(config), AppCacheModule] }).compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  return moduleRef;
+}
+
+const stores: Array<[string, Record<string, string>]> = [
+  ['memory', {}],
+  ...(redisAvailable ? ([['redis', { REDIS_URL: TEST_REDIS_URL }]] as Array<[string, Record<string, string>]>) : []),
+];
+
+describe.each(stores)('AppCache on the %s store', (store, env) => {
+  let moduleRef: TestingModule;
+  let sut: AppCache;
+
+  beforeAll(async () => {
+    moduleRef = await cacheModule(env);
+    sut = moduleRef.get(AppCache);
+  });
+
+  afterAll(async () => {
+    await moduleRef.close();
+  });
+
+  it('namespaces keys as <prefix>:<module>:<parts>', () => {
+    const prefix = moduleRef.get(RedisConnection) && sut.key('users', 'me', 42).split(':users:')[0];
+
+    expect(sut.key('users', 'me', 42)).toBe(`${prefix}:users:me:42`);
+    expect(prefix).toMatch(/^test:[0-9a-f]{8}$/);
+  });
+
+  it('misses, then hits after a set', async () => {
+    const key = sut.key('spec', 'hit-miss');
+
+    await expect(sut.get(key)).resolves.toBeUndefined();
+    await sut.set(key, { name: 'Ada', tags: ['x'] });
+    await expect(sut.get(key)).resolves.toEqual({ name: 'Ada', tags: ['x'] });
+  });
+
+  it('loads once and then serves from the cache (getOrSet)', async () => {
+    const key = sut.key('spec', 'read-through');
+    const loader = jest.fn(async () => ({ id: 7 }));
+
+    await expect(sut.getOrSet(key, 60, loader)).resolves.toEqual({ id: 7 });
+    await expect(sut.getOrSet(key, 60, loader)).resolves.toEqual({ id: 7 });
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('loads again after explicit invalidation', async () => {
+    const key = sut.key('spec', 'invalidate');
+    let version = 0;
+    const loader = async () => ({ version: ++version });
+    await sut.getOrSet(key, 60, loader);
+
+    await sut.del(key);
+
+    await expect(sut.getOrSet(key, 60, loader)).resolves.toEqual({ version: 2 });
+  });
+
+  it('caches null but not undefined', async () => {
+    const nullLoader = jest.fn(async () => null);
+    const undefinedLoader = jest.fn(async () => undefined);
+
+    await sut.getOrSet(sut.key('spec', 'null'), 60, nullLoader);
+    await sut.getOrSet(sut.key('spec', 'null'), 60, nullLoader);
+    await sut.getOrSet(sut.key('spec', 'undef'), 60, undefinedLoader);
+    await sut.getOrSet(sut.key('spec', 'undef'), 60, undefinedLoader);
+
+    expect(nullLoader).toHaveBeenCalledTimes(1);
+    expect(undefinedLoader).toHaveBeenCalledTimes(2);
+  });
+
+  it('expires entries after their TTL', async () => {
+    const key = sut.key('spec', 'ttl');
+    await sut.set(key, 'short-lived', 1);
+
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    await expect(sut.get(key)).resolves.toBeUndefined();
+  });
+
+  it('reports its store in the readiness status', async () => {
+    await expect(sut.status()).resolves.toEqual({ store, up: true });
+  });
+
+  if (store === 'redis') {
+    it('stores under the namespaced key itself in Redis, with a TTL', async () => {
+      const key = sut.key('spec', 'raw');
+      await sut.set(key, { a: 1 }, 30);
+      const raw = createClient({ url: TEST_REDIS_URL });
+      await raw.connect();
+      try {
+        expect(await raw.exists(key)).toBe(1);
+        const ttl = await raw.pTTL(key);
+        expect(ttl).toBeGreaterThan(25_000);
+        expect(ttl).toBeLessThanOrEqual(30_000);
+      } finally {
+        await raw.quit();
+      }
+    });
+  }
+});
+
+/** A TCP proxy in front of the real Redis: closing it is a Redis outage, reopening it a recovery. */
+class FlakyProxy {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  async start(): Promise<void> {
+    const target = new URL(TEST_REDIS_URL);
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    // Stop accepting first, then cut the open connections, as a crashed server would.
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('AppCache when Redis fails', () => {
+  let moduleRef: TestingModule | undefined;
+
+  afterEach(async () => {
+    await moduleRef?.close();
+    moduleRef = undefined;
+  });
+
+  it('boots and serves from the loader when Redis is unreachable from the start', async () => {
+    const started = Date.now();
+    moduleRef = await cacheModule({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const sut = moduleRef.get(AppCache);
+
+    await expect(sut.getOrSet(sut.key('spec', 'down'), 60, async () => 'from-db')).resolves.toBe('from-db');
+    await expect(sut.status()).resolves.toEqual({ store: 'redis', up: false });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  if (redisAvailable) {
+    it('degrades to the loader during an outage, logs it, and recovers when Redis is back', async () => {
+      const proxy = new FlakyProxy();
+      await proxy.start();
+      moduleRef = await cacheModule({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      const sut = moduleRef.get(AppCache);
+      const key = sut.key('spec', 'outage');
+      await sut.set(key, 'cached');
+      await expect(sut.get(key)).resolves.toBe('cached');
+
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      await proxy.stop();
+      await eventually(async () => !(await sut.status()).up);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('Redis unavailable, serving without cache'));
+      warn.mockRestore();
+      const loader = jest.fn(async () => 'from-db');
+      await expect(sut.getOrSet(key, 60, loader)).resolves.toBe('from-db');
+      await expect(sut.set(key, 'ignored')).resolves.toBeUndefined();
+      await expect(sut.del(key)).resolves.toBeUndefined();
+      expect(loader).toHaveBeenCalledTimes(1);
+
+      await proxy.start();
+      await eventually(async () => (await sut.status()).up);
+      await expect(sut.get(key)).resolves.toBe('cached');
+      await moduleRef.close();
+      moduleRef = undefined;
+      await proxy.stop();
+    }, 30_000);
+  }
+});
