@@ -13,15 +13,25 @@ export function usingPostgres(): boolean {
   return process.env.TEST_DB_MODE === 'postgres';
 }
 
+/** An in-memory embedded PGlite database, migrated (and optionally seeded) at boot like `npm start`. */
+export function embeddedDatabase(options: { seed?: boolean } = {}): TestDatabase {
+  return {
+    url: undefined,
+    env: {
+      DATABASE_EMBEDDED_DIR: 'memory://',
+      DATABASE_MIGRATE_ON_BOOT: 'true',
+      DATABASE_SEED_ON_BOOT: String(options.seed ?? false),
+    },
+    drop: async () => undefined,
+  };
+}
+
 /** A fresh database for one test file: a clone of the migrated template, or an in-memory PGlite. */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const migrated = options.migrated ?? true;
   if (!usingPostgres()) {
-    return {
-      url: undefined,
-      env: { DATABASE_EMBEDDED_DIR: 'memory://', DATABASE_MIGRATE_ON_BOOT: String(migrated), DATABASE_SEED_ON_BOOT: 'false' },
-      drop: async () => undefined,
-    };
+    const embedded = embeddedDatabase();
+    return { ...embedded, env: { ...embedded.env, DATABASE_MIGRATE_ON_BOOT: String(migrated) } };
   }
   const name = `${TEST_DATABASE_PREFIX}${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(5).toString('hex')}`;
   const template = process.env.TEST_TEMPLATE_DATABASE;

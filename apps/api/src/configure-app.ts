@@ -1,9 +1,9 @@
-import { Logger as NestLogger, VersioningType } from '@nestjs/common';
+import { VersioningType } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
-import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor, sendProblem } from '@app/common';
+import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor } from '@app/common';
 import { setupOpenApi } from './openapi/openapi.js';
 
 /** The HTTP adapter; options that Fastify only accepts at construction live here. */
@@ -52,9 +52,15 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
-  // Errors raised by Fastify itself (body parsing, size limits) never reach Nest's filters.
-  const logger = new NestLogger('HttpServer');
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply, logger));
+  // During shutdown, a response that finishes an in-flight request also closes its keep-alive
+  // connection; otherwise the server would wait for the client's idle timeout before exiting.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
 
   if (config.app.docsEnabled) setupOpenApi(app, config);
 }

@@ -13,24 +13,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // The path only: a query string may carry a token and must not be echoed back.
+    const path = request.url.split('?', 1)[0] ?? '/';
+    const problem = toProblem(exception, String(request.id), path);
+    if (problem.unexpected) {
+      this.logger.error({ err: exception, requestId: request.id, method: request.method, url: path }, 'Unhandled error');
+    }
+    if (reply.sent) return;
+    void reply.status(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(problem.body);
   }
-}
-
-/** Shared by the Nest filter and Fastify's own error handler (errors raised before routing). */
-export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
-  // The path only: a query string may carry a token and must not be echoed back.
-  const problem = toProblem(exception, String(request.id), request.url.split('?', 1)[0] ?? '/');
-  if (problem.unexpected) {
-    logger.error(
-      { err: exception, requestId: request.id, method: request.method, url: request.url },
-      'Unhandled error while processing a request',
-    );
-  }
-  if (reply.sent) return;
-  void reply
-    .status(problem.status)
-    .headers(problem.headers)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(problem.body);
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
-import { errorCodes } from 'fastify';
+import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { DomainError, ValidationFailedError, statusForKind, type ErrorKind } from './domain-error.js';
 import { toProblem } from './problem-mapper.js';
 
@@ -47,11 +46,17 @@ describe(toProblem.name, () => {
     expect(toProblem(new PayloadTooLargeException(), 'r', '/').body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  it('recognises Fastify client errors by class', () => {
-    const sut = toProblem(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), 'r', '/');
+  it('keeps the message of Fastify client errors, which Nest hands over as HttpException', () => {
+    const sut = toProblem(new HttpException('Request body is too large', 413), 'r', '/');
 
     expect(sut.status).toBe(413);
-    expect(sut.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(sut.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: 'Request body is too large' });
+  });
+
+  it('never echoes the message of a 5xx HttpException', () => {
+    expect(toProblem(new HttpException('upstream said: password=x', 502), 'r', '/').body.detail).toBe(
+      'An unexpected error occurred.',
+    );
   });
 
   it('hides everything about unexpected errors', () => {

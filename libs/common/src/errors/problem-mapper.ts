@@ -1,5 +1,4 @@
 import { HttpException } from '@nestjs/common';
-import { errorCodes } from 'fastify';
 import { DomainError, statusForKind } from './domain-error.js';
 import {
   codeForStatus,
@@ -14,26 +13,6 @@ export interface ProblemResponse {
   headers: Record<string, string>;
   /** True for server-side failures: log them with the stack; the body reveals nothing. */
   unexpected: boolean;
-}
-
-/**
- * Client errors Fastify raises before a Nest handler runs (body parsing, URL decoding). They are
- * matched by class, and only these: any other error thrown by Fastify is a server fault.
- */
-const FASTIFY_CLIENT_ERRORS: ReadonlyArray<{ type: new (...args: never[]) => Error; detail: string }> = [
-  { type: errorCodes.FST_ERR_CTP_BODY_TOO_LARGE, detail: 'The request body is larger than the server accepts.' },
-  { type: errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE, detail: 'The request body has an unsupported content type.' },
-  { type: errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH, detail: 'The Content-Length header does not match the body.' },
-  { type: errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY, detail: 'The request declares a JSON body but sends none.' },
-  { type: errorCodes.FST_ERR_CTP_INVALID_JSON_BODY, detail: 'The request body is not valid JSON.' },
-  { type: errorCodes.FST_ERR_BAD_URL, detail: 'The request URL is malformed.' },
-  { type: errorCodes.FST_ERR_INVALID_URL, detail: 'The request URL is malformed.' },
-  { type: errorCodes.FST_ERR_MAX_PARAM_LENGTH, detail: 'A path parameter is too long.' },
-];
-
-/** Fastify's JSON parser reports malformed JSON as a SyntaxError tagged with a 400 status. */
-function isJsonSyntaxError(error: unknown): error is SyntaxError & { statusCode: number } {
-  return error instanceof SyntaxError && (error as SyntaxError & { statusCode?: unknown }).statusCode === 400;
 }
 
 /** Turns anything thrown while handling a request into an RFC 9457 problem response. */
@@ -72,6 +51,8 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
     return make(status, error.code, detail, extra, headers);
   }
 
+  // Includes Fastify's own 4xx errors (body too large, malformed JSON...), which Nest's Fastify
+  // adapter maps to HttpException before they reach the filter.
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const detail = status >= 500 ? 'An unexpected error occurred.' : httpExceptionDetail(error);
@@ -81,24 +62,13 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
     return make(status, codeForStatus(status), detail, {}, headers);
   }
 
-  for (const known of FASTIFY_CLIENT_ERRORS) {
-    if (error instanceof known.type) {
-      const status = (error as Error & { statusCode: number }).statusCode;
-      return make(status, codeForStatus(status), known.detail);
-    }
-  }
-  if (isJsonSyntaxError(error)) {
-    return make(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
-  }
-
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
 }
 
 function httpExceptionDetail(error: HttpException): string {
   const response = error.getResponse();
-  if (typeof response === 'string') return response;
-  const message = (response as { message?: unknown }).message;
-  if (typeof message === 'string') return message;
-  if (Array.isArray(message)) return message.join('; ');
-  return error.message;
+  const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const text = typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : error.message;
+  // Framework messages quote the URL ("Cannot GET /x?token=..."): never echo a query string back.
+  return text.replace(/(\/[^\s?]*)\?\S*/g, '$1');
 }

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { validate } from '@readme/openapi-parser';
+import { DIST_MAIN, STOPPED_BY_SIGTERM, assertBuilt, childEnv, freePort, startServer } from './utils/built-app.js';
+
+/** The compiled server, started exactly as `npm start` starts it, on embedded defaults. */
+describe('the built server (e2e)', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    assertBuilt();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-'));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts on embedded defaults, serves health and docs, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const server = await startServer({ DATABASE_EMBEDDED_DIR: path.join(dataDir, 'pglite') }, port);
+
+    const ready = await fetch(`${server.baseUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      details: { database: { status: 'up' }, cache: { status: 'up', store: 'memory' } },
+    });
+
+    const spec = await (await fetch(`${server.baseUrl}/docs/openapi.json`)).json();
+    const committed = JSON.parse(await readFile('openapi.json', 'utf8'));
+    expect(spec).toEqual(committed);
+    await expect(validate(structuredClone(spec) as never)).resolves.toMatchObject({ valid: true });
+
+    const ui = await fetch(`${server.baseUrl}/docs`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toContain('text/html');
+    expect(await ui.text()).toContain('swagger-ui');
+
+    const logs = server.output();
+    expect(logs).toContain('Applied migration');
+    expect(logs).toMatch(/Created admin account admin@example.com with the generated password \S+/);
+    expect(logs).toContain(`docs at http://localhost:${port}/docs`);
+    // Structured JSON logs: every line parses.
+    for (const line of logs.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+
+    server.child.kill('SIGTERM');
+    await expect(server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
+    expect(server.stderr()).toBe('');
+  }, 60_000);
+
+  it('keeps its data between restarts and neither re-migrates nor re-creates the admin', async () => {
+    const port = await freePort();
+    const server = await startServer({ DATABASE_EMBEDDED_DIR: path.join(dataDir, 'pglite') }, port);
+
+    expect((await fetch(`${server.baseUrl}/health/ready`)).status).toBe(200);
+    expect(server.output()).not.toContain('Applied migration');
+    expect(server.output()).not.toContain('Created admin account');
+
+    server.child.kill('SIGTERM');
+    await expect(server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
+  }, 60_000);
+
+  it('logs each request as JSON with its request id and without secrets', async () => {
+    const port = await freePort();
+    const server = await startServer({ DATABASE_EMBEDDED_DIR: 'memory://', DATABASE_SEED_ON_BOOT: 'false' }, port);
+
+    const res = await fetch(`${server.baseUrl}/v1/nothing-here?token=abc`, {
+      headers: { 'x-request-id': 'log-test-1', authorization: 'Bearer super-secret-token', cookie: 'sid=secret-cookie' },
+    });
+    expect(res.status).toBe(404);
+    await new Promise((done) => setTimeout(done, 200));
+    server.child.kill('SIGTERM');
+    await server.exited;
+
+    const lines = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requestLines = lines.filter((line) => JSON.stringify(line).includes('log-test-1'));
+    expect(requestLines.length).toBeGreaterThan(0);
+    const completed = requestLines.find((line) => line.msg === 'request completed');
+    expect(completed).toMatchObject({ requestId: 'log-test-1', req: { url: '/v1/nothing-here' }, res: { statusCode: 404 } });
+    const all = server.output();
+    expect(all).not.toContain('super-secret-token');
+    expect(all).not.toContain('secret-cookie');
+    expect(all).not.toContain('token=abc');
+  }, 60_000);
+
+  it('refuses to start with an invalid environment, listing every problem in one message', async () => {
+    const child = spawn(process.execPath, [DIST_MAIN], {
+      env: childEnv({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://cache' }),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+
+    expect(code).toBe(1);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(stderr.trim()).toBe(
+      [
+        'Invalid configuration (4 problems):',
+        '  - PORT: must be a number',
+        '  - REDIS_URL: must be a redis:// or rediss:// URL',
+        '  - JWT_SECRET: must be set in production (the development default is refused)',
+        '  - DATABASE_URL: must be set in production (the embedded database is for development)',
+      ].join('\n'),
+    );
+  }, 30_000);
+
+  it('fails fast when the configured database is unreachable', async () => {
+    const child = spawn(process.execPath, [DIST_MAIN], {
+      env: childEnv({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: String(await freePort()), LOG_LEVEL: 'error' }),
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+
+    expect(code).not.toBe(0);
+  }, 30_000);
+});

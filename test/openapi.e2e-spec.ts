@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { validate } from '@readme/openapi-parser';
+import { DIST_OPENAPI, assertBuilt, execFileAsync } from './utils/built-app.js';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
+
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+
+async function committedSpec(): Promise<{ paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>> }> {
+  return JSON.parse(await readFile('openapi.json', 'utf8'));
+}
+
+async function operations(): Promise<Array<[string, Operation]>> {
+  const spec = await committedSpec();
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => (item[method] ? [[`${method.toUpperCase()} ${path}`, item[method]] as [string, Operation]] : [])),
+  );
+}
+
+describe('openapi.json', () => {
+  it('is up to date with the code (run `npm run openapi` and commit the result if this fails)', async () => {
+    assertBuilt();
+    const { stdout } = await execFileAsync(process.execPath, [DIST_OPENAPI, '--stdout'], { maxBuffer: 32 * 1024 * 1024 });
+
+    expect(stdout).toBe(await readFile('openapi.json', 'utf8'));
+  });
+
+  it('is a valid OpenAPI 3 document', async () => {
+    const spec = await committedSpec();
+
+    await expect(validate(spec as never)).resolves.toMatchObject({ valid: true });
+    expect((spec as unknown as { openapi: string }).openapi).toMatch(/^3\./);
+  });
+
+  it('tags every operation and gives it a unique, readable operationId', async () => {
+    const ops = await operations();
+    const ids = ops.map(([, op]) => op.operationId);
+
+    expect(ops.length).toBeGreaterThan(0);
+    for (const [name, op] of ops) {
+      expect({ name, tagged: (op.tags ?? []).length > 0 }).toEqual({ name, tagged: true });
+      expect({ name, operationId: op.operationId }).toEqual({ name, operationId: expect.stringMatching(/^[a-z][A-Za-z0-9]+$/) });
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('documents every error response as application/problem+json (health probes excepted: they answer in the Terminus format)', async () => {
+    for (const [name, op] of await operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400 || name.startsWith('GET /health/')) continue;
+        expect({ name, status, schema: response.content?.['application/problem+json']?.schema }).toEqual({
+          name,
+          status,
+          schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
+        });
+      }
+      expect({ name, has500: '500' in op.responses }).toEqual({ name, has500: true });
+    }
+  });
+
+  it('declares bearer authentication', async () => {
+    const spec = JSON.parse(await readFile('openapi.json', 'utf8'));
+
+    expect(spec.components.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+  });
+});

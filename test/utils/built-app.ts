@@ -1,0 +1,71 @@
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+/** The compiled application, as `npm run build` (part of `npm test`) leaves it. */
+export const DIST_MAIN = resolve('dist/apps/api/apps/api/src/main.js');
+export const DIST_OPENAPI = resolve('dist/apps/api/apps/api/src/openapi.js');
+
+export function assertBuilt(): void {
+  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run the suite through \`npm test\`, which builds first.`);
+}
+
+export const execFileAsync = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/** The environment of a child process: this one's, minus anything that would select real servers. */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  for (const key of ['DATABASE_URL', 'REDIS_URL', 'NODE_OPTIONS', 'NODE_ENV']) delete base[key];
+  return { ...base, ...env };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunningServer {
+  child: ChildProcessWithoutNullStreams;
+  /** stdout: the JSON log lines. */
+  output: () => string;
+  stderr: () => string;
+  baseUrl: string;
+  exited: Promise<Exit>;
+}
+
+/**
+ * A graceful stop: Nest's shutdown hooks close the app, then re-raise the signal, so the process
+ * ends by SIGTERM (status 143 in a shell) rather than with code 0.
+ */
+export const STOPPED_BY_SIGTERM: Exit = { code: null, signal: 'SIGTERM' };
+
+/** Starts `node dist/.../main.js` and waits for its "listening" log line. */
+export async function startServer(env: Record<string, string>, port: number, cwd = process.cwd()): Promise<RunningServer> {
+  assertBuilt();
+  const child = spawn(process.execPath, [DIST_MAIN], { cwd, env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }) });
+  let output = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Exit>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('API listening on')) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}\n${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start in time:\n${output}`);
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return { child, output: () => output, stderr: () => stderr, baseUrl: `http://127.0.0.1:${port}`, exited };
+}
