@@ -14,6 +14,8 @@ export abstract class AppConfig {
     port: number;
     /** Public base URL of the API, used to build links (emails, checkout pages). */
     publicUrl: string;
+    /** Base URL of the web app; emailed links (verify email, reset password) point there. */
+    frontendUrl: string;
     logLevel: LogLevel;
     /** Publish Swagger UI at /docs and the spec at /docs/openapi.json. */
     docsEnabled: boolean;
@@ -55,6 +57,22 @@ export abstract class AppConfig {
     accessTokenTtlSeconds: number;
     refreshTokenIdleTtlSeconds: number;
     refreshTokenAbsoluteTtlSeconds: number;
+    /** Lifetime of an email verification (or email change) link. */
+    emailVerificationTtlSeconds: number;
+    /** Lifetime of a password reset link. */
+    passwordResetTtlSeconds: number;
+  };
+  declare readonly rateLimit: {
+    /** Requests per minute per client IP on ordinary routes. */
+    perMinute: number;
+    /** Attempts per minute on login, register, refresh and forgot-password, per IP and per account. */
+    authPerMinute: number;
+  };
+  declare readonly mail: {
+    /** SMTP server URL; undefined logs mail instead of sending it (development). */
+    smtpUrl: string | undefined;
+    /** The From header of every message. */
+    from: string;
   };
   declare readonly seed: {
     /** Admin account created by the seed when both email and password are set. */

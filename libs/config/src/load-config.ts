@@ -66,6 +66,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
   PUBLIC_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
+  FRONTEND_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -98,6 +99,15 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: duration.default(900),
   REFRESH_TOKEN_IDLE_TTL: duration.default(7 * 86_400),
   REFRESH_TOKEN_ABSOLUTE_TTL: duration.default(30 * 86_400),
+
+  EMAIL_VERIFICATION_TTL: duration.default(24 * 3600),
+  PASSWORD_RESET_TTL: duration.default(3600),
+
+  RATE_LIMIT_PER_MINUTE: positiveInt(1_000_000).default(300),
+  RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(1_000_000).default(10),
+
+  SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('Nest Starter API <no-reply@localhost>'),
 
   SEED_ADMIN_EMAIL: z.email('must be an email address').optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(128).optional(),
@@ -151,6 +161,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       host: e.HOST,
       port: e.PORT,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      frontendUrl: (e.FRONTEND_URL ?? e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
       logLevel: e.LOG_LEVEL,
       docsEnabled: e.DOCS_ENABLED,
     },
@@ -180,6 +191,16 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
       refreshTokenIdleTtlSeconds: e.REFRESH_TOKEN_IDLE_TTL,
       refreshTokenAbsoluteTtlSeconds: e.REFRESH_TOKEN_ABSOLUTE_TTL,
+      emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL,
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL,
+    },
+    rateLimit: {
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
+    },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
     },
     seed: {
       adminEmail: e.SEED_ADMIN_EMAIL?.trim().toLowerCase(),
