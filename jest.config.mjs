@@ -24,11 +24,13 @@ export default {
         sourceMaps: 'inline',
       },
     ],
+    '/node_modules/@nestjs/throttler/.+\\.js$': '<rootDir>/test/setup/esm-bridge.transformer.cjs',
     '/node_modules/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' } }],
   },
   // A few CommonJS dependencies require() ESM-only packages. Node 20.19 allows that, Jest's
   // module loader does not, so those packages are compiled to CommonJS for the tests.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|set-cookie-parser)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|set-cookie-parser|@nestjs/throttler)/)'],
+  setupFiles: ['<rootDir>/test/setup/esm-bridge.setup.ts'],
   moduleNameMapper: {
     '^@app/(config|database|cache|common)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { IsEmail, IsInt, IsString, Max, MinLength } from 'class-validator';
 import { DomainError } from '@app/common';
+import { Public } from '../apps/api/src/auth/decorators/public.decorator.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 class EchoDto {
@@ -18,6 +19,7 @@ class EchoDto {
 }
 
 /** Test-only routes: they make every kind of failure reachable through the real pipeline. */
+@Public()
 @Controller('test-errors')
 class ErrorsController {
   @Post('echo')

@@ -3,7 +3,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfigModule, type AppConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { AppCacheModule } from '@app/cache';
+import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MailModule } from './mail/mail.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { UsersModule } from './users/users.module.js';
 import { loggerParams } from './logging.js';
 
 /**
@@ -20,6 +24,11 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule,
         AppCacheModule,
+        MailModule,
+        // Guards run in registration order: rate limits first, then authentication.
+        RateLimitModule,
+        AuthModule,
+        UsersModule,
         HealthModule,
       ],
     };

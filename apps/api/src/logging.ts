@@ -33,14 +33,16 @@ export function loggerParams(config: AppConfig): Params {
       quietReqLogger: true,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       serializers: {
+        // Headers are left out on purpose: they carry credentials and cookies.
         req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
           // The path only: query strings can carry tokens.
           url: req.url.split('?', 1)[0],
           remoteAddress: req.remoteAddress,
-          headers: req.headers,
+          userAgent: req.headers['user-agent'],
         }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },

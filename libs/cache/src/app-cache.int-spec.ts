@@ -53,6 +53,14 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
     await expect(sut.get(key)).resolves.toEqual({ name: 'Ada', tags: ['x'] });
   });
 
+  it('tells a hit from a miss in read()', async () => {
+    const key = sut.key('spec', 'read');
+
+    await expect(sut.read(key)).resolves.toEqual({ status: 'miss' });
+    await expect(sut.set(key, 0)).resolves.toBe(true);
+    await expect(sut.read(key)).resolves.toEqual({ status: 'hit', value: 0 });
+  });
+
   it('loads once and then serves from the cache (getOrSet)', async () => {
     const key = sut.key('spec', 'read-through');
     const loader = jest.fn(async () => ({ id: 7 }));
@@ -192,7 +200,8 @@ describe('AppCache when Redis fails', () => {
       warn.mockRestore();
       const loader = jest.fn(async () => 'from-db');
       await expect(sut.getOrSet(key, 60, loader)).resolves.toBe('from-db');
-      await expect(sut.set(key, 'ignored')).resolves.toBeUndefined();
+      await expect(sut.set(key, 'ignored')).resolves.toBe(false);
+      await expect(sut.read(key)).resolves.toEqual({ status: 'unavailable' });
       await expect(sut.del(key)).resolves.toBeUndefined();
       expect(loader).toHaveBeenCalledTimes(1);
 

@@ -14,6 +14,11 @@ interface Entry<T> {
   v: T;
 }
 
+/** A read that tells a miss from an unavailable store, for callers that must not guess. */
+export type CacheRead<T> = { status: 'hit'; value: T } | { status: 'miss' } | { status: 'unavailable' };
+
+type Attempt<T> = { ok: true; value: T } | { ok: false };
+
 /**
  * The cache API features use: namespaced keys, read-through `getOrSet`, explicit invalidation.
  * Every call degrades gracefully: a store failure or timeout is logged and behaves like a miss
@@ -43,13 +48,22 @@ export class AppCache {
 
   /** The cached value, or undefined on a miss (or when the store is unavailable). */
   async get<T>(key: string): Promise<T | undefined> {
-    const entry = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
-    return entry?.v;
+    const read = await this.read<T>(key);
+    return read.status === 'hit' ? read.value : undefined;
   }
 
-  async set<T>(key: string, value: T, ttlSeconds = this.defaultTtlSeconds): Promise<void> {
-    if (value === undefined) return;
-    await this.attempt('set', key, () => this.cache.set<Entry<T>>(key, { v: value }, ttlSeconds * 1000));
+  /** Like `get`, but says whether the store answered, for security checks that must fail safe. */
+  async read<T>(key: string): Promise<CacheRead<T>> {
+    const result = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
+    if (!result.ok) return { status: 'unavailable' };
+    return result.value ? { status: 'hit', value: result.value.v } : { status: 'miss' };
+  }
+
+  /** Stores `value`; resolves false when the store could not take it (already logged). */
+  async set<T>(key: string, value: T, ttlSeconds = this.defaultTtlSeconds): Promise<boolean> {
+    if (value === undefined) return false;
+    const result = await this.attempt('set', key, () => this.cache.set<Entry<T>>(key, { v: value }, ttlSeconds * 1000));
+    return result.ok;
   }
 
   /** Explicit invalidation; call it after every write that changes what a key holds. */
@@ -63,8 +77,8 @@ export class AppCache {
    * `undefined` results are not cached (use `null` for a cacheable "nothing").
    */
   async getOrSet<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T> {
-    const entry = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
-    if (entry) return entry.v;
+    const cached = await this.read<T>(key);
+    if (cached.status === 'hit') return cached.value;
     const value = await loader();
     await this.set(key, value, ttlSeconds);
     return value;
@@ -79,14 +93,14 @@ export class AppCache {
     return { store: 'redis', up: pong === 'PONG' };
   }
 
-  private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<T | undefined> {
-    if (this.redis.client && !this.redis.isReady) return undefined; // down: don't even try
+  private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<Attempt<T>> {
+    if (this.redis.client && !this.redis.isReady) return { ok: false }; // down: don't even try
     try {
-      return await this.withTimeout(run());
+      return { ok: true, value: await this.withTimeout(run()) };
     } catch (error) {
       const reason = error instanceof CacheTimeoutError ? `timed out after ${this.timeoutMs} ms` : String(error);
       this.logger.warn(`Cache ${operation} failed for ${key}: ${reason}`);
-      return undefined;
+      return { ok: false };
     }
   }
 

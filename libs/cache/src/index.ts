@@ -2,3 +2,4 @@ export * from './cache.module.js';
 export * from './app-cache.service.js';
 export * from './redis-connection.js';
 export * from './cache-store.factory.js';
+export * from './redis-throttler.storage.js';

@@ -7,4 +7,4 @@ export * from './migrations/migration-runner.js';
 export * from './seed/seed.js';
 export { Prisma } from './generated/prisma/client.js';
 export type { User, Plan } from './generated/prisma/client.js';
-export { Role, UserStatus, PlanInterval } from './generated/prisma/enums.js';
+export { Role, UserStatus, PlanInterval, UserTokenPurpose } from './generated/prisma/enums.js';

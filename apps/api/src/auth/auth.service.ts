@@ -1,0 +1,159 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { hashPassword, ValidationFailedError, verifyPassword } from '@app/common';
+import type { User } from '@app/database';
+import { Mailer } from '../mail/mailer.service.js';
+import { passwordChangedMail, passwordResetMail } from '../mail/mail-templates.js';
+import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
+import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
+import { UserTokensService } from '../users/user-tokens.service.js';
+import { UsersService } from '../users/users.service.js';
+import { IncorrectPasswordError } from '../users/users.errors.js';
+import type { AuthUser, ClientInfo } from './auth-user.js';
+import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
+import type { RegisterDto } from './dto/register.dto.js';
+import { passwordProblems } from './password/password-policy.js';
+
+/** The identity a password check proves, before any session exists. */
+export interface VerifiedCredentials {
+  id: string;
+  role: User['role'];
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+  /** Verified against when the email is unknown, so both failures cost the same time. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly userTokens: UserTokensService,
+    private readonly sessions: SessionsService,
+    private readonly events: SecurityEventsRepository,
+    private readonly mailer: Mailer,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(input: RegisterDto): Promise<User> {
+    const user = await this.users.create({
+      email: input.email,
+      name: input.name,
+      passwordHash: await hashPassword(input.password),
+    });
+    // The account exists either way; a failed email can be re-sent from /v1/auth/email/resend.
+    await this.users.sendEmailVerification(user.id).catch((error: unknown) => {
+      this.logger.warn(`Could not send the verification email to user ${user.id}: ${String(error)}`);
+    });
+    return user;
+  }
+
+  /** Used by the local strategy. Unknown email and wrong password fail alike, in about the same time. */
+  async verifyCredentials(email: string, password: string, client: ClientInfo): Promise<VerifiedCredentials> {
+    const user = await this.users.findByEmail(email);
+    const valid = await verifyPassword(user?.passwordHash ?? (await this.getDummyHash()), password);
+    if (!user || !valid || user.status === 'DELETED') {
+      await this.events.record({
+        type: SecurityEventType.LoginFailed,
+        userId: user?.id,
+        client,
+        details: { reason: user ? 'wrong_password' : 'unknown_email' },
+      });
+      throw new InvalidCredentialsError();
+    }
+    if (user.status === 'DISABLED') throw new AccountDisabledError();
+    return { id: user.id, role: user.role };
+  }
+
+  async login(credentials: VerifiedCredentials, client: ClientInfo): Promise<IssuedTokens> {
+    const tokens = await this.sessions.start(credentials, client);
+    await this.events.record({ type: SecurityEventType.LoginSucceeded, userId: credentials.id, client });
+    return tokens;
+  }
+
+  refresh(refreshToken: string, client: ClientInfo): Promise<IssuedTokens> {
+    return this.sessions.refresh(refreshToken, client);
+  }
+
+  logout(user: AuthUser, client: ClientInfo): Promise<void> {
+    return this.sessions.revoke(user.id, user.sessionId, SessionRevocationReason.Logout, client);
+  }
+
+  async logoutAll(user: AuthUser, client: ClientInfo): Promise<void> {
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.LogoutAll, { client });
+  }
+
+  verifyEmail(token: string, client: ClientInfo): Promise<void> {
+    return this.users.verifyEmail(token, client);
+  }
+
+  resendVerification(user: AuthUser): Promise<void> {
+    return this.users.sendEmailVerification(user.id);
+  }
+
+  /**
+   * Answers at once and the same whether or not the email exists: the lookup and the email
+   * happen after the response, so neither the body nor the timing tells.
+   */
+  forgotPassword(email: string, client: ClientInfo): void {
+    void this.sendPasswordReset(email, client).catch((error: unknown) => {
+      this.logger.error(`Password reset email failed: ${String(error)}`);
+    });
+  }
+
+  /** Sets a new password from an emailed token and ends every session. */
+  async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
+    const record = await this.userTokens.consume(token, ['PASSWORD_RESET']);
+    const user = await this.users.setPassword(record.userId, await this.acceptedHash(newPassword, record.email, undefined));
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordReset, { client });
+    await this.events.record({ type: SecurityEventType.PasswordReset, userId: user.id, client });
+    await this.notifyPasswordChanged(user);
+  }
+
+  /** Changes the password (the current one required) and ends every other session. */
+  async changePassword(caller: AuthUser, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.getUser(caller.id);
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new IncorrectPasswordError('currentPassword');
+    await this.users.setPassword(user.id, await this.acceptedHash(newPassword, user.email, user.name, 'newPassword'));
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordChanged, { exceptSessionId: caller.sessionId, client });
+    await this.events.record({ type: SecurityEventType.PasswordChanged, userId: user.id, sessionId: caller.sessionId, client });
+    await this.notifyPasswordChanged(user);
+  }
+
+  private async sendPasswordReset(email: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.findByEmail(email);
+    if (!user || user.status !== 'ACTIVE') return;
+    const ttl = this.config.auth.passwordResetTtlSeconds;
+    const token = await this.userTokens.issue(user.id, 'PASSWORD_RESET', user.email, ttl);
+    await this.events.record({ type: SecurityEventType.PasswordResetRequested, userId: user.id, client });
+    await this.mailer.send(
+      passwordResetMail({
+        appName: this.config.app.name,
+        frontendUrl: this.config.app.frontendUrl,
+        to: user.email,
+        name: user.name,
+        token,
+        expiresInMinutes: Math.round(ttl / 60),
+      }),
+    );
+  }
+
+  private async acceptedHash(password: string, email: string, name: string | undefined, field = 'newPassword'): Promise<string> {
+    const problems = passwordProblems(password, { email, name });
+    if (problems.length > 0) {
+      throw new ValidationFailedError(problems.map((message) => ({ field, message: message.replace(/^password/, field) })));
+    }
+    return hashPassword(password);
+  }
+
+  private async notifyPasswordChanged(user: User): Promise<void> {
+    await this.mailer
+      .send(passwordChangedMail({ appName: this.config.app.name, to: user.email, name: user.name }))
+      .catch((error: unknown) => this.logger.warn(`Could not send the password-changed notice: ${String(error)}`));
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= hashPassword('timing-equaliser-password-never-used');
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,28 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { DomainError, flattenValidationErrors, ValidationFailedError } from '@app/common';
+import { LoginDto } from '../dto/login.dto.js';
+import { InvalidCredentialsError } from '../auth.errors.js';
+
+/**
+ * Guards run before pipes, so the login body is validated here, with the same rules and error
+ * shape as the global ValidationPipe, before passport-local sees it.
+ */
+@Injectable()
+export class LocalAuthGuard extends AuthGuard('local') {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const body = context.switchToHttp().getRequest<FastifyRequest>().body ?? {};
+    const errors = await validate(plainToInstance(LoginDto, body), { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) throw new ValidationFailedError(flattenValidationErrors(errors));
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<T>(error: unknown, user: T): T {
+    if (error instanceof DomainError) throw error;
+    if (error || !user) throw new InvalidCredentialsError();
+    return user;
+  }
+}

@@ -1,0 +1,54 @@
+import { Module, type ExecutionContext } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '@app/config';
+import { STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
+
+const MINUTE_MS = 60_000;
+
+function isStrict(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(STRICT_RATE_LIMIT_KEY, context.getHandler()) === true;
+}
+
+/** The normalised email of a credential request, the "account" the strict limit also counts per. */
+function accountOf(context: ExecutionContext): string | undefined {
+  const body = context.switchToHttp().getRequest<FastifyRequest>().body as { email?: unknown } | undefined;
+  return typeof body?.email === 'string' && body.email.length <= 320 ? body.email.trim().toLowerCase() : undefined;
+}
+
+/**
+ * Rate limits, global: a general per-IP limit on every route, and a strict one on credential
+ * routes (`@StrictRateLimit()`), per IP and per account. Runs before authentication.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        storage: new ThrottlerStorageService(),
+        throttlers: [
+          { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute },
+          {
+            name: 'strict-ip',
+            ttl: MINUTE_MS,
+            limit: config.rateLimit.authPerMinute,
+            setHeaders: false,
+            skipIf: (context) => !isStrict(context),
+          },
+          {
+            name: 'strict-account',
+            ttl: MINUTE_MS,
+            limit: config.rateLimit.authPerMinute,
+            setHeaders: false,
+            skipIf: (context) => !isStrict(context) || accountOf(context) === undefined,
+            getTracker: (_req, context) => `account:${accountOf(context)}`,
+          },
+        ],
+      }),
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+})
+export class RateLimitModule {}

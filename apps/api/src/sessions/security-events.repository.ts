@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@app/database';
+import type { ClientInfo } from '../auth/auth-user.js';
+
+export const SecurityEventType = {
+  LoginSucceeded: 'LOGIN_SUCCEEDED',
+  LoginFailed: 'LOGIN_FAILED',
+  RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
+  SessionRevoked: 'SESSION_REVOKED',
+  AllSessionsRevoked: 'ALL_SESSIONS_REVOKED',
+  PasswordChanged: 'PASSWORD_CHANGED',
+  PasswordReset: 'PASSWORD_RESET',
+  PasswordResetRequested: 'PASSWORD_RESET_REQUESTED',
+  EmailVerified: 'EMAIL_VERIFIED',
+  EmailChanged: 'EMAIL_CHANGED',
+  UserDisabled: 'USER_DISABLED',
+  UserEnabled: 'USER_ENABLED',
+  UserDeleted: 'USER_DELETED',
+  RoleChanged: 'ROLE_CHANGED',
+} as const;
+export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
+
+export interface SecurityEventInput {
+  type: SecurityEventType;
+  userId?: string | undefined;
+  sessionId?: string | undefined;
+  client?: ClientInfo | undefined;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+@Injectable()
+export class SecurityEventsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async record(event: SecurityEventInput): Promise<void> {
+    await this.prisma.securityEvent.create({
+      data: {
+        type: event.type,
+        userId: event.userId ?? null,
+        sessionId: event.sessionId ?? null,
+        ip: event.client?.ip ?? null,
+        userAgent: event.client?.userAgent ?? null,
+        details: event.details ?? Prisma.DbNull,
+      },
+    });
+  }
+
+  findForUser(userId: string, type?: SecurityEventType) {
+    return this.prisma.securityEvent.findMany({
+      where: { userId, ...(type ? { type } : {}) },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CursorPageQueryDto } from '@app/common';
+import { Role, UserStatus } from '@app/database';
+
+export const USER_SORT_FIELDS = ['createdAt', 'email'] as const;
+export type UserSortField = (typeof USER_SORT_FIELDS)[number];
+
+export class ListUsersQueryDto extends CursorPageQueryDto {
+  /** Only users whose email starts with this (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  emailPrefix?: string;
+
+  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @IsOptional()
+  @IsIn(Object.values(Role))
+  role?: Role;
+
+  /** Deleted users are listed only when asked for with `status=DELETED`. */
+  @ApiPropertyOptional({ enum: UserStatus, enumName: 'UserStatus' })
+  @IsOptional()
+  @IsIn(Object.values(UserStatus))
+  status?: UserStatus;
+
+  /** Sort key; ties are broken by id. */
+  @ApiPropertyOptional({ enum: USER_SORT_FIELDS, default: 'createdAt' })
+  @IsOptional()
+  @IsIn(USER_SORT_FIELDS)
+  sort: UserSortField = 'createdAt';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'desc';
+}
+

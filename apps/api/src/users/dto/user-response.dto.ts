@@ -1,0 +1,40 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role, UserStatus } from '@app/database';
+
+/** An account as its owner sees it. Never carries a password or token hash. */
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  /** Current (verified or not) email address. */
+  @ApiProperty({ format: 'email' })
+  email: string;
+
+  name: string;
+
+  @ApiProperty({ enum: Role, enumName: 'Role' })
+  role: Role;
+
+  @ApiProperty({ enum: UserStatus, enumName: 'UserStatus' })
+  status: UserStatus;
+
+  /** Whether `email` has been confirmed from its inbox. */
+  emailVerified: boolean;
+
+  /** An email change waiting for confirmation from the new address. */
+  @ApiProperty({ format: 'email', nullable: true, type: String })
+  pendingEmail: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+/** An account as an administrator sees it. */
+export class AdminUserResponseDto extends UserResponseDto {
+  /** When the account was deleted (its personal data is then scrubbed). */
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  deletedAt: string | null;
+}

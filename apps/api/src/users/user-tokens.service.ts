@@ -1,0 +1,38 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { UserTokenPurpose } from '@app/database';
+import { InvalidUserTokenError } from './users.errors.js';
+import { UserTokensRepository, type UserTokenRecord } from './user-tokens.repository.js';
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Emailed single-use tokens: 256 random bits, only the sha256 is stored. */
+@Injectable()
+export class UserTokensService {
+  constructor(private readonly tokens: UserTokensRepository) {}
+
+  async issue(userId: string, purpose: UserTokenPurpose, email: string, ttlSeconds: number): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.tokens.replace({
+      userId,
+      purpose,
+      email,
+      tokenHash: hashToken(token),
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    });
+    return token;
+  }
+
+  /** Throws the same error for an unknown, expired, used or wrong-purpose token. */
+  async consume(token: string, purposes: UserTokenPurpose[]): Promise<UserTokenRecord> {
+    const record = await this.tokens.consume(hashToken(token), purposes, new Date());
+    if (!record) throw new InvalidUserTokenError();
+    return record;
+  }
+
+  retireAll(userId: string): Promise<void> {
+    return this.tokens.retireAll(userId);
+  }
+}

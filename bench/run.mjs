@@ -1,0 +1,397 @@
+// `npm run bench`: throughput of the built API next to a bare Fastify server on the same machine.
+// See bench/README.md for what it measures, the knobs (BENCH_* variables) and how to read it.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createClient } from 'redis';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const API_MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
+const MIGRATE = path.join(ROOT, 'dist/apps/api/libs/database/src/cli/migrate.js');
+const BARE_SERVER = path.join(ROOT, 'bench/fastify-hello.mjs');
+const RESULTS_FILE = path.join(ROOT, 'bench/results/latest.json');
+const BENCH_DATABASE = 'nest_starter_bench';
+const CACHE_KEY_PREFIX = 'bench';
+const TARGET_RATIO = 0.5;
+const READY_TIMEOUT_MS = 30_000;
+
+class BenchError extends Error {}
+
+function intFromEnv(name, fallback, min) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new BenchError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function readSettings() {
+  const logLevel = process.env.BENCH_LOG_LEVEL || 'warn';
+  const benchPath = process.env.BENCH_PATH || '/v1/users/me';
+  if (!benchPath.startsWith('/')) throw new BenchError(`BENCH_PATH must start with /, got ${JSON.stringify(benchPath)}`);
+  return {
+    connections: intFromEnv('BENCH_CONNECTIONS', 50, 1),
+    durationSeconds: intFromEnv('BENCH_DURATION', 10, 1),
+    warmupSeconds: intFromEnv('BENCH_WARMUP', 2, 0),
+    path: benchPath,
+    auth: process.env.BENCH_AUTH !== '0',
+    logLevel,
+    enforce: process.env.BENCH_ENFORCE === '1',
+    redisUrl: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+    databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+    postgresUrl: process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
+}
+
+// ---- cleanup: runs once, on success, failure and Ctrl-C alike ---------------------------------
+
+const cleanups = [];
+let cleaning;
+let interrupted = false;
+let runningCannon;
+
+function onCleanup(fn) {
+  cleanups.push(fn);
+}
+
+function cleanup() {
+  cleaning ??= (async () => {
+    runningCannon?.stop();
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        console.error(`cleanup: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping the servers and cleaning up...`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---- processes -------------------------------------------------------------------------------
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A child process whose output goes to ours, prefixed; the last lines are kept for errors. */
+function startChild(name, args, env) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        process.stderr.write(`[${name}] ${line}\n`);
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+      }
+    });
+  }
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { name, child, exited, tail };
+}
+
+async function stopChild({ child, exited }) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+async function runToCompletion(name, args, env) {
+  const proc = startChild(name, args, env);
+  const { code, signal } = await proc.exited;
+  if (code !== 0) throw new BenchError(`${name} failed (${signal ?? `exit code ${code}`})`);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** Polls `url` until it answers 200, failing early if the process dies. */
+async function waitUntilReady(proc, url) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exit;
+  void proc.exited.then((value) => (exit = value));
+  let lastProblem = 'no answer';
+  while (Date.now() < deadline) {
+    if (exit) {
+      throw new BenchError(`${proc.name} exited before it was ready (${exit.signal ?? `exit code ${exit.code}`}):\n${proc.tail.join('\n')}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      lastProblem = `HTTP ${response.status}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(100);
+  }
+  throw new BenchError(`${proc.name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s (${lastProblem})`);
+}
+
+// ---- database and Redis --------------------------------------------------------------------------
+
+function quoteIdent(name) {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+async function withPostgres(url, fn) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new BenchError(`cannot reach PostgreSQL at ${url} (${error.message}); set BENCH_POSTGRES_URL or BENCH_DATABASE_URL`);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Creates the bench database afresh on the server of `postgresUrl`; returns its URL. */
+async function createBenchDatabase(postgresUrl) {
+  const drop = () =>
+    withPostgres(postgresUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(BENCH_DATABASE)} WITH (FORCE)`));
+  await drop();
+  onCleanup(drop);
+  await withPostgres(postgresUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(BENCH_DATABASE)}`));
+  const url = new URL(postgresUrl);
+  url.pathname = `/${BENCH_DATABASE}`;
+  return url.toString();
+}
+
+/** Deletes the keys the API wrote under the bench prefix (cache entries, rate limit counters). */
+async function clearBenchKeys(redisUrl) {
+  const client = createClient({ url: redisUrl, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch {
+    return; // no Redis: nothing to clear (the API then runs on its in-memory fallbacks)
+  }
+  try {
+    for await (const key of client.scanIterator({ MATCH: `${CACHE_KEY_PREFIX}:*`, COUNT: 1_000 })) await client.unlink(key);
+  } finally {
+    await client.quit().catch(() => undefined);
+  }
+}
+
+// ---- HTTP ----------------------------------------------------------------------------------------
+
+async function request(method, url, { body, headers = {} } = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, text };
+}
+
+async function obtainAccessToken(baseUrl) {
+  const email = `bench-${randomBytes(6).toString('hex')}@example.com`;
+  const password = randomBytes(24).toString('base64url');
+  const registered = await request('POST', `${baseUrl}/v1/auth/register`, { body: { email, password, name: 'Bench User' } });
+  if (registered.status < 200 || registered.status >= 300) {
+    throw new BenchError(`POST /v1/auth/register answered ${registered.status}: ${registered.text.slice(0, 500)}`);
+  }
+  const loggedIn = await request('POST', `${baseUrl}/v1/auth/login`, { body: { email, password } });
+  if (loggedIn.status < 200 || loggedIn.status >= 300) {
+    throw new BenchError(`POST /v1/auth/login answered ${loggedIn.status}: ${loggedIn.text.slice(0, 500)}`);
+  }
+  const { accessToken } = JSON.parse(loggedIn.text);
+  if (typeof accessToken !== 'string' || accessToken === '') throw new BenchError('POST /v1/auth/login returned no accessToken');
+  return accessToken;
+}
+
+function cannon(url, headers, connections, durationSeconds) {
+  return new Promise((resolve, reject) => {
+    if (interrupted) {
+      reject(new BenchError('interrupted'));
+      return;
+    }
+    runningCannon = autocannon({ url, headers, connections, duration: durationSeconds }, (error, result) => {
+      runningCannon = undefined;
+      if (error) reject(error);
+      else if (interrupted) reject(new BenchError('interrupted'));
+      else resolve(result);
+    });
+  });
+}
+
+/** A discarded warm-up run, then the measured one, with the same settings. */
+async function measure(label, url, headers, settings) {
+  const check = await request('GET', url, { headers });
+  if (check.status < 200 || check.status >= 300) {
+    throw new BenchError(`${label}: GET ${new URL(url).pathname} answered ${check.status}: ${check.text.slice(0, 300)}`);
+  }
+  if (settings.warmupSeconds > 0) {
+    console.error(`${label}: warming up for ${settings.warmupSeconds} s...`);
+    await cannon(url, headers, settings.connections, settings.warmupSeconds);
+  }
+  console.error(`${label}: measuring for ${settings.durationSeconds} s...`);
+  const result = await cannon(url, headers, settings.connections, settings.durationSeconds);
+  return {
+    label,
+    url,
+    requestsPerSecond: result.requests.average,
+    requestsTotal: result.requests.total,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+function printTable(settings, rows, ratio) {
+  const format = (value, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const header = ['target', 'req/s (avg)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
+  const body = rows.map((row) => [
+    row.label,
+    format(row.requestsPerSecond),
+    format(row.latencyP50Ms, 1),
+    format(row.latencyP99Ms, 1),
+    format(row.non2xx),
+    format(row.errors),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i].length)));
+  const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
+  console.log('');
+  console.log(
+    `${settings.connections} connections, ${settings.durationSeconds} s measured after a ${settings.warmupSeconds} s warm-up; ` +
+      `API in production mode with LOG_LEVEL=${settings.logLevel}; Node ${process.version}, ${os.cpus().length} CPUs`,
+  );
+  console.log(line(header));
+  for (const cells of body) console.log(line(cells));
+  console.log('');
+  const verdict = ratio >= TARGET_RATIO ? 'meets the target' : 'BELOW TARGET';
+  console.log(`ratio api / bare: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}): ${verdict}`);
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+async function main() {
+  if (!existsSync(API_MAIN)) {
+    console.error(`No built API at ${path.relative(ROOT, API_MAIN)}: run npm run build first.`);
+    return 1;
+  }
+  const settings = readSettings();
+
+  let databaseUrl = settings.databaseUrl;
+  if (databaseUrl === undefined) {
+    console.error(`Creating the database ${BENCH_DATABASE}...`);
+    databaseUrl = await createBenchDatabase(settings.postgresUrl);
+  }
+  await clearBenchKeys(settings.redisUrl);
+  onCleanup(() => clearBenchKeys(settings.redisUrl));
+
+  const apiEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: settings.redisUrl,
+    LOG_LEVEL: settings.logLevel,
+    CACHE_KEY_PREFIX,
+    // The configuration's maximum: far above what one benchmark sends in a minute.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+  };
+  console.error('Applying the migrations...');
+  await runToCompletion('migrate', [MIGRATE], apiEnv);
+
+  const [barePort, apiPort] = [await freePort(), await freePort()];
+  const bare = startChild('fastify', [BARE_SERVER], { ...process.env, HOST: '127.0.0.1', PORT: String(barePort) });
+  onCleanup(() => stopChild(bare));
+  const api = startChild('api', [API_MAIN], { ...apiEnv, PORT: String(apiPort), PUBLIC_URL: `http://127.0.0.1:${apiPort}` });
+  onCleanup(() => stopChild(api));
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await Promise.all([waitUntilReady(bare, `${bareUrl}/`), waitUntilReady(api, `${apiUrl}/health/ready`)]);
+
+  const headers = {};
+  if (settings.auth) {
+    console.error('Registering a user and logging in...');
+    headers.authorization = `Bearer ${await obtainAccessToken(apiUrl)}`;
+  }
+
+  const bareResult = await measure('bare Fastify GET /', `${bareUrl}/`, {}, settings);
+  const apiResult = await measure(`API GET ${settings.path}`, `${apiUrl}${settings.path}`, headers, settings);
+  const ratio = apiResult.requestsPerSecond / bareResult.requestsPerSecond;
+  printTable(settings, [bareResult, apiResult], ratio);
+
+  const problems = [bareResult, apiResult]
+    .filter((row) => row.non2xx > 0 || row.errors > 0)
+    .map((row) => `${row.label}: ${row.non2xx} non-2xx responses, ${row.errors} connection errors (${row.timeouts} timeouts)`);
+  const valid = problems.length === 0;
+  const meetsTarget = ratio >= TARGET_RATIO;
+  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+  const { connections, durationSeconds, warmupSeconds, auth, logLevel, enforce } = settings;
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    settings: { connections, durationSeconds, warmupSeconds, path: settings.path, auth, logLevel, enforce },
+    bare: bareResult,
+    api: apiResult,
+    ratio,
+    target: TARGET_RATIO,
+    meetsTarget,
+    valid,
+    problems,
+  };
+  await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`results: ${path.relative(ROOT, RESULTS_FILE)}`);
+
+  if (!valid) {
+    console.error(`\nINVALID RUN: every response must be 2xx and no connection may fail.\n  ${problems.join('\n  ')}`);
+    return 1;
+  }
+  if (!meetsTarget && enforce) {
+    console.error(`\nBENCH_ENFORCE=1 and the ratio ${ratio.toFixed(2)} is below ${TARGET_RATIO.toFixed(2)}.`);
+    return 1;
+  }
+  return 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  if (!interrupted) console.error(`\nbench failed: ${error instanceof BenchError ? error.message : error?.stack ?? error}`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

@@ -1,0 +1,508 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Controller, Get, Logger } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  ThrottlerGuard,
+  ThrottlerModule,
+  ThrottlerStorageService,
+  getStorageToken,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { createClient } from 'redis';
+import { AppConfig, AppConfigModule, loadConfig } from '@app/config';
+import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
+import { AppCacheModule } from './cache.module.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisThrottlerStorage, createThrottlerStorage, type ThrottlerStorageRecord } from './redis-throttler.storage.js';
+
+const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
+const FALLBACK_WARNING = 'Rate limiting falls back to in-process counters';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const uniqueKey = () => randomBytes(8).toString('hex');
+const newPrefix = () => `test:${randomBytes(4).toString('hex')}`;
+
+/** One "app instance": the config, the cache module (which connects Redis) and the storage. */
+async function storageModule(env: Record<string, string>): Promise<TestingModule> {
+  const config = loadConfig({ NODE_ENV: 'test', CACHE_KEY_PREFIX: newPrefix(), ...env });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppConfigModule.forRoot(config), AppCacheModule],
+    providers: [RedisThrottlerStorage],
+  }).compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  return moduleRef;
+}
+
+async function withRawRedis<T>(fn: (raw: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
+  const raw = createClient({ url: TEST_REDIS_URL });
+  await raw.connect();
+  try {
+    return await fn(raw);
+  } finally {
+    await raw.quit();
+  }
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}
+
+describe(createThrottlerStorage.name, () => {
+  it('is the built-in in-memory storage when REDIS_URL is not set', () => {
+    const config = loadConfig({ NODE_ENV: 'test' });
+
+    const storage = createThrottlerStorage(new RedisConnection(config), config);
+
+    expect(storage).toBeInstanceOf(ThrottlerStorageService);
+  });
+
+  it('is the Redis storage when REDIS_URL is set', () => {
+    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1' });
+
+    const storage = createThrottlerStorage(new RedisConnection(config), config);
+
+    expect(storage).toBeInstanceOf(RedisThrottlerStorage);
+  });
+});
+
+describe(`${RedisThrottlerStorage.name} without Redis`, () => {
+  let moduleRef: TestingModule | undefined;
+
+  afterEach(async () => {
+    await moduleRef?.close();
+    moduleRef = undefined;
+    jest.restoreAllMocks();
+  });
+
+  it('counts in process and warns when REDIS_URL is not set', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    moduleRef = await storageModule({});
+    const sut = moduleRef.get(RedisThrottlerStorage);
+    const key = uniqueKey();
+
+    const first = await sut.increment(key, 1_000, 1, 1_000, 'default');
+    const second = await sut.increment(key, 1_000, 1, 1_000, 'default');
+
+    expect(first).toMatchObject({ totalHits: 1, isBlocked: false });
+    expect(second).toMatchObject({ totalHits: 2, isBlocked: true, timeToBlockExpire: 1 });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${FALLBACK_WARNING} (limits hold per instance): REDIS_URL is not set`));
+  });
+
+  it('counts in process, promptly, when Redis is unreachable', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    moduleRef = await storageModule({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const sut = moduleRef.get(RedisThrottlerStorage);
+    const key = uniqueKey();
+    const started = Date.now();
+
+    const records = [];
+    for (let i = 0; i < 3; i++) records.push(await sut.increment(key, 1_000, 2, 1_000, 'default'));
+
+    expect(records.map((record) => [record.totalHits, record.isBlocked])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(FALLBACK_WARNING));
+  });
+});
+
+/**
+ * The same sequence of calls against the built-in storage and ours, call by call. The expected
+ * hits and blocks are also written down, so a change of the built-in's semantics shows up here.
+ */
+interface Scenario {
+  name: string;
+  ttl: number;
+  limit: number;
+  blockDuration: number;
+  /** A call's expected [totalHits, isBlocked], or a pause in ms. */
+  steps: Array<[number, boolean] | { wait: number }>;
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'counts up to the limit without blocking',
+    ttl: 1_000,
+    limit: 3,
+    blockDuration: 1_000,
+    steps: [
+      [1, false],
+      [2, false],
+      [3, false],
+    ],
+  },
+  {
+    name: 'blocks on the first hit over the limit, for blockDuration; hits expire during the block',
+    ttl: 1_000,
+    limit: 2,
+    blockDuration: 2_000,
+    steps: [[1, false], [2, false], [3, true], [3, true], { wait: 1_100 }, [0, true], { wait: 1_000 }, [1, false], [2, false]],
+  },
+  {
+    name: 'a block shorter than ttl ends early and clears the counted hits',
+    ttl: 2_000,
+    limit: 1,
+    blockDuration: 1_000,
+    steps: [[1, false], [2, true], { wait: 1_100 }, [1, false], [2, true]],
+  },
+  {
+    name: 'blockDuration 0: refused while limit hits are live, no lasting block',
+    ttl: 1_000,
+    limit: 2,
+    blockDuration: 0,
+    steps: [[1, false], [2, false], [3, true], [3, true], { wait: 1_100 }, [1, false]],
+  },
+  {
+    name: 'hits expire one by one (sliding window) while timeToExpire restarts as a fixed window',
+    ttl: 1_500,
+    limit: 5,
+    blockDuration: 1_500,
+    steps: [[1, false], { wait: 800 }, [2, false], { wait: 800 }, [2, false], [3, false]],
+  },
+];
+
+describe(`${RedisThrottlerStorage.name} on Redis`, () => {
+  if (!redisAvailable) {
+    it.skip('needs Redis (TEST_REDIS_URL)', () => undefined);
+    return;
+  }
+
+  let moduleRef: TestingModule;
+  let sut: RedisThrottlerStorage;
+  let prefix: string;
+
+  beforeAll(async () => {
+    moduleRef = await storageModule({ REDIS_URL: TEST_REDIS_URL });
+    sut = moduleRef.get(RedisThrottlerStorage);
+    prefix = moduleRef.get(AppConfig).cache.keyPrefix;
+  });
+
+  afterAll(async () => {
+    await moduleRef.close();
+  });
+
+  it('counts per key and per throttler name', async () => {
+    const [a, b] = [uniqueKey(), uniqueKey()];
+
+    await sut.increment(a, 2_000, 10, 2_000, 'short');
+    await sut.increment(a, 2_000, 10, 2_000, 'short');
+    const aShort = await sut.increment(a, 2_000, 10, 2_000, 'short');
+    const aLong = await sut.increment(a, 2_000, 10, 2_000, 'long');
+    const bShort = await sut.increment(b, 2_000, 10, 2_000, 'short');
+
+    expect(aShort).toEqual({ totalHits: 3, timeToExpire: 2, isBlocked: false, timeToBlockExpire: 0 });
+    expect(aLong.totalHits).toBe(1);
+    expect(bShort.totalHits).toBe(1);
+  });
+
+  it('counts timeToExpire down in seconds and starts a new window after ttl', async () => {
+    const key = uniqueKey();
+
+    const first = await sut.increment(key, 2_000, 10, 2_000, 'default');
+    await sleep(1_100);
+    const later = await sut.increment(key, 2_000, 10, 2_000, 'default');
+    await sleep(1_000);
+    const next = await sut.increment(key, 2_000, 10, 2_000, 'default');
+
+    expect([first.timeToExpire, first.totalHits]).toEqual([2, 1]);
+    expect([later.timeToExpire, later.totalHits]).toEqual([1, 2]);
+    // The first hit has expired; the second is still live for ~100 ms.
+    expect([next.timeToExpire, next.totalHits]).toEqual([2, 2]);
+  });
+
+  it('blocks over the limit for blockDuration, reporting the seconds left', async () => {
+    const key = uniqueKey();
+    const call = () => sut.increment(key, 1_000, 2, 3_000, 'default');
+    await call();
+    await call();
+
+    const blocked = await call();
+    await sleep(1_100);
+    const stillBlocked = await call();
+
+    expect(blocked).toEqual({ totalHits: 3, timeToExpire: 1, isBlocked: true, timeToBlockExpire: 3 });
+    expect(stillBlocked).toMatchObject({ isBlocked: true, timeToBlockExpire: 2 });
+  });
+
+  it.each(scenarios)('behaves as the built-in storage: $name', async ({ ttl, limit, blockDuration, steps }) => {
+    const builtIn = new ThrottlerStorageService();
+    const key = uniqueKey();
+    const ours: ThrottlerStorageRecord[] = [];
+    const theirs: ThrottlerStorageRecord[] = [];
+    const expected: Array<[number, boolean]> = [];
+    try {
+      for (const step of steps) {
+        if (!Array.isArray(step)) {
+          await sleep(step.wait);
+          continue;
+        }
+        expected.push(step);
+        theirs.push(await builtIn.increment(key, ttl, limit, blockDuration, 'default'));
+        ours.push(await sut.increment(key, ttl, limit, blockDuration, 'default'));
+      }
+    } finally {
+      builtIn.onApplicationShutdown();
+    }
+
+    expect(theirs.map((record) => [record.totalHits, record.isBlocked])).toEqual(expected);
+    expect(ours.map((record) => [record.totalHits, record.isBlocked])).toEqual(expected);
+    ours.forEach((record, i) => {
+      const reference = theirs[i] as ThrottlerStorageRecord;
+      expect(Math.abs(record.timeToExpire - reference.timeToExpire)).toBeLessThanOrEqual(1);
+      // The built-in reports a meaningless negative number when not blocked; ours reports 0.
+      if (reference.isBlocked) expect(Math.abs(record.timeToBlockExpire - reference.timeToBlockExpire)).toBeLessThanOrEqual(1);
+      else expect(record.timeToBlockExpire).toBe(0);
+    });
+  });
+
+  it('shares counts between instances on the same prefix', async () => {
+    const other = await storageModule({ REDIS_URL: TEST_REDIS_URL, CACHE_KEY_PREFIX: prefix });
+    try {
+      const secondInstance = other.get(RedisThrottlerStorage);
+      const key = uniqueKey();
+
+      await sut.increment(key, 2_000, 3, 2_000, 'default');
+      await secondInstance.increment(key, 2_000, 3, 2_000, 'default');
+      await sut.increment(key, 2_000, 3, 2_000, 'default');
+      const fourth = await secondInstance.increment(key, 2_000, 3, 2_000, 'default');
+      const fifth = await sut.increment(key, 2_000, 3, 2_000, 'default');
+
+      expect(fourth).toMatchObject({ totalHits: 4, isBlocked: true });
+      expect(fifth).toMatchObject({ totalHits: 4, isBlocked: true });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('counts concurrent increments exactly', async () => {
+    const key = uniqueKey();
+
+    const records = await Promise.all(Array.from({ length: 50 }, () => sut.increment(key, 2_000, 1_000, 2_000, 'default')));
+
+    expect(records.map((record) => record.totalHits).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    await withRawRedis(async (raw) => {
+      expect(await raw.zCard(`${sut.key('default', key)}:hits`)).toBe(50);
+    });
+  });
+
+  it('stores under <prefix>:throttle:<name>:<key>, expiring with the window or the block', async () => {
+    const [windowed, blocked] = [uniqueKey(), uniqueKey()];
+    await sut.increment(windowed, 1_000, 5, 5_000, 'default');
+    for (let i = 0; i < 2; i++) await sut.increment(blocked, 1_000, 1, 5_000, 'auth');
+
+    await withRawRedis(async (raw) => {
+      const stateKey = `${prefix}:throttle:default:${windowed}`;
+      expect(sut.key('default', windowed)).toBe(stateKey);
+      expect(await raw.keys(`${prefix}:throttle:*`)).toEqual(
+        expect.arrayContaining([stateKey, `${stateKey}:hits`, `${prefix}:throttle:auth:${blocked}`]),
+      );
+      for (const key of [stateKey, `${stateKey}:hits`]) {
+        const ttl = await raw.pTTL(key);
+        expect(ttl).toBeGreaterThan(500);
+        expect(ttl).toBeLessThanOrEqual(1_000);
+      }
+      // A block outlives the window: the record stays for blockDuration.
+      const blockTtl = await raw.pTTL(`${prefix}:throttle:auth:${blocked}`);
+      expect(blockTtl).toBeGreaterThan(4_500);
+      expect(blockTtl).toBeLessThanOrEqual(5_000);
+    });
+    await sleep(1_100);
+    await withRawRedis(async (raw) => {
+      expect(await raw.exists([`${prefix}:throttle:default:${windowed}`, `${prefix}:throttle:default:${windowed}:hits`])).toBe(0);
+    });
+  });
+
+  it('reloads its script when Redis has forgotten it (NOSCRIPT)', async () => {
+    const key = uniqueKey();
+    await sut.increment(key, 2_000, 10, 2_000, 'default');
+    await withRawRedis((raw) => raw.scriptFlush());
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+
+    const record = await sut.increment(key, 2_000, 10, 2_000, 'default');
+
+    expect(record.totalHits).toBe(2);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+});
+
+/** A TCP proxy in front of the real Redis: stopping it is an outage, stalling it a Redis that hangs. */
+class FlakyProxy {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  async start(): Promise<void> {
+    const target = new URL(TEST_REDIS_URL);
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Connections stay open but nothing gets through. */
+  stall(): void {
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    for (const socket of this.sockets) socket.resume();
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+
+describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
+  if (!redisAvailable) {
+    it.skip('needs Redis (TEST_REDIS_URL)', () => undefined);
+    return;
+  }
+
+  let proxy: FlakyProxy;
+  let moduleRef: TestingModule | undefined;
+
+  beforeAll(async () => {
+    proxy = new FlakyProxy();
+    await proxy.start();
+  });
+
+  afterEach(async () => {
+    proxy.resume();
+    await moduleRef?.close();
+    moduleRef = undefined;
+    jest.restoreAllMocks();
+  });
+
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  it('keeps limiting in process during an outage, logs it, and goes back to Redis after it', async () => {
+    moduleRef = await storageModule({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    const sut = moduleRef.get(RedisThrottlerStorage);
+    const redis = moduleRef.get(RedisConnection);
+    const key = uniqueKey();
+    const call = () => sut.increment(key, 5_000, 2, 5_000, 'default');
+    await expect(call()).resolves.toMatchObject({ totalHits: 1 });
+
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    await proxy.stop();
+    await eventually(() => !redis.isReady);
+    const duringOutage = [await call(), await call(), await call()];
+
+    expect(duringOutage.map((record) => [record.totalHits, record.isBlocked])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(FALLBACK_WARNING));
+
+    await proxy.start();
+    await eventually(() => redis.isReady);
+    // Back on the shared record, which still holds the hit from before the outage.
+    await expect(call()).resolves.toMatchObject({ totalHits: 2, isBlocked: false });
+  }, 30_000);
+
+  it('falls back when Redis answers slower than CACHE_OPERATION_TIMEOUT_MS', async () => {
+    moduleRef = await storageModule({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, CACHE_OPERATION_TIMEOUT_MS: '200' });
+    const sut = moduleRef.get(RedisThrottlerStorage);
+    const key = uniqueKey();
+    await sut.increment(key, 5_000, 10, 5_000, 'default');
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+
+    proxy.stall();
+    const started = Date.now();
+    const record = await sut.increment(key, 5_000, 10, 5_000, 'default');
+    const elapsed = Date.now() - started;
+
+    expect(record.totalHits).toBe(1); // counted by the in-process fallback
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(1_000);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Redis did not answer within 200 ms'));
+  });
+});
+
+@Controller('limited')
+class LimitedController {
+  @Get()
+  ok() {
+    return { ok: true };
+  }
+}
+
+/** The wiring the app module uses, in two "instances" behind one Redis, over HTTP. */
+describe('ThrottlerModule with createThrottlerStorage', () => {
+  if (!redisAvailable) {
+    it.skip('needs Redis (TEST_REDIS_URL)', () => undefined);
+    return;
+  }
+
+  const apps: NestFastifyApplication[] = [];
+
+  async function instance(prefix: string): Promise<NestFastifyApplication> {
+    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, CACHE_KEY_PREFIX: prefix, RATE_LIMIT_PER_MINUTE: '3' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppConfigModule.forRoot(config),
+        AppCacheModule,
+        ThrottlerModule.forRootAsync({
+          inject: [RedisConnection, AppConfig],
+          useFactory: (redis: RedisConnection, appConfig: AppConfig) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: appConfig.rateLimit.perMinute }],
+            storage: createThrottlerStorage(redis, appConfig),
+          }),
+        }),
+      ],
+      controllers: [LimitedController],
+      providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+    }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    apps.push(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return app;
+  }
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  it('enforces one limit across instances', async () => {
+    const prefix = newPrefix();
+    const [one, two] = [await instance(prefix), await instance(prefix)];
+
+    expect(one.get<ThrottlerStorage>(getStorageToken())).toBeInstanceOf(RedisThrottlerStorage);
+    const statuses = [];
+    for (const app of [one, two, one, two]) statuses.push((await app.inject({ method: 'GET', url: '/limited' })).statusCode);
+    const limited = await two.inject({ method: 'GET', url: '/limited' });
+
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(55);
+  });
+});

@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import { ErrorReply } from 'redis';
+import { AppConfig } from '@app/config';
+import { RedisConnection } from './redis-connection.js';
+
+/** At most one "falling back" warning per this interval, however many requests fall back. */
+const WARNING_INTERVAL_MS = 10_000;
+
+/**
+ * One `increment` of @nestjs/throttler's built-in `ThrottlerStorageService` (6.7), replayed in Redis
+ * so that it is atomic and shared by every instance. Times come from Redis's clock, so instances
+ * with skewed clocks still agree.
+ *
+ * KEYS[1] hash  {expiresAt, blockExpiresAt, blocked, seq}: the reporting window and the block.
+ * KEYS[2] zset  one member per counted hit, scored by the epoch ms at which that hit expires.
+ * ARGV    ttl (ms), limit, blockDuration (ms).
+ * Returns {totalHits, timeToExpire (s), isBlocked (0/1), timeToBlockExpire (s)}.
+ *
+ * As in the built-in storage: every hit expires on its own `ttl` after it was counted (a sliding
+ * window), while `timeToExpire` reports a fixed window that restarts when it has run out. A blocked
+ * key counts no new hits; its `totalHits` is its live hits, which expire during a long block. The
+ * block starts on the first hit over `limit`, lasts `blockDuration`, and the first call after it
+ * clears the counted hits and counts itself. With `blockDuration <= 0` nothing is blocked for
+ * longer than the window: a call is refused while `limit` hits are live.
+ */
+const INCREMENT_SCRIPT = `
+local stateKey, hitsKey = KEYS[1], KEYS[2]
+local ttl, limit, blockDuration = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local function seconds(ms) return math.ceil(ms / 1000) end
+
+redis.call('ZREMRANGEBYSCORE', hitsKey, '-inf', now)
+local totalHits = redis.call('ZCARD', hitsKey)
+local state = redis.call('HMGET', stateKey, 'expiresAt', 'blockExpiresAt', 'blocked', 'seq')
+local expiresAt = tonumber(state[1])
+local blockExpiresAt = tonumber(state[2]) or 0
+local blocked = state[3] == '1'
+local seq = tonumber(state[4]) or 0
+
+if expiresAt == nil or seconds(expiresAt - now) <= 0 then expiresAt = now + ttl end
+local timeToExpire = seconds(expiresAt - now)
+
+local function hit()
+  seq = seq + 1
+  redis.call('ZADD', hitsKey, now + ttl, seq)
+  totalHits = totalHits + 1
+end
+
+local isBlocked, timeToBlockExpire
+if blockDuration <= 0 then
+  isBlocked = totalHits >= limit
+  if isBlocked then
+    local oldest = redis.call('ZRANGE', hitsKey, 0, 0, 'WITHSCORES')
+    timeToBlockExpire = oldest[2] and seconds(tonumber(oldest[2]) - now) or timeToExpire
+    totalHits = totalHits + 1
+  else
+    hit()
+    timeToBlockExpire = 0
+  end
+else
+  if not blocked then hit() end
+  if totalHits > limit and not blocked then
+    blocked = true
+    blockExpiresAt = now + blockDuration
+  end
+  timeToBlockExpire = seconds(blockExpiresAt - now)
+  if blocked and timeToBlockExpire <= 0 then
+    blocked = false
+    redis.call('DEL', hitsKey)
+    totalHits = 0
+    hit()
+  end
+  isBlocked = blocked
+  if not isBlocked then timeToBlockExpire = 0 end
+end
+
+redis.call('HSET', stateKey, 'expiresAt', expiresAt, 'blockExpiresAt', blockExpiresAt, 'blocked', blocked and 1 or 0, 'seq', seq)
+-- Keep the keys exactly as long as anything in them still matters.
+local keepUntil = expiresAt
+if blocked and blockExpiresAt > keepUntil then keepUntil = blockExpiresAt end
+local newest = redis.call('ZRANGE', hitsKey, -1, -1, 'WITHSCORES')
+if newest[2] and tonumber(newest[2]) > keepUntil then keepUntil = tonumber(newest[2]) end
+redis.call('PEXPIREAT', stateKey, keepUntil)
+redis.call('PEXPIREAT', hitsKey, keepUntil)
+
+return {totalHits, timeToExpire, isBlocked and 1 or 0, timeToBlockExpire}
+`;
+
+/** What `increment` resolves to (the package does not export its `ThrottlerStorageRecord` type). */
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+const INCREMENT_SCRIPT_SHA1 = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
+
+class RedisTimeoutError extends Error {}
+
+/**
+ * @nestjs/throttler storage in Redis, so a limit holds across every instance of the app. Same
+ * semantics as the built-in in-memory `ThrottlerStorageService` (ttl and blockDuration in
+ * milliseconds, returned times in whole seconds, rounded up), applied atomically by one Lua script
+ * per call. One difference: `timeToBlockExpire` is 0 when the key is not blocked (the built-in
+ * returns a meaningless negative number then; the guard only reads it for a blocked key).
+ *
+ * Rate limiting must never take the API down: when Redis is not configured, not connected, failing
+ * or slower than `CACHE_OPERATION_TIMEOUT_MS`, the call is counted by an in-process
+ * `ThrottlerStorageService` instead (limits then hold per instance) and a warning is logged at most
+ * every 10 s. `increment` never throws.
+ *
+ * Keys: `<CACHE_KEY_PREFIX>:throttle:<throttlerName>:<key>` (a hash) and `...:<key>:hits` (a sorted
+ * set), both expiring when nothing in them matters any more.
+ */
+@Injectable()
+export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
+  private readonly fallback = new ThrottlerStorageService();
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private lastWarningAt = 0;
+  private degraded = false;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    config: AppConfig,
+  ) {
+    this.prefix = `${config.cache.keyPrefix}:throttle`;
+    this.timeoutMs = config.cache.operationTimeoutMs;
+  }
+
+  /** The Redis key of one throttler's record for one (already hashed) tracker key. */
+  key(throttlerName: string, key: string): string {
+    return `${this.prefix}:${throttlerName}:${key}`;
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const client = this.redis.client;
+    if (!client) return this.fallBack(key, ttl, limit, blockDuration, throttlerName, 'REDIS_URL is not set');
+    // Down: don't even try (commands would fail at once anyway, without an offline queue).
+    if (!client.isReady) return this.fallBack(key, ttl, limit, blockDuration, throttlerName, 'Redis is not connected');
+    const stateKey = this.key(throttlerName, key);
+    const options = { keys: [stateKey, `${stateKey}:hits`], arguments: [String(ttl), String(limit), String(blockDuration)] };
+    try {
+      const reply = await this.withTimeout(
+        client.evalSha(INCREMENT_SCRIPT_SHA1, options).catch((error: unknown) => {
+          // First call on this Redis (or after SCRIPT FLUSH / a restart): send the script itself,
+          // which also caches it for the next EVALSHA.
+          if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return client.eval(INCREMENT_SCRIPT, options);
+          throw error;
+        }),
+      );
+      const record = toRecord(reply);
+      if (this.degraded) {
+        this.degraded = false;
+        this.logger.log('Rate limits are shared through Redis again');
+      }
+      return record;
+    } catch (error) {
+      const reason = error instanceof RedisTimeoutError ? `Redis did not answer within ${this.timeoutMs} ms` : String(error);
+      return this.fallBack(key, ttl, limit, blockDuration, throttlerName, reason);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.fallback.onApplicationShutdown();
+  }
+
+  private fallBack(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+    reason: string,
+  ): Promise<ThrottlerStorageRecord> {
+    this.degraded = true;
+    const now = Date.now();
+    if (now - this.lastWarningAt >= WARNING_INTERVAL_MS) {
+      this.lastWarningAt = now;
+      this.logger.warn(`Rate limiting falls back to in-process counters (limits hold per instance): ${reason}`);
+    }
+    return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisTimeoutError()), this.timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+function toRecord(reply: unknown): ThrottlerStorageRecord {
+  if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((value) => typeof value === 'number')) {
+    throw new Error(`Unexpected reply from the rate limit script: ${JSON.stringify(reply)}`);
+  }
+  const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = reply as number[];
+  return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
+}
+
+/**
+ * The storage for `ThrottlerModule.forRootAsync`: Redis-backed when `REDIS_URL` is configured
+ * (limits shared by every instance), otherwise the built-in in-memory storage.
+ */
+export function createThrottlerStorage(redis: RedisConnection, config: AppConfig): ThrottlerStorage {
+  return config.cache.redisUrl === undefined ? new ThrottlerStorageService() : new RedisThrottlerStorage(redis, config);
+}
