@@ -33,6 +33,9 @@ export function testEnv(database: TestDatabase, cachePrefix: string, env: Record
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     CACHE_KEY_PREFIX: cachePrefix,
+    // Suites sign in many times from one address; the rate-limit tests lower these again.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     ...(process.env.TEST_REDIS_MODE === 'redis' ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...database.env,
     ...env,
