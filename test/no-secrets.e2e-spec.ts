@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { InjectOptions, Response } from 'light-my-request';
+import { PrismaService } from '@app/database';
+import { bearer, createAccountWithRole, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';
+import { extractToken, startTestSmtpServer, type TestSmtpServer } from './utils/smtp-server.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** Every operation the committed spec declares, as `METHOD /path/{param}`. */
+function specOperations(): string[] {
+  const spec = JSON.parse(readFileSync('openapi.json', 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+}
+
+/**
+ * Calls every route of the API (so a new route must be added here) and checks that no response
+ * body or header ever carries a password, a password hash or a token hash.
+ */
+describe('no secret in any response (e2e)', () => {
+  let t: TestApp;
+  let smtp: TestSmtpServer;
+  const responses: Array<{ operation: string; status: number; text: string }> = [];
+  const secrets = new Set<string>();
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  async function call(operation: string, options: InjectOptions): Promise<Response> {
+    const res = await t.app.inject(options);
+    responses.push({ operation, status: res.statusCode, text: `${JSON.stringify(res.headers)}\n${res.body}` });
+    return res;
+  }
+
+  async function mailTokenFor(to: string, subject: RegExp): Promise<string> {
+    const message = await smtp.waitForMessage((m) => m.to.includes(to) && subject.test(m.subject), 5_000);
+    return extractToken(message.text);
+  }
+
+  it('walks every route', async () => {
+    const admin: TestAccount = await createAccountWithRole(t.app, 'ADMIN');
+    const email = uniqueEmail('walker');
+    const password = strongPassword();
+    secrets.add(password);
+
+    await call('GET /health/live', { method: 'GET', url: '/health/live' });
+    await call('GET /health/ready', { method: 'GET', url: '/health/ready' });
+    const registered = await call('POST /v1/auth/register', {
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email, password, name: 'Walker' },
+    });
+    const userId = registered.json().id as string;
+    const verifyToken = await mailTokenFor(email, /verify/i);
+    await call('POST /v1/auth/email/verify', { method: 'POST', url: '/v1/auth/email/verify', payload: { token: verifyToken } });
+
+    const loggedIn = await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+    const first = loggedIn.json() as { accessToken: string; refreshToken: string };
+    const refreshed = await call('POST /v1/auth/refresh', {
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      payload: { refreshToken: first.refreshToken },
+    });
+    const tokens = refreshed.json() as { accessToken: string; refreshToken: string };
+    for (const token of [first.refreshToken, tokens.refreshToken]) secrets.add(sha256(token));
+    const auth = bearer(tokens.accessToken);
+
+    await call('POST /v1/auth/email/resend', { method: 'POST', url: '/v1/auth/email/resend', headers: auth });
+    await call('GET /v1/users/me', { method: 'GET', url: '/v1/users/me', headers: auth });
+    await call('PATCH /v1/users/me', { method: 'PATCH', url: '/v1/users/me', headers: auth, payload: { name: 'Walker 2' } });
+    const sessions = await call('GET /v1/auth/sessions', { method: 'GET', url: '/v1/auth/sessions', headers: auth });
+    const other = await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+    secrets.add(sha256(other.json().refreshToken));
+    const otherSession = ((await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth })).json() as Array<{
+      id: string;
+      current: boolean;
+    }>).find((s) => !s.current && !sessions.json().some((x: { id: string }) => x.id === s.id));
+    await call('DELETE /v1/auth/sessions/{id}', { method: 'DELETE', url: `/v1/auth/sessions/${otherSession?.id}`, headers: auth });
+
+    const newPassword = strongPassword();
+    secrets.add(newPassword);
+    await call('POST /v1/auth/password/change', {
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: auth,
+      payload: { currentPassword: password, newPassword },
+    });
+    await call('POST /v1/auth/password/forgot', { method: 'POST', url: '/v1/auth/password/forgot', payload: { email } });
+    const resetToken = await mailTokenFor(email, /reset/i);
+    const resetPassword = strongPassword();
+    secrets.add(resetPassword);
+    await call('POST /v1/auth/password/reset', {
+      method: 'POST',
+      url: '/v1/auth/password/reset',
+      payload: { token: resetToken, newPassword: resetPassword },
+    });
+
+    const again = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
+    const auth2 = bearer(again.accessToken);
+    await call('GET /v1/users', { method: 'GET', url: '/v1/users?limit=100', headers: admin.auth });
+    await call('GET /v1/users/{id}', { method: 'GET', url: `/v1/users/${userId}`, headers: admin.auth });
+    await call('PATCH /v1/users/{id}', { method: 'PATCH', url: `/v1/users/${userId}`, headers: admin.auth, payload: { status: 'ACTIVE' } });
+    await call('POST /v1/auth/logout', { method: 'POST', url: '/v1/auth/logout', headers: auth2 });
+    const third = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
+    await call('POST /v1/auth/logout-all', { method: 'POST', url: '/v1/auth/logout-all', headers: bearer(third.accessToken) });
+    const fourth = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
+    await call('DELETE /v1/users/me', { method: 'DELETE', url: '/v1/users/me', headers: bearer(fourth.accessToken), payload: { password: resetPassword } });
+
+    const victim = await createAccountWithRole(t.app, 'USER');
+    await call('DELETE /v1/users/{id}', { method: 'DELETE', url: `/v1/users/${victim.id}`, headers: admin.auth });
+
+    // Every stored hash, too, must never appear.
+    const prisma = t.app.get(PrismaService);
+    for (const user of await prisma.user.findMany({ select: { passwordHash: true } })) secrets.add(user.passwordHash);
+    for (const row of await prisma.refreshToken.findMany({ select: { tokenHash: true } })) secrets.add(row.tokenHash);
+    for (const row of await prisma.userToken.findMany({ select: { tokenHash: true } })) secrets.add(row.tokenHash);
+
+    expect([...new Set(responses.map((r) => r.operation))].sort()).toEqual(specOperations().sort());
+    expect(responses.filter((r) => r.status >= 500)).toEqual([]);
+  });
+
+  it('found no password, hash or secret field in any of them', () => {
+    expect(responses.length).toBeGreaterThan(20);
+    for (const response of responses) {
+      expect({ operation: response.operation, leaks: /passwordHash|tokenHash|\$argon2/i.test(response.text) }).toEqual({
+        operation: response.operation,
+        leaks: false,
+      });
+      for (const secret of secrets) {
+        if (secret.length < 8 || secret === '!deleted') continue;
+        expect({ operation: response.operation, containsSecret: response.text.includes(secret) }).toEqual({
+          operation: response.operation,
+          containsSecret: false,
+        });
+      }
+    }
+  });
+});
