@@ -1,7 +1,8 @@
 import { Module, type ExecutionContext } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { createThrottlerStorage, RedisConnection } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
@@ -20,14 +21,16 @@ function accountOf(context: ExecutionContext): string | undefined {
 
 /**
  * Rate limits, global: a general per-IP limit on every route, and a strict one on credential
- * routes (`@StrictRateLimit()`), per IP and per account. Runs before authentication.
+ * routes (`@StrictRateLimit()`), per IP and per account. Runs before authentication. Counts live
+ * in Redis when REDIS_URL is set (shared by all instances; in memory per instance otherwise).
  */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        storage: new ThrottlerStorageService(),
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) => ({
+        // Counted in Redis when it is configured, so limits hold across instances.
+        storage: createThrottlerStorage(redis, config),
         throttlers: [
           { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute },
           {
