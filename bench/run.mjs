@@ -278,8 +278,8 @@ function printTable(settings, rows, ratio) {
   const body = rows.map((row) => [
     row.label,
     format(row.requestsPerSecond),
-    format(row.latencyP50Ms, 1),
-    format(row.latencyP99Ms, 1),
+    format(row.latencyP50Ms),
+    format(row.latencyP99Ms),
     format(row.non2xx),
     format(row.errors),
   ]);

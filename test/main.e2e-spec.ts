@@ -72,6 +72,12 @@ describe('the built server (e2e)', () => {
       headers: { 'x-request-id': 'log-test-1', authorization: 'Bearer super-secret-token', cookie: 'sid=secret-cookie' },
     });
     expect(res.status).toBe(404);
+    const registered = await fetch(`${server.baseUrl}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'log-test-2' },
+      body: JSON.stringify({ email: 'logged@example.com', password: 'Unusual-lantern-4417', name: 'Logged' }),
+    });
+    expect(registered.status).toBe(201);
     await new Promise((done) => setTimeout(done, 200));
     server.child.kill('SIGTERM');
     await server.exited;
@@ -84,8 +90,12 @@ describe('the built server (e2e)', () => {
     const requestLines = lines.filter((line) => JSON.stringify(line).includes('log-test-1'));
     expect(requestLines.length).toBeGreaterThan(0);
     const completed = requestLines.find((line) => line.msg === 'request completed');
-    expect(completed).toMatchObject({ requestId: 'log-test-1', req: { url: '/v1/nothing-here' }, res: { statusCode: 404 } });
+    expect(completed).toMatchObject({ requestId: 'log-test-1', method: 'GET', url: '/v1/nothing-here', statusCode: 404, level: 40 });
+    // A line logged deep inside the request (the verification mail, by the log transport) has the id too.
+    const inner = lines.filter((line) => line.requestId === 'log-test-2' && line.msg !== 'request completed');
+    expect(inner.length).toBeGreaterThan(0);
     const all = server.output();
+    expect(all).not.toContain('Unusual-lantern-4417');
     expect(all).not.toContain('super-secret-token');
     expect(all).not.toContain('secret-cookie');
     expect(all).not.toContain('token=abc');
