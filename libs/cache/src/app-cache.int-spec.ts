@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -9,6 +8,7 @@ import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { AppCacheModule } from './cache.module.js';
 import { AppCache } from './app-cache.service.js';
 import { RedisConnection } from './redis-connection.js';
+import { FlakyProxy, eventually } from '../../../test/utils/flaky-proxy.js';
 
 const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
 
@@ -125,46 +125,6 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
   }
 });
 
-/** A TCP proxy in front of the real Redis: closing it is a Redis outage, reopening it a recovery. */
-class FlakyProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  async start(): Promise<void> {
-    const target = new URL(TEST_REDIS_URL);
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    // Stop accepting first, then cut the open connections, as a crashed server would.
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('AppCache when Redis fails', () => {
   let moduleRef: TestingModule | undefined;
 
@@ -185,7 +145,7 @@ describe('AppCache when Redis fails', () => {
 
   if (redisAvailable) {
     it('degrades to the loader during an outage, logs it, and recovers when Redis is back', async () => {
-      const proxy = new FlakyProxy();
+      const proxy = new FlakyProxy(new URL(TEST_REDIS_URL));
       await proxy.start();
       moduleRef = await cacheModule({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
       const sut = moduleRef.get(AppCache);

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -18,6 +17,7 @@ import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { AppCacheModule } from './cache.module.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisThrottlerStorage, createThrottlerStorage, type ThrottlerStorageRecord } from './redis-throttler.storage.js';
+import { FlakyProxy, eventually } from '../../../test/utils/flaky-proxy.js';
 
 const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
 const FALLBACK_WARNING = 'Rate limiting falls back to in-process counters';
@@ -45,14 +45,6 @@ async function withRawRedis<T>(fn: (raw: ReturnType<typeof createClient>) => Pro
     return await fn(raw);
   } finally {
     await raw.quit();
-  }
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
   }
 }
 
@@ -337,46 +329,6 @@ describe(`${RedisThrottlerStorage.name} on Redis`, () => {
   });
 });
 
-/** A TCP proxy in front of the real Redis: stopping it is an outage, stalling it a Redis that hangs. */
-class FlakyProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  async start(): Promise<void> {
-    const target = new URL(TEST_REDIS_URL);
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** Connections stay open but nothing gets through. */
-  stall(): void {
-    for (const socket of this.sockets) socket.pause();
-  }
-
-  resume(): void {
-    for (const socket of this.sockets) socket.resume();
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-}
-
 describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
   if (!redisAvailable) {
     it.skip('needs Redis (TEST_REDIS_URL)', () => undefined);
@@ -387,7 +339,7 @@ describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
   let moduleRef: TestingModule | undefined;
 
   beforeAll(async () => {
-    proxy = new FlakyProxy();
+    proxy = new FlakyProxy(new URL(TEST_REDIS_URL));
     await proxy.start();
   });
 
