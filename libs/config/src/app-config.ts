@@ -74,6 +74,22 @@ export abstract class AppConfig {
     /** The From header of every message. */
     from: string;
   };
+  declare readonly billing: {
+    /** `local` (no external service, the default without a Stripe key) or `stripe`. */
+    provider: 'local' | 'stripe';
+    /** How long a past-due subscription keeps its plan's entitlements. */
+    pastDueGracePeriodSeconds: number;
+    /** Lifetime of a local checkout link. */
+    localCheckoutTtlSeconds: number;
+    stripe: {
+      secretKey: string | undefined;
+      /** Enables POST /v1/billing/webhooks/stripe (needs no API key). */
+      webhookSecret: string | undefined;
+      /** Another Stripe API host (tests, stripe-mock); default api.stripe.com. */
+      apiBaseUrl: string | undefined;
+      timeoutMs: number;
+    };
+  };
   declare readonly seed: {
     /** Admin account created by the seed when both email and password are set. */
     adminEmail: string | undefined;

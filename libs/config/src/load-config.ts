@@ -109,6 +109,14 @@ const EnvSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).max(200).default('Nest Starter API <no-reply@localhost>'),
 
+  BILLING_PROVIDER: z.enum(['local', 'stripe'], { error: 'must be local or stripe' }).optional(),
+  BILLING_PAST_DUE_GRACE_PERIOD: duration.default(7 * 86_400),
+  LOCAL_CHECKOUT_TTL: duration.default(1800),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_..., sk_live_...)').optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9]+$/, 'must be a Stripe webhook signing secret (whsec_...)').optional(),
+  STRIPE_API_BASE_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
+  STRIPE_TIMEOUT_MS: positiveInt(120_000).default(10_000),
+
   SEED_ADMIN_EMAIL: z.email('must be an email address').optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(128).optional(),
   SEED_ADMIN_NAME: z.string().min(1).max(100).default('Administrator'),
@@ -149,6 +157,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   problems.push(...productionProblems(env));
   if (parsed.success && parsed.data.REFRESH_TOKEN_ABSOLUTE_TTL < parsed.data.REFRESH_TOKEN_IDLE_TTL) {
     problems.push('REFRESH_TOKEN_ABSOLUTE_TTL: must not be shorter than REFRESH_TOKEN_IDLE_TTL');
+  }
+  if (parsed.success && parsed.data.BILLING_PROVIDER === 'stripe' && !parsed.data.STRIPE_SECRET_KEY) {
+    problems.push('STRIPE_SECRET_KEY: must be set when BILLING_PROVIDER=stripe');
   }
   if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
   const e = parsed.data;
@@ -201,6 +212,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
+    },
+    billing: {
+      provider: e.BILLING_PROVIDER ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'local'),
+      pastDueGracePeriodSeconds: e.BILLING_PAST_DUE_GRACE_PERIOD,
+      localCheckoutTtlSeconds: e.LOCAL_CHECKOUT_TTL,
+      stripe: {
+        secretKey: e.STRIPE_SECRET_KEY,
+        webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+        apiBaseUrl: e.STRIPE_API_BASE_URL,
+        timeoutMs: e.STRIPE_TIMEOUT_MS,
+      },
     },
     seed: {
       adminEmail: e.SEED_ADMIN_EMAIL?.trim().toLowerCase(),
