@@ -25,6 +25,8 @@ export interface TestAppOptions {
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** Reuse a database instead of creating one (it is then not dropped on close). */
   database?: TestDatabase;
+  /** Reuse another instance's cache prefix, so both share their Redis state (cache, rate limits). */
+  cachePrefix?: string;
 }
 
 /** Test-only environment: everything else comes from the same defaults as production. */
@@ -48,7 +50,7 @@ export function testEnv(database: TestDatabase, cachePrefix: string, env: Record
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const cachePrefix = `test:${randomBytes(4).toString('hex')}`;
+  const cachePrefix = options.cachePrefix ?? `test:${randomBytes(4).toString('hex')}`;
   const config = loadConfig(testEnv(database, cachePrefix, options.env));
 
   let builder = Test.createTestingModule({

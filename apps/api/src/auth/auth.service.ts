@@ -103,8 +103,11 @@ export class AuthService {
 
   /** Sets a new password from an emailed token and ends every session. */
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
+    // Checked against the account's email before the token is used up: a refused password leaves it usable.
+    const pending = await this.userTokens.peek(token, ['PASSWORD_RESET']);
+    const passwordHash = await this.acceptedHash(newPassword, pending.email, undefined);
     const record = await this.userTokens.consume(token, ['PASSWORD_RESET']);
-    const user = await this.users.setPassword(record.userId, await this.acceptedHash(newPassword, record.email, undefined));
+    const user = await this.users.setPassword(record.userId, passwordHash);
     await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordReset, { client });
     await this.events.record({ type: SecurityEventType.PasswordReset, userId: user.id, client });
     await this.notifyPasswordChanged(user);

@@ -23,6 +23,16 @@ export class UserTokensRepository {
     ]);
   }
 
+  /** A valid token (unused, unexpired, of one of `purposes`) without using it up; null otherwise. */
+  async findValid(tokenHash: string, purposes: UserTokenPurpose[], now: Date): Promise<UserTokenRecord | null> {
+    const token = await this.prisma.userToken.findUnique({
+      where: { tokenHash },
+      select: { id: true, userId: true, purpose: true, email: true, expiresAt: true, usedAt: true },
+    });
+    if (!token || token.usedAt !== null || token.expiresAt <= now || !purposes.includes(token.purpose)) return null;
+    return { id: token.id, userId: token.userId, purpose: token.purpose, email: token.email };
+  }
+
   /**
    * Marks a valid token used and returns it; null when it is unknown, expired, already used or
    * of another purpose. Single use holds under concurrency: only one caller wins the update.

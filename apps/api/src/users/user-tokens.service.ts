@@ -25,6 +25,16 @@ export class UserTokensService {
     return token;
   }
 
+  /**
+   * The token's record, left usable (e.g. to validate the rest of a request before `consume`).
+   * Throws the same error as `consume` for an unknown, expired, used or wrong-purpose token.
+   */
+  async peek(token: string, purposes: UserTokenPurpose[]): Promise<UserTokenRecord> {
+    const record = await this.tokens.findValid(hashToken(token), purposes, new Date());
+    if (!record) throw new InvalidUserTokenError();
+    return record;
+  }
+
   /** Throws the same error for an unknown, expired, used or wrong-purpose token. */
   async consume(token: string, purposes: UserTokenPurpose[]): Promise<UserTokenRecord> {
     const record = await this.tokens.consume(hashToken(token), purposes, new Date());

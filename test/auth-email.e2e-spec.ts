@@ -1,0 +1,326 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { PrismaService } from '@app/database';
+import { bearer, login, registerAndLogin, strongPassword, uniqueEmail } from './utils/auth.js';
+import { extractToken, startTestSmtpServer, type ParsedMessage, type TestSmtpServer } from './utils/smtp-server.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
+
+const USER_KEYS = ['createdAt', 'email', 'emailVerified', 'id', 'name', 'pendingEmail', 'role', 'status', 'updatedAt'];
+
+/** The fixed part of each problem body; `instance` and `requestId` are added per response. */
+const INVALID_TOKEN = {
+  type: 'urn:problem-type:invalid-or-expired-token',
+  title: 'Bad Request',
+  status: 400,
+  detail: 'The token is invalid, expired or already used.',
+  code: 'INVALID_OR_EXPIRED_TOKEN',
+};
+const EMAIL_ALREADY_VERIFIED = {
+  type: 'urn:problem-type:email-already-verified',
+  title: 'Conflict',
+  status: 409,
+  detail: 'This email address is already verified.',
+  code: 'EMAIL_ALREADY_VERIFIED',
+};
+const EMAIL_TAKEN = {
+  type: 'urn:problem-type:user-email-taken',
+  title: 'Conflict',
+  status: 409,
+  detail: 'An account with this email already exists.',
+  code: 'USER_EMAIL_TAKEN',
+};
+const VALIDATION_FAILED = {
+  type: 'urn:problem-type:validation-failed',
+  title: 'Bad Request',
+  status: 400,
+  detail: 'The request is invalid.',
+  code: 'VALIDATION_FAILED',
+};
+const INVALID_CREDENTIALS = {
+  type: 'urn:problem-type:invalid-credentials',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'The email or password is incorrect.',
+  code: 'INVALID_CREDENTIALS',
+};
+
+type ProblemShape = { status: number } & Record<string, unknown>;
+
+/** Asserts the exact problem+json answer: status, content type and the whole body. */
+function expectProblem(res: LightMyRequestResponse, problem: ProblemShape, instance: string, extra: Record<string, unknown> = {}) {
+  expect({ status: res.statusCode, body: res.json() }).toEqual({
+    status: problem.status,
+    body: { ...problem, ...extra, instance, requestId: res.headers['x-request-id'] },
+  });
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+}
+
+describe('auth: email verification, password reset and change, email change (e2e)', () => {
+  let t: TestApp;
+  let smtp: TestSmtpServer;
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+  });
+
+  const post = (url: string, payload?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url, payload, headers });
+  const me = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/v1/users/me', headers });
+  const verify = (token: string) => post('/v1/auth/email/verify', { token });
+  const attemptLogin = (email: string, password: string) => post('/v1/auth/login', { email, password });
+
+  /** The first message to `address` whose subject matches, received already or within 5 s. */
+  const mailTo = (address: string, subject: RegExp, except: ParsedMessage[] = []) =>
+    smtp.waitForMessage((m) => m.to.includes(address) && subject.test(m.subject) && !except.includes(m));
+  const verificationMail = (address: string, except: ParsedMessage[] = []) => mailTo(address, /^Verify your email address/, except);
+  const resetMail = (address: string) => mailTo(address, /^Reset your .* password$/);
+
+  async function register(body: { email: string; password: string; name: string }) {
+    return post('/v1/auth/register', body);
+  }
+
+  describe('registration and email verification', () => {
+    it('creates an unverified account, emails a working single-use token, and verifies the address', async () => {
+      const email = uniqueEmail('verify');
+      const password = strongPassword();
+
+      const res = await register({ email, password, name: 'Ada' });
+
+      expect(res.statusCode).toBe(201);
+      expect(Object.keys(res.json()).sort()).toEqual(USER_KEYS);
+      expect(res.body).not.toMatch(/passwordHash|argon2/);
+      expect(res.json()).toMatchObject({ email, name: 'Ada', role: 'USER', status: 'ACTIVE', emailVerified: false, pendingEmail: null });
+
+      const mail = await verificationMail(email);
+      const token = extractToken(mail.text);
+      expect(mail.to).toEqual([email]);
+      expect(mail.envelopeTo).toEqual([email]);
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(mail.text).toContain(`${t.config.app.frontendUrl}/verify-email?token=${encodeURIComponent(token)}`);
+
+      const session = bearer((await login(t.app, email, password)).accessToken);
+      // Read (and cached) before the verification: the next read must not be served stale.
+      expect((await me(session)).json()).toMatchObject({ email, emailVerified: false });
+
+      const verified = await verify(token);
+      expect(verified.statusCode).toBe(204);
+      expect(verified.body).toBe('');
+      expect((await me(session)).json()).toMatchObject({ email, emailVerified: true, pendingEmail: null });
+
+      expectProblem(await verify(token), INVALID_TOKEN, '/v1/auth/email/verify');
+      expectProblem(await verify(randomBytes(32).toString('base64url')), INVALID_TOKEN, '/v1/auth/email/verify');
+      expectProblem(await post('/v1/auth/email/resend', undefined, session), EMAIL_ALREADY_VERIFIED, '/v1/auth/email/resend');
+    });
+
+    it('resend issues a new token and the earlier one stops working', async () => {
+      const account = await registerAndLogin(t.app);
+      const first = await verificationMail(account.email);
+      const oldToken = extractToken(first.text);
+
+      const res = await post('/v1/auth/email/resend', undefined, account.auth);
+
+      expect(res.statusCode).toBe(202);
+      const second = await verificationMail(account.email, [first]);
+      const newToken = extractToken(second.text);
+      expect(newToken).not.toBe(oldToken);
+      expectProblem(await verify(oldToken), INVALID_TOKEN, '/v1/auth/email/verify');
+      expect((await verify(newToken)).statusCode).toBe(204);
+      expect((await me(account.auth)).json().emailVerified).toBe(true);
+    });
+
+    it('stores tokens hashed: no column of any user_tokens row holds the raw token', async () => {
+      const account = await registerAndLogin(t.app);
+      const token = extractToken((await verificationMail(account.email)).text);
+      const prisma = t.app.get(PrismaService);
+
+      const mine = await prisma.userToken.findMany({ where: { userId: account.id } });
+      const rows = await prisma.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM user_tokens t`;
+
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ purpose: 'EMAIL_VERIFICATION', email: account.email, usedAt: null });
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { row } of rows) expect(row).not.toContain(token);
+    });
+
+    it('refuses an expired token', async () => {
+      const account = await registerAndLogin(t.app);
+      const token = extractToken((await verificationMail(account.email)).text);
+      const expired = await t.app.get(PrismaService).userToken.updateMany({
+        where: { userId: account.id, purpose: 'EMAIL_VERIFICATION', usedAt: null },
+        data: { expiresAt: new Date(Date.now() - 1_000) },
+      });
+      expect(expired.count).toBe(1);
+
+      expectProblem(await verify(token), INVALID_TOKEN, '/v1/auth/email/verify');
+      expect((await me(account.auth)).json().emailVerified).toBe(false);
+    });
+  });
+
+  describe('registration validation', () => {
+    const valid = () => ({ email: uniqueEmail('reg'), password: strongPassword(), name: 'Valid Name' });
+
+    it.each([
+      ['a common password', { password: 'password123' }, [{ field: 'password', message: 'password is too common; choose a less predictable one' }]],
+      ['a 7-character password', { password: 'Kx7#pQ2' }, [{ field: 'password', message: 'password must be at least 8 characters' }]],
+      ['a 129-character password', { password: 'Kx7#pQ2z'.repeat(16) + 'W' }, [{ field: 'password', message: 'password must be at most 128 characters' }]],
+      [
+        'a password containing the email local part',
+        { email: 'marguerite@example.com', password: 'Marguerite-blue-42' },
+        [{ field: 'password', message: 'password must not contain your email address' }],
+      ],
+      ['a malformed email', { email: 'not-an-email' }, [{ field: 'email', message: 'email must be an email' }]],
+      [
+        'a missing name',
+        { name: undefined },
+        [
+          { field: 'name', message: 'name must be longer than or equal to 1 characters' },
+          { field: 'name', message: 'name must be a string' },
+        ],
+      ],
+      ['an extra role field', { role: 'ADMIN' }, [{ field: 'role', message: 'property role should not exist' }]],
+    ])('refuses %s with a 400 naming the field, and creates nothing', async (_label, overrides, errors) => {
+      const body = { ...valid(), ...overrides };
+      const count = () => t.app.get(PrismaService).user.count();
+      const before = await count();
+
+      const res = await post('/v1/auth/register', body);
+
+      expectProblem(res, VALIDATION_FAILED, '/v1/auth/register', { errors });
+      expect(await count()).toBe(before);
+    });
+
+    it('refuses an email already registered in another case with a 409', async () => {
+      expect((await register({ email: 'Ada@X.com', password: strongPassword(), name: 'Ada' })).statusCode).toBe(201);
+
+      const res = await register({ email: 'ada@x.com', password: strongPassword(), name: 'Other Ada' });
+
+      expectProblem(res, EMAIL_TAKEN, '/v1/auth/register');
+      expect(await t.app.get(PrismaService).user.count({ where: { email: { equals: 'ada@x.com', mode: 'insensitive' } } })).toBe(1);
+    });
+  });
+
+  describe('forgotten password', () => {
+    it('answers a known and an unknown email alike, and mails only the known one', async () => {
+      const account = await registerAndLogin(t.app);
+      const unknown = uniqueEmail('nobody');
+
+      const known = await post('/v1/auth/password/forgot', { email: account.email });
+      const missing = await post('/v1/auth/password/forgot', { email: unknown });
+
+      expect({ status: known.statusCode, body: known.body }).toEqual({ status: 202, body: '' });
+      expect({ status: missing.statusCode, body: missing.body }).toEqual({ status: 202, body: '' });
+      const mail = await resetMail(account.email);
+      expect(mail.text).toContain(`${t.config.app.frontendUrl}/reset-password?token=${encodeURIComponent(extractToken(mail.text))}`);
+      await expect(smtp.waitForMessage((m) => m.to.includes(unknown), 1_000)).rejects.toThrow(/No matching message/);
+    });
+
+    it('resets the password with the emailed token, ends every session and sends a notice', async () => {
+      const account = await registerAndLogin(t.app);
+      const second = await login(t.app, account.email, account.password);
+      await post('/v1/auth/password/forgot', { email: account.email });
+      const token = extractToken((await resetMail(account.email)).text);
+      const newPassword = strongPassword();
+
+      const res = await post('/v1/auth/password/reset', { token, newPassword });
+
+      expect(res.statusCode).toBe(204);
+      expectProblem(await attemptLogin(account.email, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
+      expect((await attemptLogin(account.email, newPassword)).statusCode).toBe(200);
+      for (const session of [account, second]) {
+        expect((await me(bearer(session.accessToken))).statusCode).toBe(401);
+        expect((await post('/v1/auth/refresh', { refreshToken: session.refreshToken })).statusCode).toBe(401);
+      }
+      expectProblem(await post('/v1/auth/password/reset', { token, newPassword: strongPassword() }), INVALID_TOKEN, '/v1/auth/password/reset');
+      const notice = await mailTo(account.email, /password was changed$/);
+      expect(notice.text).not.toContain('Token:');
+    });
+
+    it.each([
+      ['a common password (refused by the DTO)', () => 'password123', 'newPassword is too common; choose a less predictable one'],
+      ['a password built from the email (refused by the service)', (email: string) => `${email.split('@')[0]}-Zq9`, 'newPassword must not contain your email address'],
+    ])('refuses %s with a 400 and keeps the token usable', async (_label, badPassword, message) => {
+      const account = await registerAndLogin(t.app);
+      await post('/v1/auth/password/forgot', { email: account.email });
+      const token = extractToken((await resetMail(account.email)).text);
+
+      const refused = await post('/v1/auth/password/reset', { token, newPassword: badPassword(account.email) });
+
+      expectProblem(refused, VALIDATION_FAILED, '/v1/auth/password/reset', { errors: [{ field: 'newPassword', message }] });
+      expect((await attemptLogin(account.email, account.password)).statusCode).toBe(200);
+      // A policy failure must not burn the token: the user fixes the password and retries.
+      expect((await post('/v1/auth/password/reset', { token, newPassword: strongPassword() })).statusCode).toBe(204);
+    });
+  });
+
+  describe('password change', () => {
+    it('refuses a wrong current password with a 400 on currentPassword', async () => {
+      const account = await registerAndLogin(t.app);
+
+      const res = await post('/v1/auth/password/change', { currentPassword: 'not-my-password', newPassword: strongPassword() }, account.auth);
+
+      expectProblem(res, { ...VALIDATION_FAILED, detail: 'The password is incorrect.' }, '/v1/auth/password/change', {
+        errors: [{ field: 'currentPassword', message: 'currentPassword is incorrect' }],
+      });
+      expect((await attemptLogin(account.email, account.password)).statusCode).toBe(200);
+    });
+
+    it('changes the password, keeps the caller signed in and ends every other session', async () => {
+      const account = await registerAndLogin(t.app);
+      const other = await login(t.app, account.email, account.password);
+      const newPassword = strongPassword();
+
+      const res = await post('/v1/auth/password/change', { currentPassword: account.password, newPassword }, account.auth);
+
+      expect(res.statusCode).toBe(204);
+      expect((await me(account.auth)).statusCode).toBe(200);
+      expect((await post('/v1/auth/refresh', { refreshToken: account.refreshToken })).statusCode).toBe(200);
+      expect((await me(bearer(other.accessToken))).statusCode).toBe(401);
+      expect((await post('/v1/auth/refresh', { refreshToken: other.refreshToken })).statusCode).toBe(401);
+      expectProblem(await attemptLogin(account.email, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
+      expect((await attemptLogin(account.email, newPassword)).statusCode).toBe(200);
+      await expect(mailTo(account.email, /password was changed$/)).resolves.toMatchObject({ to: [account.email] });
+    });
+  });
+
+  describe('email change', () => {
+    it('keeps the address until the new one is confirmed from its inbox, then switches sign-in to it', async () => {
+      const account = await registerAndLogin(t.app);
+      const newAddress = uniqueEmail('moved');
+      const typed = `  ${newAddress.toUpperCase()} `;
+
+      const res = await t.app.inject({ method: 'PATCH', url: '/v1/users/me', headers: account.auth, payload: { email: typed } });
+
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ email: account.email, pendingEmail: newAddress, emailVerified: false });
+      const mail = await mailTo(newAddress, /^Confirm your new email address/);
+      expect(mail.envelopeTo).toEqual([newAddress]);
+      const token = extractToken(mail.text);
+      expect(mail.text).toContain(`${t.config.app.frontendUrl}/confirm-email-change?token=${encodeURIComponent(token)}`);
+      // Nothing about the change goes to the old address.
+      expect(smtp.messages.filter((m) => m.to.includes(account.email) && /new email/.test(m.subject))).toEqual([]);
+
+      expect((await verify(token)).statusCode).toBe(204);
+
+      expect((await me(account.auth)).json()).toMatchObject({ email: newAddress, pendingEmail: null, emailVerified: true });
+      expect((await attemptLogin(newAddress, account.password)).statusCode).toBe(200);
+      expectProblem(await attemptLogin(account.email, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
+    });
+
+    it('refuses an address another account has with a 409 and changes nothing', async () => {
+      const account = await registerAndLogin(t.app);
+      const other = await registerAndLogin(t.app);
+
+      const res = await t.app.inject({ method: 'PATCH', url: '/v1/users/me', headers: account.auth, payload: { email: other.email.toUpperCase() } });
+
+      expectProblem(res, EMAIL_TAKEN, '/v1/users/me');
+      expect((await me(account.auth)).json()).toMatchObject({ email: account.email, pendingEmail: null });
+    });
+  });
+});
