@@ -4,6 +4,7 @@ import { AppConfigModule, type AppConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { AppCacheModule } from '@app/cache';
 import { AuthModule } from './auth/auth.module.js';
+import { BillingModule } from './billing/billing.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         RateLimitModule,
         AuthModule,
         UsersModule,
+        BillingModule,
         HealthModule,
       ],
     };

@@ -6,5 +6,5 @@ export * from './migrations/migration-files.js';
 export * from './migrations/migration-runner.js';
 export * from './seed/seed.js';
 export { Prisma } from './generated/prisma/client.js';
-export type { User, Plan } from './generated/prisma/client.js';
-export { Role, UserStatus, PlanInterval, UserTokenPurpose } from './generated/prisma/enums.js';
+export type { User, Plan, Subscription, Invoice } from './generated/prisma/client.js';
+export { Role, UserStatus, PlanInterval, UserTokenPurpose, SubscriptionStatus, InvoiceStatus } from './generated/prisma/enums.js';

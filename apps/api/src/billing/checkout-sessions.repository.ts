@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService, type Plan } from '@app/database';
+
+@Injectable()
+export class CheckoutSessionsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(input: { userId: string; planId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    await this.prisma.checkoutSession.create({ data: input });
+  }
+
+  /** The pending session behind a link, or null when unknown, used or expired. */
+  findPending(tokenHash: string, now: Date): Promise<{ id: string; userId: string; plan: Plan } | null> {
+    return this.prisma.checkoutSession.findFirst({
+      where: { tokenHash, usedAt: null, expiresAt: { gt: now } },
+      select: { id: true, userId: true, plan: true },
+    });
+  }
+
+  /** Claims a session for completion; false when another request claimed it first. */
+  async claim(id: string, now: Date): Promise<boolean> {
+    const result = await this.prisma.checkoutSession.updateMany({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+    return result.count === 1;
+  }
+}

@@ -1,0 +1,4 @@
+/** Where to send the user's browser. */
+export class RedirectResponseDto {
+  url: string;
+}

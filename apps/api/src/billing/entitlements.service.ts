@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { AppCache } from '@app/cache';
+import { AppConfig } from '@app/config';
+import { BillingService } from './billing.service.js';
+import { LimitExceededError } from './billing.errors.js';
+import { entitlementsOf, type Entitlements } from './entitlements.js';
+import { PlansRepository } from './plans.repository.js';
+import type { SubscriptionWithPlan } from './subscriptions.repository.js';
+
+/** The plan everyone without a paid subscription gets. */
+export const FREE_PLAN_CODE = 'free';
+const ENTITLEMENTS_CACHE_TTL_SECONDS = 300;
+
+/**
+ * What a user may do now, from their subscription's plan, or the free plan. Cached per user; the
+ * billing service drops the entry on every subscription change.
+ */
+@Injectable()
+export class EntitlementsService {
+  constructor(
+    private readonly billing: BillingService,
+    private readonly plans: PlansRepository,
+    private readonly cache: AppCache,
+    private readonly config: AppConfig,
+  ) {}
+
+  effective(userId: string): Promise<Entitlements> {
+    return this.cache.getOrSet(this.cache.key('billing', 'entitlements', userId), ENTITLEMENTS_CACHE_TTL_SECONDS, async () => {
+      const live = await this.billing.findLiveSubscription(userId);
+      if (live && this.grants(live, new Date())) return entitlementsOf(live.plan);
+      const free = await this.plans.findByCode(FREE_PLAN_CODE);
+      return free ? entitlementsOf(free) : { planCode: FREE_PLAN_CODE, features: [], limits: {} };
+    });
+  }
+
+  async can(userId: string, feature: string): Promise<boolean> {
+    return (await this.effective(userId)).features.includes(feature);
+  }
+
+  /** The numeric limit; 0 when the plan does not name it. */
+  async limit(userId: string, name: string): Promise<number> {
+    return (await this.effective(userId)).limits[name] ?? 0;
+  }
+
+  /** Throws PLAN_LIMIT_REACHED when `currentCount` already uses the whole limit (no room for one more). */
+  async assertWithin(userId: string, name: string, currentCount: number): Promise<void> {
+    const limit = await this.limit(userId, name);
+    if (currentCount >= limit) throw new LimitExceededError(name, limit);
+  }
+
+  /** Trialing and active grant; past-due keeps granting through the grace period. */
+  private grants(subscription: SubscriptionWithPlan, now: Date): boolean {
+    switch (subscription.status) {
+      case 'TRIALING':
+      case 'ACTIVE':
+        return true;
+      case 'PAST_DUE':
+        return now.getTime() < subscription.currentPeriodEnd.getTime() + this.config.billing.pastDueGracePeriodSeconds * 1000;
+      case 'INCOMPLETE':
+      case 'CANCELED':
+        return false;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '@app/common';
+import { AppConfig } from '@app/config';
+import { Public } from '../auth/decorators/public.decorator.js';
+import { escapeHtml } from '../mail/mail-templates.js';
+import { BillingService } from './billing.service.js';
+import { CheckoutTokenParamDto } from './dto/checkout-token-param.dto.js';
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
+button{font-size:1rem;padding:.6rem 1.2rem}</style></head><body>${body}</body></html>`;
+}
+
+function price(cents: number, currency: string): string {
+  return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
+/**
+ * The local provider's checkout page, opened in a browser from the URL `POST /v1/billing/checkout`
+ * returned. The link's token is the credential (no bearer header in a browser); it is single-use
+ * and expires. Opening it shows the plan; confirming subscribes at once.
+ */
+@ApiTags('billing')
+@Public()
+@Controller('billing/local-checkout')
+export class LocalCheckoutController {
+  constructor(
+    private readonly billing: BillingService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The confirmation page of a local checkout link (HTML). */
+  @Get(':token')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  @ApiProduces('text/html')
+  @ApiProblemResponses(400, 404)
+  async show(@Param() params: CheckoutTokenParamDto): Promise<string> {
+    const plan = await this.billing.describeLocalCheckout(params.token);
+    return page(
+      `Subscribe to ${plan.name}`,
+      `<h1>Subscribe to ${escapeHtml(plan.name)}</h1>
+<p>${escapeHtml(price(plan.priceCents, plan.currency))} per ${plan.interval === 'YEAR' ? 'year' : 'month'}${
+        plan.trialDays > 0 ? `, after a ${plan.trialDays}-day free trial` : ''
+      }.</p>
+<p>This is the local billing provider: no payment is taken.</p>
+<form method="post"><button type="submit">Subscribe</button></form>`,
+    );
+  }
+
+  /** Confirms a local checkout: the subscription starts at once (HTML). */
+  @Post(':token')
+  @HttpCode(HttpStatus.OK)
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  @ApiProduces('text/html')
+  @ApiProblemResponses(400, 404, 409)
+  async complete(@Param() params: CheckoutTokenParamDto): Promise<string> {
+    const subscription = await this.billing.completeLocalCheckout(params.token);
+    const back = `${this.config.app.frontendUrl}/billing`;
+    return page(
+      'Subscribed',
+      `<h1>You are subscribed to ${escapeHtml(subscription.plan.name)}</h1>
+<p>Status: ${escapeHtml(subscription.status.toLowerCase())}, until ${escapeHtml(subscription.currentPeriodEnd.toISOString().slice(0, 10))}.</p>
+<p><a href="${escapeHtml(back)}">Back to the app</a></p>`,
+    );
+  }
+}

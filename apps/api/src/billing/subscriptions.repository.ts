@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { decodeCursor } from '@app/common';
+import { Prisma, PrismaService, type Plan, type Subscription, type SubscriptionStatus } from '@app/database';
+
+export type SubscriptionWithPlan = Subscription & { plan: Plan };
+
+export type SubscriptionChanges = Partial<
+  Pick<
+    Subscription,
+    'planId' | 'status' | 'currentPeriodStart' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'canceledAt' | 'trialEndsAt' | 'providerUpdatedAt'
+  >
+>;
+
+/** Statuses of a subscription that still counts as the user's current one. */
+export const LIVE_STATUSES: SubscriptionStatus[] = ['TRIALING', 'ACTIVE', 'PAST_DUE', 'INCOMPLETE'];
+
+@Injectable()
+export class SubscriptionsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The user's live subscription, if any (at most one by the service's rules). */
+  findLive(userId: string): Promise<SubscriptionWithPlan | null> {
+    return this.prisma.subscription.findFirst({
+      where: { userId, status: { in: LIVE_STATUSES } },
+      orderBy: { createdAt: 'desc' },
+      include: { plan: true },
+    });
+  }
+
+  /** The user's most recent subscription of any status. */
+  findLatest(userId: string): Promise<SubscriptionWithPlan | null> {
+    return this.prisma.subscription.findFirst({ where: { userId }, orderBy: { createdAt: 'desc' }, include: { plan: true } });
+  }
+
+  create(data: Prisma.SubscriptionUncheckedCreateInput): Promise<SubscriptionWithPlan> {
+    return this.prisma.subscription.create({ data, include: { plan: true } });
+  }
+
+  /** Owner-scoped update; resolves null when that user has no such subscription. */
+  async update(userId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionWithPlan | null> {
+    const result = await this.prisma.subscription.updateMany({ where: { id, userId }, data: changes });
+    if (result.count === 0) return null;
+    return this.prisma.subscription.findUnique({ where: { id }, include: { plan: true } });
+  }
+
+  /** All subscriptions (admin), newest first, optionally of one status. */
+  listAll(filter: { status?: SubscriptionStatus | undefined; cursor?: string | undefined; take: number }): Promise<SubscriptionWithPlan[]> {
+    const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const where: Prisma.SubscriptionWhereInput = {
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(after
+        ? { OR: [{ createdAt: { lt: new Date(String(after.key)) } }, { createdAt: new Date(String(after.key)), id: { lt: after.id } }] }
+        : {}),
+    };
+    return this.prisma.subscription.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: filter.take,
+      include: { plan: true },
+    });
+  }
+}
