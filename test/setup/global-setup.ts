@@ -13,6 +13,18 @@ import {
   withAdminClient,
 } from './test-env.js';
 
+/** Test databases are named `<prefix><run pid>_...`; a run whose process is gone left them behind. */
+function runIsAlive(datname: string): boolean {
+  const pid = Number(/(\d+)_/.exec(datname.slice(TEST_DATABASE_PREFIX.length))?.[1] ?? /_building_(\d+)$/.exec(datname)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs once before all test files: finds PostgreSQL and Redis, and migrates a template database
  * that every test file clones (CREATE DATABASE ... TEMPLATE) in milliseconds.
@@ -32,18 +44,23 @@ export default async function globalSetup(): Promise<void> {
     );
   }
   process.env.TEST_DB_MODE = pgUp ? 'postgres' : 'pglite';
+  // Databases of this run are named after this process, so concurrent runs leave each other alone.
+  process.env.TEST_RUN_ID = String(process.pid);
   process.env.TEST_REDIS_MODE = redisUp ? 'redis' : 'memory';
   if (!pgUp) return;
 
   const template = templateDatabaseName();
   process.env.TEST_TEMPLATE_DATABASE = template;
   await withAdminClient(async (admin) => {
-    // Leftovers of an interrupted run (not templates: they are reused while migrations are unchanged).
+    // Leftovers of interrupted runs: databases whose run's process is gone (templates are reused
+    // while the migrations are unchanged).
     const stale = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname NOT LIKE $2`,
       [`${TEST_DATABASE_PREFIX}%`, `${TEST_DATABASE_PREFIX}template_%`],
     );
-    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+    for (const { datname } of stale.rows) {
+      if (!runIsAlive(datname)) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+    }
 
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
     if (exists.rowCount) return;
@@ -60,7 +77,18 @@ export default async function globalSetup(): Promise<void> {
       `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`,
       [`${TEST_DATABASE_PREFIX}template_%`, building],
     );
-    for (const { datname } of oldTemplates.rows) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
-    await admin.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(template)}`);
+    for (const { datname } of oldTemplates.rows) {
+      if (!datname.includes('_building_') || !runIsAlive(datname)) {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+      }
+    }
+    try {
+      await admin.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(template)}`);
+    } catch (error) {
+      // A concurrent run finished the same template first: use theirs.
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`);
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      if (!exists.rowCount) throw error;
+    }
   });
 }

@@ -20,6 +20,8 @@ function loadConfigOrExit(): AppConfig {
 const config = loadConfigOrExit();
 const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
   bufferLogs: true,
+  // Keeps each request's raw body next to the parsed one: webhook signatures are over the raw bytes.
+  rawBody: true,
 });
 await configureApp(app, config);
 

@@ -17,6 +17,7 @@ export async function generateOpenApiSpec(): Promise<string> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
     preview: true,
     logger: false,
+    rawBody: true,
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   const document = buildOpenApiDocument(app, config);

@@ -17,6 +17,8 @@ import { PlanResponseDto } from './dto/plan-response.dto.js';
 import { RedirectResponseDto } from './dto/redirect-response.dto.js';
 import { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
 import { EntitlementsService } from './entitlements.service.js';
+import { IdempotencyKey } from './idempotency/idempotency-key.decorator.js';
+import { Idempotent } from './idempotency/idempotent.decorator.js';
 
 @ApiTags('billing')
 @Controller('billing')
@@ -45,16 +47,22 @@ export class BillingController {
   /** Starts buying a plan: returns the provider's checkout URL to open in the browser. */
   @Post('checkout')
   @Auth()
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 409, 422)
-  async checkout(@CurrentUser() caller: AuthUser, @Body() body: PlanCodeDto): Promise<RedirectResponseDto> {
+  async checkout(
+    @CurrentUser() caller: AuthUser,
+    @Body() body: PlanCodeDto,
+    @IdempotencyKey('checkout') idempotencyKey: string | undefined,
+  ): Promise<RedirectResponseDto> {
     const user = await this.users.getMe(caller.id);
-    return this.billing.startCheckout({ id: user.id, email: user.email, name: user.name }, body.planCode);
+    return this.billing.startCheckout({ id: user.id, email: user.email, name: user.name }, body.planCode, idempotencyKey);
   }
 
   /** Returns the URL of the provider's customer portal (payment methods, invoices). */
   @Post('portal')
   @Auth()
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   portal(@CurrentUser() user: AuthUser): Promise<RedirectResponseDto> {
     return this.billing.portalUrl(user.id);
@@ -63,28 +71,35 @@ export class BillingController {
   /** Switches the caller's subscription to another plan. */
   @Post('subscription/change')
   @Auth()
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 422)
-  async change(@CurrentUser() user: AuthUser, @Body() body: PlanCodeDto): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.changePlan(user.id, body.planCode));
+  async change(
+    @CurrentUser() user: AuthUser,
+    @Body() body: PlanCodeDto,
+    @IdempotencyKey('change') idempotencyKey: string | undefined,
+  ): Promise<SubscriptionResponseDto> {
+    return toSubscriptionResponse(await this.billing.changePlan(user.id, body.planCode, idempotencyKey));
   }
 
   /** Cancels at the end of the current period; the plan stays until then. */
   @Post('subscription/cancel')
   @Auth()
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404)
-  async cancel(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.cancelAtPeriodEnd(user.id));
+  async cancel(@CurrentUser() user: AuthUser, @IdempotencyKey('cancel') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
+    return toSubscriptionResponse(await this.billing.cancelAtPeriodEnd(user.id, idempotencyKey));
   }
 
   /** Undoes a cancellation before the period ends. */
   @Post('subscription/resume')
   @Auth()
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404)
-  async resume(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.resume(user.id));
+  async resume(@CurrentUser() user: AuthUser, @IdempotencyKey('resume') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
+    return toSubscriptionResponse(await this.billing.resume(user.id, idempotencyKey));
   }
 
   /** The caller's invoices, newest first. */

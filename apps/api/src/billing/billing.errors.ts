@@ -41,3 +41,37 @@ export class LimitExceededError extends DomainError {
     super('forbidden', 'PLAN_LIMIT_REACHED', `Your plan allows at most ${limit} for ${name}.`);
   }
 }
+
+/** The billing provider could not be reached, timed out, failed, or refused our credentials: retry later. */
+export class BillingProviderUnavailableError extends DomainError {
+  constructor() {
+    super('unavailable', 'BILLING_PROVIDER_UNAVAILABLE', 'The payment provider is unavailable; try again later.');
+  }
+}
+
+/** The billing provider refused the request itself (invalid request, declined card). */
+export class BillingProviderRejectedError extends DomainError {
+  constructor() {
+    super('unprocessable', 'BILLING_PROVIDER_REJECTED', 'The payment provider refused this request.');
+  }
+}
+
+export class StripeWebhooksDisabledError extends DomainError {
+  constructor() {
+    super('not_found', 'STRIPE_WEBHOOKS_DISABLED', 'Stripe webhooks are not enabled on this server.');
+  }
+}
+
+/** Missing, malformed, wrong or stale `Stripe-Signature`, or a body that is not the signed one. */
+export class WebhookSignatureInvalidError extends DomainError {
+  constructor() {
+    super('validation', 'WEBHOOK_SIGNATURE_INVALID', 'The webhook signature is missing, invalid or too old.');
+  }
+}
+
+/** Correctly signed, but not a Stripe event this API can read. */
+export class WebhookPayloadInvalidError extends DomainError {
+  constructor() {
+    super('validation', 'WEBHOOK_PAYLOAD_INVALID', 'The webhook payload is not a readable Stripe event.');
+  }
+}

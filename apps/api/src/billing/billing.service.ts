@@ -118,21 +118,21 @@ export class BillingService implements OnApplicationBootstrap {
     const current = await this.requireLive(userId);
     if (current.planId === plan.id) return current;
     await this.provider.changePlan(current, plan, idempotencyKey ?? randomUUID());
-    return this.update(userId, current.id, { planId: plan.id, providerUpdatedAt: new Date() });
+    return this.update(userId, current.id, { planId: plan.id, ...this.stamp(current) });
   }
 
   async cancelAtPeriodEnd(userId: string, idempotencyKey?: string): Promise<SubscriptionWithPlan> {
     const current = await this.requireLive(userId);
     if (current.cancelAtPeriodEnd) return current;
     await this.provider.setCancelAtPeriodEnd(current, true, idempotencyKey ?? randomUUID());
-    return this.update(userId, current.id, { cancelAtPeriodEnd: true, providerUpdatedAt: new Date() });
+    return this.update(userId, current.id, { cancelAtPeriodEnd: true, ...this.stamp(current) });
   }
 
   async resume(userId: string, idempotencyKey?: string): Promise<SubscriptionWithPlan> {
     const current = await this.requireLive(userId);
     if (!current.cancelAtPeriodEnd) return current;
     await this.provider.setCancelAtPeriodEnd(current, false, idempotencyKey ?? randomUUID());
-    return this.update(userId, current.id, { cancelAtPeriodEnd: false, providerUpdatedAt: new Date() });
+    return this.update(userId, current.id, { cancelAtPeriodEnd: false, ...this.stamp(current) });
   }
 
   async listInvoices(userId: string, page: { cursor?: string | undefined; limit: number }): Promise<Page<Invoice>> {
@@ -143,6 +143,11 @@ export class BillingService implements OnApplicationBootstrap {
   async listAllSubscriptions(filter: { status?: SubscriptionStatus | undefined; cursor?: string | undefined; limit: number }): Promise<Page<SubscriptionWithPlan>> {
     const rows = await this.subscriptions.listAll({ status: filter.status, cursor: filter.cursor, take: filter.limit + 1 });
     return toPage(rows, filter.limit, (subscription) => ({ key: subscription.createdAt.toISOString(), id: subscription.id }));
+  }
+
+  /** For changes made elsewhere (provider webhooks): the user's cached entitlements are dropped. */
+  subscriptionChanged(userId: string): Promise<void> {
+    return this.changed(userId);
   }
 
   // --- internals -------------------------------------------------------------------------
@@ -214,6 +219,15 @@ export class BillingService implements OnApplicationBootstrap {
       periodStart,
       periodEnd,
     });
+  }
+
+  /**
+   * The time of a change made here. A local subscription is its own provider; a provider's keeps the
+   * provider's time, so the webhook that reports this very change (stamped by the provider's clock,
+   * to the second) is still newer and applies.
+   */
+  private stamp(subscription: SubscriptionWithPlan): { providerUpdatedAt?: Date } {
+    return subscription.provider === 'local' ? { providerUpdatedAt: new Date() } : {};
   }
 
   /** Any subscription change: the cached entitlements of that user are stale. */

@@ -24,13 +24,25 @@ export class EntitlementsService {
     private readonly config: AppConfig,
   ) {}
 
-  effective(userId: string): Promise<Entitlements> {
-    return this.cache.getOrSet(this.cache.key('billing', 'entitlements', userId), ENTITLEMENTS_CACHE_TTL_SECONDS, async () => {
-      const live = await this.billing.findLiveSubscription(userId);
-      if (live && this.grants(live, new Date())) return entitlementsOf(live.plan);
+  async effective(userId: string): Promise<Entitlements> {
+    const key = this.cache.key('billing', 'entitlements', userId);
+    const cached = await this.cache.read<Entitlements>(key);
+    if (cached.status === 'hit') return cached.value;
+    const now = new Date();
+    const live = await this.billing.findLiveSubscription(userId);
+    let entitlements: Entitlements;
+    // Never cached past the moment they change by themselves (period end, end of the grace period).
+    let ttlSeconds = ENTITLEMENTS_CACHE_TTL_SECONDS;
+    if (live && this.grants(live, now)) {
+      entitlements = entitlementsOf(live.plan);
+      const changesAt = this.grantEnds(live);
+      ttlSeconds = Math.max(1, Math.min(ttlSeconds, Math.floor((changesAt.getTime() - now.getTime()) / 1000)));
+    } else {
       const free = await this.plans.findByCode(FREE_PLAN_CODE);
-      return free ? entitlementsOf(free) : { planCode: FREE_PLAN_CODE, features: [], limits: {} };
-    });
+      entitlements = free ? entitlementsOf(free) : { planCode: FREE_PLAN_CODE, features: [], limits: {} };
+    }
+    await this.cache.set(key, entitlements, ttlSeconds);
+    return entitlements;
   }
 
   async can(userId: string, feature: string): Promise<boolean> {
@@ -48,6 +60,12 @@ export class EntitlementsService {
     if (currentCount >= limit) throw new LimitExceededError(name, limit);
   }
 
+  /** When the plan's grant ends unless something else happens first (renewal, payment). */
+  private grantEnds(subscription: SubscriptionWithPlan): Date {
+    const grace = subscription.status === 'PAST_DUE' ? this.config.billing.pastDueGracePeriodSeconds * 1000 : 0;
+    return new Date(subscription.currentPeriodEnd.getTime() + grace);
+  }
+
   /** Trialing and active grant; past-due keeps granting through the grace period. */
   private grants(subscription: SubscriptionWithPlan, now: Date): boolean {
     switch (subscription.status) {
@@ -55,7 +73,7 @@ export class EntitlementsService {
       case 'ACTIVE':
         return true;
       case 'PAST_DUE':
-        return now.getTime() < subscription.currentPeriodEnd.getTime() + this.config.billing.pastDueGracePeriodSeconds * 1000;
+        return now < this.grantEnds(subscription);
       case 'INCOMPLETE':
       case 'CANCELED':
         return false;

@@ -32,6 +32,11 @@ export class SubscriptionsRepository {
     return this.prisma.subscription.findFirst({ where: { userId }, orderBy: { createdAt: 'desc' }, include: { plan: true } });
   }
 
+  /** Whether a provider's subscription is already stored (by its id at the provider). */
+  async existsAtProvider(provider: string, providerSubscriptionId: string): Promise<boolean> {
+    return (await this.prisma.subscription.count({ where: { provider, providerSubscriptionId } })) > 0;
+  }
+
   create(data: Prisma.SubscriptionUncheckedCreateInput): Promise<SubscriptionWithPlan> {
     return this.prisma.subscription.create({ data, include: { plan: true } });
   }

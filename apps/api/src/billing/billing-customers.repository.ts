@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '@app/database';
+
+/** Users' accounts at a billing provider (a Stripe customer id per user). */
+@Injectable()
+export class BillingCustomersRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The user's customer id at `provider`, if one was created. */
+  async findCustomerId(userId: string, provider: string): Promise<string | null> {
+    const row = await this.prisma.billingCustomer.findFirst({ where: { userId, provider }, select: { providerCustomerId: true } });
+    return row?.providerCustomerId ?? null;
+  }
+
+  /**
+   * Links the user to a customer created at the provider and returns the user's customer id: the
+   * stored one when a concurrent request linked the user first (both then hold the same customer,
+   * created with the same idempotency key).
+   */
+  async link(userId: string, provider: string, providerCustomerId: string): Promise<string> {
+    await this.prisma.billingCustomer.createMany({ data: [{ userId, provider, providerCustomerId }], skipDuplicates: true });
+    const row = await this.prisma.billingCustomer.findUniqueOrThrow({ where: { userId }, select: { providerCustomerId: true } });
+    return row.providerCustomerId;
+  }
+}

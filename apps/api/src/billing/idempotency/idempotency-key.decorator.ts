@@ -1,0 +1,17 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AuthUser } from '../../auth/auth-user.js';
+import { providerIdempotencyKey, readIdempotencyKey } from './idempotency-key.js';
+
+/**
+ * The request's Idempotency-Key as a key for the billing provider, scoped by the caller and the
+ * operation (`<userId>:<operation>:<key>`); undefined without the header, and the service then
+ * makes one per call. Retries of one request thus reuse the provider's idempotency too.
+ */
+export const IdempotencyKey = createParamDecorator((operation: string, context: ExecutionContext): string | undefined => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+  const key = readIdempotencyKey(request.headers);
+  if (key === undefined) return undefined;
+  if (!request.user) throw new Error('IdempotencyKey used on a route without authentication');
+  return providerIdempotencyKey(request.user.id, operation, key);
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { ValidationFailedError } from '@app/common';
+import { providerIdempotencyKey, readIdempotencyKey } from './idempotency-key.js';
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe(readIdempotencyKey.name, () => {
+  const read = (value: string | string[] | undefined) => readIdempotencyKey({ 'idempotency-key': value });
+
+  it('is undefined without the header', () => {
+    expect(readIdempotencyKey({})).toBeUndefined();
+  });
+
+  it.each([
+    ['8e03978e-40d5-43e8-bc93-6894a57f9324', '8e03978e-40d5-43e8-bc93-6894a57f9324'],
+    ['a', 'a'],
+    ['x'.repeat(255), 'x'.repeat(255)],
+    ['with spaces and ~!@#$%^&*()', 'with spaces and ~!@#$%^&*()'],
+    ['"8e03978e"', '8e03978e'],
+    ['"say \\"hi\\" \\\\ there"', 'say "hi" \\ there'],
+  ])('takes %j as the key %j', (value, key) => {
+    expect(read(value)).toBe(key);
+  });
+
+  it.each([[''], ['""'], ['x'.repeat(256)], ['clé'], ['tab\there'], ['"unterminated\\"'], ['"bad \\n escape"'], ['"in"side"'], [['a', 'b']]])(
+    'refuses %j with VALIDATION_FAILED on the header',
+    (value) => {
+      const error = thrown(() => read(value));
+
+      expect(error).toBeInstanceOf(ValidationFailedError);
+      expect(error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        extensions: { errors: [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }] },
+      });
+    },
+  );
+});
+
+describe(providerIdempotencyKey.name, () => {
+  const userId = '0192f0c1-7e3a-7cc2-8d7a-1b2c3d4e5f60';
+
+  it('scopes the key by user and operation', () => {
+    expect(providerIdempotencyKey(userId, 'checkout', 'k-1')).toBe(`${userId}:checkout:k-1`);
+  });
+
+  it('stays within the 255 characters Stripe accepts, distinct per key', () => {
+    const long = providerIdempotencyKey(userId, 'checkout', 'a'.repeat(255));
+
+    expect(long.length).toBeLessThanOrEqual(255);
+    expect(long).toMatch(new RegExp(`^${userId}:checkout:sha256:[0-9a-f]{64}$`));
+    expect(providerIdempotencyKey(userId, 'checkout', 'b'.repeat(255))).not.toBe(long);
+  });
+});

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyService } from './idempotency.service.js';
+
+/** Idempotency-Key support; `@Idempotent()` routes of an importing module use its service. */
+@Module({
+  providers: [IdempotencyRepository, IdempotencyService],
+  exports: [IdempotencyService],
+})
+export class IdempotencyModule {}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@app/database';
+
+/** A response kept for replay: its status and JSON body (null when it had none). */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface IdempotencyRecordState {
+  requestHash: string;
+  /** Null while the first request is in progress. */
+  response: StoredResponse | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface NewIdempotencyRecord {
+  userId: string;
+  key: string;
+  method: string;
+  path: string;
+  requestHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** The `idempotency_records` table: one row per (user, Idempotency-Key). */
+@Injectable()
+export class IdempotencyRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Inserts an in-progress record and returns its id, or null when the user already has a record
+   * with this key: the unique index on (userId, key) decides between concurrent requests.
+   */
+  async tryCreate(record: NewIdempotencyRecord): Promise<string | null> {
+    try {
+      const { id } = await this.prisma.idempotencyRecord.create({ data: record, select: { id: true } });
+      return id;
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+      throw error;
+    }
+  }
+
+  async find(userId: string, key: string): Promise<IdempotencyRecordState | null> {
+    const row = await this.prisma.idempotencyRecord.findUnique({
+      where: { userId_key: { userId, key } },
+      select: { requestHash: true, responseStatus: true, responseBody: true, completedAt: true, createdAt: true, expiresAt: true },
+    });
+    if (!row) return null;
+    const response = row.completedAt && row.responseStatus !== null ? { status: row.responseStatus, body: row.responseBody } : null;
+    return { requestHash: row.requestHash, response, createdAt: row.createdAt, expiresAt: row.expiresAt };
+  }
+
+  /**
+   * Deletes the user's record of this key if it has expired, or if it is still in progress but
+   * was created before `abandonedBefore`. The condition is checked again here, so a record that
+   * another request completed meanwhile is kept. False when nothing was deleted.
+   */
+  async deleteIfStale(userId: string, key: string, now: Date, abandonedBefore: Date): Promise<boolean> {
+    const { count } = await this.prisma.idempotencyRecord.deleteMany({
+      where: { userId, key, OR: [{ expiresAt: { lte: now } }, { completedAt: null, createdAt: { lt: abandonedBefore } }] },
+    });
+    return count > 0;
+  }
+
+  /** Stores the response of an in-progress record. */
+  async complete(userId: string, id: string, response: StoredResponse, now: Date): Promise<void> {
+    await this.prisma.idempotencyRecord.updateMany({
+      where: { id, userId, completedAt: null },
+      data: {
+        responseStatus: response.status,
+        responseBody: response.body === null || response.body === undefined ? Prisma.DbNull : (response.body as Prisma.InputJsonValue),
+        completedAt: now,
+      },
+    });
+  }
+
+  /** Deletes an in-progress record, so the key may be used again. */
+  async release(userId: string, id: string): Promise<void> {
+    await this.prisma.idempotencyRecord.deleteMany({ where: { id, userId, completedAt: null } });
+  }
+
+  /**
+   * Deletes up to `limit` expired records of any user: the cleanup of the table, done a batch at
+   * a time so it stays cheap (both queries use the index on expiresAt). Returns how many went.
+   */
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    const expired = await this.prisma.idempotencyRecord.findMany({ where: { expiresAt: { lte: now } }, select: { id: true }, take: limit });
+    if (expired.length === 0) return 0;
+    const { count } = await this.prisma.idempotencyRecord.deleteMany({
+      where: { id: { in: expired.map(({ id }) => id) }, expiresAt: { lte: now } },
+    });
+    return count;
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
+import { IdempotencyRepository, type IdempotencyRecordState, type StoredResponse } from './idempotency.repository.js';
+
+/** How long a key is remembered; after that it is treated as never used. */
+export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * A record still in progress after this long belongs to a request that died before it could store
+ * or release it (a crash, a lost database connection): it no longer blocks its key. No request of
+ * this API runs that long; one that did would at worst run twice, with the same provider key.
+ */
+export const IDEMPOTENCY_ABANDONED_AFTER_SECONDS = 5 * 60;
+/** Expired records deleted, at most, each time a new key is recorded: the table's cleanup. */
+const CLEANUP_BATCH_SIZE = 100;
+/** A record may vanish between a failed insert and its read (released, stale): then try again. */
+const MAX_CLAIM_ATTEMPTS = 3;
+
+export interface IdempotentRequest {
+  userId: string;
+  key: string;
+  method: string;
+  path: string;
+  /** See requestFingerprint(). */
+  fingerprint: string;
+}
+
+export type IdempotencyClaim =
+  /** First request with this key: run it, then `complete()` or `release()` the record. */
+  | { kind: 'claimed'; recordId: string }
+  /** Already answered: send this again. */
+  | { kind: 'replay'; response: StoredResponse };
+
+/**
+ * The rules of the Idempotency-Key header (IETF draft "The Idempotency-Key HTTP Header Field"):
+ * keys are scoped per user and remembered for 24 hours; a key names one request (method, path,
+ * body) and its response.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(private readonly records: IdempotencyRepository) {}
+
+  /**
+   * Claims the key for this request, or returns the stored response of an earlier identical one.
+   * Throws IDEMPOTENCY_KEY_REUSED (422) when the key was used for another request, and
+   * IDEMPOTENCY_KEY_IN_PROGRESS (409) while the first request with it is still running.
+   */
+  async claim(request: IdempotentRequest, now = new Date()): Promise<IdempotencyClaim> {
+    const { userId, key } = request;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const recordId = await this.records.tryCreate({
+        userId,
+        key,
+        method: request.method,
+        path: request.path,
+        requestHash: request.fingerprint,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_SECONDS * 1000),
+      });
+      if (recordId) {
+        await this.records.deleteExpired(now, CLEANUP_BATCH_SIZE);
+        return { kind: 'claimed', recordId };
+      }
+      const existing = await this.records.find(userId, key);
+      if (!existing) continue;
+      if (this.isStale(existing, now)) {
+        await this.records.deleteIfStale(userId, key, now, this.abandonedBefore(now));
+        continue;
+      }
+      if (existing.requestHash !== request.fingerprint) throw new IdempotencyKeyReusedError();
+      if (!existing.response) throw new IdempotencyKeyInProgressError();
+      return { kind: 'replay', response: existing.response };
+    }
+    throw new IdempotencyKeyInProgressError();
+  }
+
+  /** Stores the response of a claimed request, for replay. */
+  complete(userId: string, recordId: string, response: StoredResponse): Promise<void> {
+    return this.records.complete(userId, recordId, response, new Date());
+  }
+
+  /** Forgets a claimed request that failed in a way worth retrying: the key may be used again. */
+  release(userId: string, recordId: string): Promise<void> {
+    return this.records.release(userId, recordId);
+  }
+
+  /** Expired, or abandoned in progress: treated as absent, and replaced. */
+  private isStale(record: IdempotencyRecordState, now: Date): boolean {
+    return record.expiresAt <= now || (!record.response && record.createdAt < this.abandonedBefore(now));
+  }
+
+  private abandonedBefore(now: Date): Date {
+    return new Date(now.getTime() - IDEMPOTENCY_ABANDONED_AFTER_SECONDS * 1000);
+  }
+}

@@ -1,0 +1,341 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { PrismaService, seedDatabase } from '@app/database';
+import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
+import { BillingService } from '../apps/api/src/billing/billing.service.js';
+import { requestFingerprint } from '../apps/api/src/billing/idempotency/request-fingerprint.js';
+import { registerAndLogin, type TestAccount } from './utils/auth.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('billing Idempotency-Key (e2e)', () => {
+  let t: TestApp;
+  let prisma: PrismaService;
+  let provider: BillingProvider;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    prisma = t.app.get(PrismaService);
+    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await t.app.get(BillingService).invalidatePlans();
+    provider = t.app.get(BillingProvider);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const post = (url: string, account: TestAccount, options: { key?: string; payload?: Record<string, unknown> } = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...account.auth, ...(options.key !== undefined ? { 'idempotency-key': options.key } : {}) },
+      ...(options.payload ? { payload: options.payload } : {}),
+    });
+  const checkout = (account: TestAccount, key?: string, planCode = 'pro') =>
+    post('/v1/billing/checkout', account, { ...(key !== undefined ? { key } : {}), payload: { planCode } });
+  const checkoutSessions = (account: TestAccount) => prisma.checkoutSession.count({ where: { userId: account.id } });
+  const records = (account: TestAccount) => prisma.idempotencyRecord.findMany({ where: { userId: account.id } });
+
+  function problem(res: LightMyRequestResponse, status: number, code: string, detail: string, instance: string) {
+    const titles: Record<number, string> = { 400: 'Bad Request', 409: 'Conflict', 422: 'Unprocessable Content' };
+    return {
+      type: `urn:problem-type:${code.toLowerCase().replaceAll('_', '-')}`,
+      title: titles[status],
+      status,
+      detail,
+      instance,
+      code,
+      requestId: res.headers['x-request-id'],
+    };
+  }
+  const reused = (res: LightMyRequestResponse, instance = '/v1/billing/checkout') =>
+    problem(res, 422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request; send a new key with a new request.', instance);
+  const inProgress = (res: LightMyRequestResponse) =>
+    problem(res, 409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.', '/v1/billing/checkout');
+
+  /** A live subscription through the local provider's checkout, as a browser would complete it. */
+  async function subscribe(account: TestAccount, planCode = 'pro'): Promise<void> {
+    const res = await checkout(account, undefined, planCode);
+    expect(res.statusCode).toBe(200);
+    const done = await t.app.inject({ method: 'POST', url: new URL(res.json().url as string).pathname });
+    expect(done.statusCode).toBe(200);
+  }
+
+  describe('POST /v1/billing/checkout', () => {
+    it('works as before without the header: every call is a new checkout, nothing is recorded', async () => {
+      const me = await registerAndLogin(t.app);
+
+      const first = await checkout(me);
+      const second = await checkout(me);
+
+      expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+      expect(first.json().url).not.toBe(second.json().url);
+      expect(second.headers['idempotent-replayed']).toBeUndefined();
+      expect(await checkoutSessions(me)).toBe(2);
+      expect(await records(me)).toEqual([]);
+    });
+
+    it('replays the first response to a retry, with Idempotent-Replayed, and creates nothing new', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+
+      const first = await checkout(me, key);
+      const retry = await checkout(me, key);
+
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      expect(retry.statusCode).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.headers['content-type']).toBe(first.headers['content-type']);
+      expect(retry.json()).toEqual(first.json());
+      expect(await checkoutSessions(me)).toBe(1);
+      const [record, ...others] = await records(me);
+      expect(others).toEqual([]);
+      expect(record).toMatchObject({ key, method: 'POST', path: '/v1/billing/checkout', responseStatus: 200, responseBody: first.json() });
+      expect(record?.completedAt).toBeInstanceOf(Date);
+      expect(record!.expiresAt.getTime() - record!.createdAt.getTime()).toBe(DAY_MS);
+    });
+
+    it('takes the draft\'s quoted form of a key as the same key', async () => {
+      const me = await registerAndLogin(t.app);
+
+      const first = await checkout(me, 'order-42');
+      const retry = await checkout(me, '"order-42"');
+
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.json()).toEqual(first.json());
+    });
+
+    it('refuses the same key with another body or on another route (422) and runs nothing', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+      await checkout(me, key, 'pro');
+
+      const otherBody = await checkout(me, key, 'business');
+      const otherRoute = await post('/v1/billing/portal', me, { key });
+
+      expect(otherBody.statusCode).toBe(422);
+      expect(otherBody.json()).toEqual(reused(otherBody));
+      expect(otherRoute.statusCode).toBe(422);
+      expect(otherRoute.json()).toEqual(reused(otherRoute, '/v1/billing/portal'));
+      expect(await checkoutSessions(me)).toBe(1);
+    });
+
+    it('lets one of two concurrent requests with one key through', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+
+      const responses = await Promise.all([checkout(me, key), checkout(me, key)]);
+
+      const statuses = responses.map((res) => res.statusCode).sort();
+      expect(statuses[0]).toBe(200);
+      const second = responses.find((res) => res.statusCode !== 200 || res.headers['idempotent-replayed'] === 'true');
+      if (statuses[1] === 409) {
+        expect(second?.json()).toEqual(inProgress(second!));
+        expect(second?.headers['retry-after']).toBe('1');
+      } else {
+        expect(statuses[1]).toBe(200);
+        expect(second?.headers['idempotent-replayed']).toBe('true');
+      }
+      expect(await checkoutSessions(me)).toBe(1);
+    });
+
+    it('answers 409 with Retry-After while the first request is in progress, until it counts as abandoned', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+      const now = Date.now();
+      const { id } = await prisma.idempotencyRecord.create({
+        data: {
+          userId: me.id,
+          key,
+          method: 'POST',
+          path: '/v1/billing/checkout',
+          requestHash: requestFingerprint('POST', '/v1/billing/checkout', { planCode: 'pro' }),
+          createdAt: new Date(now),
+          expiresAt: new Date(now + DAY_MS),
+        },
+      });
+
+      const busy = await checkout(me, key);
+
+      expect(busy.statusCode).toBe(409);
+      expect(busy.headers['retry-after']).toBe('1');
+      expect(busy.json()).toEqual(inProgress(busy));
+      expect(await checkoutSessions(me)).toBe(0);
+
+      // A request that died without storing or releasing its record blocks its key for 5 minutes only.
+      await prisma.idempotencyRecord.update({ where: { id }, data: { createdAt: new Date(now - 6 * 60_000) } });
+      const later = await checkout(me, key);
+
+      expect(later.statusCode).toBe(200);
+      expect(later.headers['idempotent-replayed']).toBeUndefined();
+      expect(await checkoutSessions(me)).toBe(1);
+    });
+
+    it('scopes keys per user: another user with the same key is independent', async () => {
+      const alice = await registerAndLogin(t.app);
+      const bob = await registerAndLogin(t.app);
+      const key = randomUUID();
+
+      const forAlice = await checkout(alice, key, 'pro');
+      const forBob = await checkout(bob, key, 'business');
+
+      expect(forBob.statusCode).toBe(200);
+      expect(forBob.headers['idempotent-replayed']).toBeUndefined();
+      expect(forBob.json().url).not.toBe(forAlice.json().url);
+      expect([await checkoutSessions(alice), await checkoutSessions(bob)]).toEqual([1, 1]);
+      expect((await checkout(alice, key, 'pro')).headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('treats an expired record as absent: the request is processed anew and replaces it', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+      const first = await checkout(me, key, 'pro');
+      await prisma.idempotencyRecord.updateMany({ where: { userId: me.id, key }, data: { expiresAt: new Date(Date.now() - 1000) } });
+
+      const again = await checkout(me, key, 'business');
+
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBeUndefined();
+      expect(again.json().url).not.toBe(first.json().url);
+      expect(await checkoutSessions(me)).toBe(2);
+      const [record, ...others] = await records(me);
+      expect(others).toEqual([]);
+      expect(record?.expiresAt.getTime()).toBeGreaterThan(Date.now());
+      expect(record?.responseBody).toEqual(again.json());
+    });
+
+    it('deletes expired records of anyone when a new key is recorded', async () => {
+      const old = await registerAndLogin(t.app);
+      await checkout(old, randomUUID());
+      await prisma.idempotencyRecord.updateMany({ where: { userId: old.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      const me = await registerAndLogin(t.app);
+
+      await checkout(me, randomUUID());
+
+      expect(await records(old)).toEqual([]);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['longer than 255 characters', 'k'.repeat(256)],
+      ['not ASCII', 'clé-1'],
+      ['a malformed quoted string', '"a"b"'],
+    ])('refuses a key that is %s with a 400 and runs nothing', async (_label, key) => {
+      const me = await registerAndLogin(t.app);
+
+      const res = await checkout(me, key);
+
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        ...problem(res, 400, 'VALIDATION_FAILED', 'The request is invalid.', '/v1/billing/checkout'),
+        errors: [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }],
+      });
+      expect(await checkoutSessions(me)).toBe(0);
+      expect(await records(me)).toEqual([]);
+    });
+
+    it('stores a client error and replays it as it was', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+
+      const first = await checkout(me, key, 'free');
+      const retry = await checkout(me, key, 'free');
+
+      expect(first.statusCode).toBe(422);
+      expect(first.json()).toMatchObject({ code: 'PLAN_NOT_PURCHASABLE', requestId: first.headers['x-request-id'] });
+      expect(retry.statusCode).toBe(422);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.headers['content-type']).toBe(first.headers['content-type']);
+      // The stored body, the first request's id included.
+      expect(retry.json()).toEqual(first.json());
+    });
+
+    it('releases the key after an unexpected error, so the client can retry with it', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+      jest.spyOn(provider, 'startCheckout').mockRejectedValueOnce(new Error('provider unreachable'));
+
+      const failed = await checkout(me, key);
+
+      expect(failed.statusCode).toBe(500);
+      expect(await records(me)).toEqual([]);
+
+      const retry = await checkout(me, key);
+
+      expect(retry.statusCode).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(await checkoutSessions(me)).toBe(1);
+    });
+
+    it('hands the provider a key scoped by user and operation, and a fresh one per call without the header', async () => {
+      const me = await registerAndLogin(t.app);
+      const startCheckout = jest.spyOn(provider, 'startCheckout');
+
+      await checkout(me, 'retry-me');
+      await checkout(me);
+
+      expect(startCheckout.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([`${me.id}:checkout:retry-me`, expect.stringMatching(UUID)]);
+    });
+  });
+
+  describe('subscription routes', () => {
+    it('replays cancel without calling the provider again, even after a resume', async () => {
+      const me = await registerAndLogin(t.app);
+      await subscribe(me);
+      const setCancel = jest.spyOn(provider, 'setCancelAtPeriodEnd');
+
+      const cancel = await post('/v1/billing/subscription/cancel', me, { key: 'cancel-1' });
+      const resume = await post('/v1/billing/subscription/resume', me, { key: 'resume-1' });
+      const cancelRetry = await post('/v1/billing/subscription/cancel', me, { key: 'cancel-1' });
+      const resumeWithCancelKey = await post('/v1/billing/subscription/resume', me, { key: 'cancel-1' });
+
+      expect([cancel.statusCode, resume.statusCode, cancelRetry.statusCode]).toEqual([200, 200, 200]);
+      expect(cancel.json().cancelAtPeriodEnd).toBe(true);
+      // The stored answer, not a new cancellation: the subscription stays resumed.
+      expect(cancelRetry.headers['idempotent-replayed']).toBe('true');
+      expect(cancelRetry.json()).toEqual(cancel.json());
+      expect((await prisma.subscription.findFirstOrThrow({ where: { userId: me.id } })).cancelAtPeriodEnd).toBe(false);
+      expect(resumeWithCancelKey.statusCode).toBe(422);
+      expect(resumeWithCancelKey.json()).toEqual(reused(resumeWithCancelKey, '/v1/billing/subscription/resume'));
+      expect(setCancel.mock.calls.map(([, cancelled, providerKey]) => [cancelled, providerKey])).toEqual([
+        [true, `${me.id}:cancel:cancel-1`],
+        [false, `${me.id}:resume:resume-1`],
+      ]);
+    });
+
+    it('replays a plan change', async () => {
+      const me = await registerAndLogin(t.app);
+      await subscribe(me);
+      const changePlan = jest.spyOn(provider, 'changePlan');
+
+      const change = await post('/v1/billing/subscription/change', me, { key: 'change-1', payload: { planCode: 'business' } });
+      const retry = await post('/v1/billing/subscription/change', me, { key: 'change-1', payload: { planCode: 'business' } });
+
+      expect(change.statusCode).toBe(200);
+      expect(change.json().planCode).toBe('business');
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.json()).toEqual(change.json());
+      expect(changePlan.mock.calls.map(([, plan, providerKey]) => [plan.code, providerKey])).toEqual([['business', `${me.id}:change:change-1`]]);
+    });
+
+    it('replays the portal URL', async () => {
+      const me = await registerAndLogin(t.app);
+
+      const first = await post('/v1/billing/portal', me, { key: 'portal-1' });
+      const retry = await post('/v1/billing/portal', me, { key: 'portal-1' });
+
+      expect(first.statusCode).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.json()).toEqual(first.json());
+    });
+  });
+});
