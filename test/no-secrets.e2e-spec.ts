@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { InjectOptions, Response } from 'light-my-request';
-import { PrismaService } from '@app/database';
+import { PrismaService, seedDatabase } from '@app/database';
+import { BillingService } from '../apps/api/src/billing/billing.service.js';
 import { bearer, createAccountWithRole, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';
 import { extractToken, startTestSmtpServer, type TestSmtpServer } from './utils/smtp-server.js';
+import { WEBHOOK_PATH, WEBHOOK_SECRET, signature, stripeEvent } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -27,7 +29,10 @@ describe('no secret in any response (e2e)', () => {
 
   beforeAll(async () => {
     smtp = await startTestSmtpServer();
-    t = await createTestApp({ env: { SMTP_URL: smtp.url } });
+    t = await createTestApp({ env: { SMTP_URL: smtp.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    const prisma = t.app.get(PrismaService);
+    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await t.app.get(BillingService).invalidatePlans();
   });
 
   afterAll(async () => {
@@ -114,6 +119,40 @@ describe('no secret in any response (e2e)', () => {
     await call('POST /v1/auth/logout-all', { method: 'POST', url: '/v1/auth/logout-all', headers: bearer(third.accessToken) });
     const fourth = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
     await call('DELETE /v1/users/me', { method: 'DELETE', url: '/v1/users/me', headers: bearer(fourth.accessToken), payload: { password: resetPassword } });
+
+    // Billing, on the local provider.
+    const buyer = await createAccountWithRole(t.app, 'USER');
+    await call('GET /v1/billing/plans', { method: 'GET', url: '/v1/billing/plans' });
+    await call('GET /v1/billing/entitlements', { method: 'GET', url: '/v1/billing/entitlements', headers: buyer.auth });
+    const checkout = await call('POST /v1/billing/checkout', {
+      method: 'POST',
+      url: '/v1/billing/checkout',
+      headers: { ...buyer.auth, 'idempotency-key': 'walk-checkout' },
+      payload: { planCode: 'pro' },
+    });
+    const checkoutPath = new URL(checkout.json().url as string).pathname;
+    await call('GET /v1/billing/local-checkout/{token}', { method: 'GET', url: checkoutPath });
+    await call('POST /v1/billing/local-checkout/{token}', { method: 'POST', url: checkoutPath });
+    await call('GET /v1/billing/subscription', { method: 'GET', url: '/v1/billing/subscription', headers: buyer.auth });
+    await call('POST /v1/billing/subscription/change', {
+      method: 'POST',
+      url: '/v1/billing/subscription/change',
+      headers: buyer.auth,
+      payload: { planCode: 'business' },
+    });
+    await call('POST /v1/billing/subscription/cancel', { method: 'POST', url: '/v1/billing/subscription/cancel', headers: buyer.auth });
+    await call('POST /v1/billing/subscription/resume', { method: 'POST', url: '/v1/billing/subscription/resume', headers: buyer.auth });
+    await call('POST /v1/billing/portal', { method: 'POST', url: '/v1/billing/portal', headers: buyer.auth });
+    await call('GET /v1/billing/invoices', { method: 'GET', url: '/v1/billing/invoices', headers: buyer.auth });
+    await call('GET /v1/billing/subscriptions', { method: 'GET', url: '/v1/billing/subscriptions', headers: admin.auth });
+    const event = JSON.stringify(stripeEvent('customer.created', { id: 'cus_walk', object: 'customer' }));
+    await call('POST /v1/billing/webhooks/stripe', {
+      method: 'POST',
+      url: WEBHOOK_PATH,
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature(event) },
+      payload: event,
+    });
+    for (const row of await t.app.get(PrismaService).checkoutSession.findMany({ select: { tokenHash: true } })) secrets.add(row.tokenHash);
 
     const victim = await createAccountWithRole(t.app, 'USER');
     await call('DELETE /v1/users/{id}', { method: 'DELETE', url: `/v1/users/${victim.id}`, headers: admin.auth });
