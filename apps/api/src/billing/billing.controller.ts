@@ -25,14 +25,14 @@ import { Idempotent } from './idempotency/idempotent.decorator.js';
 export class BillingController {
   constructor(
     private readonly billing: BillingService,
-    private readonly entitlements: EntitlementsService,
+    private readonly entitlementsService: EntitlementsService,
     private readonly users: UsersService,
   ) {}
 
   /** The plans on offer (public, cached). */
   @Get('plans')
   @Public()
-  async plans(): Promise<PlanResponseDto[]> {
+  async listPlans(): Promise<PlanResponseDto[]> {
     return (await this.billing.listPlans()).map(toPlanResponse);
   }
 
@@ -40,7 +40,7 @@ export class BillingController {
   @Get('subscription')
   @Auth()
   @ApiProblemResponses(404)
-  async subscription(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
+  async getSubscription(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
     return toSubscriptionResponse(await this.billing.getSubscription(user.id));
   }
 
@@ -64,7 +64,7 @@ export class BillingController {
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
-  portal(@CurrentUser() user: AuthUser): Promise<RedirectResponseDto> {
+  openPortal(@CurrentUser() user: AuthUser): Promise<RedirectResponseDto> {
     return this.billing.portalUrl(user.id);
   }
 
@@ -74,7 +74,7 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 422)
-  async change(
+  async changePlan(
     @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
     @IdempotencyKey('change') idempotencyKey: string | undefined,
@@ -88,7 +88,7 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404)
-  async cancel(@CurrentUser() user: AuthUser, @IdempotencyKey('cancel') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
+  async cancelSubscription(@CurrentUser() user: AuthUser, @IdempotencyKey('cancel') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
     return toSubscriptionResponse(await this.billing.cancelAtPeriodEnd(user.id, idempotencyKey));
   }
 
@@ -98,7 +98,7 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404)
-  async resume(@CurrentUser() user: AuthUser, @IdempotencyKey('resume') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
+  async resumeSubscription(@CurrentUser() user: AuthUser, @IdempotencyKey('resume') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
     return toSubscriptionResponse(await this.billing.resume(user.id, idempotencyKey));
   }
 
@@ -107,7 +107,7 @@ export class BillingController {
   @Auth()
   @ApiPaginatedResponse(InvoiceResponseDto)
   @ApiProblemResponses(400)
-  async invoices(@CurrentUser() user: AuthUser, @Query() query: CursorPageQueryDto): Promise<Page<InvoiceResponseDto>> {
+  async listInvoices(@CurrentUser() user: AuthUser, @Query() query: CursorPageQueryDto): Promise<Page<InvoiceResponseDto>> {
     const page = await this.billing.listInvoices(user.id, query);
     return { items: page.items.map(toInvoiceResponse), nextCursor: page.nextCursor };
   }
@@ -115,8 +115,8 @@ export class BillingController {
   /** What the caller's plan grants now (the free plan's without a paid subscription). */
   @Get('entitlements')
   @Auth()
-  entitlementsOf(@CurrentUser() user: AuthUser): Promise<EntitlementsResponseDto> {
-    return this.entitlements.effective(user.id);
+  getEntitlements(@CurrentUser() user: AuthUser): Promise<EntitlementsResponseDto> {
+    return this.entitlementsService.effective(user.id);
   }
 
   /** Every subscription (admin), newest first, optionally of one status. */
@@ -124,7 +124,7 @@ export class BillingController {
   @Auth(Permission.BillingManage)
   @ApiPaginatedResponse(AdminSubscriptionResponseDto)
   @ApiProblemResponses(400)
-  async all(@Query() query: ListSubscriptionsQueryDto): Promise<Page<AdminSubscriptionResponseDto>> {
+  async listSubscriptions(@Query() query: ListSubscriptionsQueryDto): Promise<Page<AdminSubscriptionResponseDto>> {
     const page = await this.billing.listAllSubscriptions(query);
     return { items: page.items.map(toAdminSubscriptionResponse), nextCursor: page.nextCursor };
   }

@@ -37,7 +37,7 @@ export class LocalCheckoutController {
   @Header('cache-control', 'no-store')
   @ApiProduces('text/html')
   @ApiProblemResponses(400, 404)
-  async show(@Param() params: CheckoutTokenParamDto): Promise<string> {
+  async showPage(@Param() params: CheckoutTokenParamDto): Promise<string> {
     const plan = await this.billing.describeLocalCheckout(params.token);
     return page(
       `Subscribe to ${plan.name}`,
@@ -57,7 +57,7 @@ export class LocalCheckoutController {
   @Header('cache-control', 'no-store')
   @ApiProduces('text/html')
   @ApiProblemResponses(400, 404, 409)
-  async complete(@Param() params: CheckoutTokenParamDto): Promise<string> {
+  async confirm(@Param() params: CheckoutTokenParamDto): Promise<string> {
     const subscription = await this.billing.completeLocalCheckout(params.token);
     const back = `${this.config.app.frontendUrl}/billing`;
     return page(
