@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
 import { bearer, login, registerAndLogin, strongPassword, uniqueEmail } from './utils/auth.js';
 import { extractToken, startTestSmtpServer, type ParsedMessage, type TestSmtpServer } from './utils/smtp-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { expectProblem } from './utils/problem.js';
 
 const USER_KEYS = ['createdAt', 'email', 'emailVerified', 'id', 'name', 'pendingEmail', 'role', 'status', 'updatedAt'];
 
@@ -44,17 +44,6 @@ const INVALID_CREDENTIALS = {
   detail: 'The email or password is incorrect.',
   code: 'INVALID_CREDENTIALS',
 };
-
-type ProblemShape = { status: number } & Record<string, unknown>;
-
-/** Asserts the exact problem+json answer: status, content type and the whole body. */
-function expectProblem(res: LightMyRequestResponse, problem: ProblemShape, instance: string, extra: Record<string, unknown> = {}) {
-  expect({ status: res.statusCode, body: res.json() }).toEqual({
-    status: problem.status,
-    body: { ...problem, ...extra, instance, requestId: res.headers['x-request-id'] },
-  });
-  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-}
 
 describe('auth: email verification, password reset and change, email change (e2e)', () => {
   let t: TestApp;

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { createClient } from 'redis';
 import { PrismaService } from '@app/database';
 import { TEST_REDIS_URL } from './setup/test-env.js';
 import { bearer, createAccountWithRole, login, registerAndLogin, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { expectProblem } from './utils/problem.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCESS_TTL = 900;
@@ -61,17 +61,6 @@ const VALIDATION_FAILED = {
   detail: 'The request is invalid.',
   code: 'VALIDATION_FAILED',
 };
-
-type ProblemShape = { status: number } & Record<string, unknown>;
-
-/** Asserts the exact problem+json answer: status, content type and the whole body. */
-function expectProblem(res: LightMyRequestResponse, problem: ProblemShape, instance: string, extra: Record<string, unknown> = {}) {
-  expect({ status: res.statusCode, body: res.json() }).toEqual({
-    status: problem.status,
-    body: { ...problem, ...extra, instance, requestId: res.headers['x-request-id'] },
-  });
-  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-}
 
 function decodeSegment(segment: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));

@@ -1,0 +1,18 @@
+import { expect } from '@jest/globals';
+import type { LightMyRequestResponse } from 'fastify';
+
+export type ProblemShape = { status: number } & Record<string, unknown>;
+
+/** Asserts the exact problem+json answer: status, content type and the whole body. */
+export function expectProblem(
+  res: LightMyRequestResponse,
+  problem: ProblemShape,
+  instance: string,
+  extra: Record<string, unknown> = {},
+): void {
+  expect({ status: res.statusCode, body: res.json() }).toEqual({
+    status: problem.status,
+    body: { ...problem, ...extra, instance, requestId: res.headers['x-request-id'] },
+  });
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+}
