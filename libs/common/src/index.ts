@@ -10,3 +10,4 @@ export * from './openapi/api-paginated-response.decorator.js';
 export * from './pagination/cursor.js';
 export * from './pagination/cursor-page.dto.js';
 export * from './security/password-hasher.js';
+export * from './security/opaque-token.js';

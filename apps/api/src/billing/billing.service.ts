@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { toPage, type Page } from '@app/common';
+import { hashOpaqueToken, toPage, type Page } from '@app/common';
 import type { Invoice, Plan, SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
 import {
@@ -15,7 +15,6 @@ import {
 import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
 import { InvoicesRepository } from './invoices.repository.js';
 import { PlansRepository } from './plans.repository.js';
-import { hashCheckoutToken } from './providers/local-billing.provider.js';
 import { SubscriptionsRepository, type SubscriptionWithPlan } from './subscriptions.repository.js';
 
 const PLANS_CACHE_TTL_SECONDS = 3600;
@@ -84,7 +83,7 @@ export class BillingService implements OnApplicationBootstrap {
 
   /** The plan behind a local checkout link, for its confirmation page. */
   async describeLocalCheckout(token: string): Promise<Plan> {
-    const session = await this.checkouts.findPending(hashCheckoutToken(token), new Date());
+    const session = await this.checkouts.findPending(hashOpaqueToken(token), new Date());
     if (!session) throw new CheckoutLinkInvalidError();
     return session.plan;
   }
@@ -92,7 +91,7 @@ export class BillingService implements OnApplicationBootstrap {
   /** Completes a local checkout: the subscription starts at once (trialing when the plan has a trial). */
   async completeLocalCheckout(token: string): Promise<SubscriptionWithPlan> {
     const now = new Date();
-    const session = await this.checkouts.findPending(hashCheckoutToken(token), now);
+    const session = await this.checkouts.findPending(hashOpaqueToken(token), now);
     if (!session || !(await this.checkouts.claim(session.id, now))) throw new CheckoutLinkInvalidError();
     if (await this.findLiveSubscription(session.userId)) throw new AlreadySubscribedError();
     const { plan } = session;

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import { hashOpaqueToken, newOpaqueToken } from '@app/common';
 import type { Role } from '@app/database';
 import type { ClientInfo } from '../auth/auth-user.js';
 import { AccessTokens } from './access-tokens.js';
@@ -29,16 +29,6 @@ export const SessionRevocationReason = {
 } as const;
 export type SessionRevocationReason = (typeof SessionRevocationReason)[keyof typeof SessionRevocationReason];
 
-/** Opaque refresh tokens: 256 random bits; only their sha256 is stored. */
-function newRefreshToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashRefreshToken(token) };
-}
-
-function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
 /**
  * Sessions (one per signed-in device) and their refresh-token family: issue, rotate on every
  * refresh, detect reuse of a rotated token (the whole family is revoked), revoke.
@@ -57,7 +47,7 @@ export class SessionsService {
 
   async start(user: { id: string; role: Role }, client: ClientInfo): Promise<IssuedTokens> {
     const now = new Date();
-    const refresh = newRefreshToken();
+    const refresh = newOpaqueToken();
     const absoluteExpiresAt = this.after(now, this.config.auth.refreshTokenAbsoluteTtlSeconds);
     const session = await this.sessions.create({
       userId: user.id,
@@ -72,7 +62,7 @@ export class SessionsService {
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<IssuedTokens> {
     const now = new Date();
-    const found = await this.sessions.findRefreshToken(hashRefreshToken(refreshToken));
+    const found = await this.sessions.findRefreshToken(hashOpaqueToken(refreshToken));
     if (!found) throw new InvalidRefreshTokenError();
     const { session } = found;
     if (found.rotatedAt !== null) return this.handleReuse(session, client);
@@ -85,7 +75,7 @@ export class SessionsService {
       throw new InvalidRefreshTokenError();
     }
 
-    const next = newRefreshToken();
+    const next = newOpaqueToken();
     const rotated = await this.sessions.rotate({
       tokenId: found.id,
       sessionId: session.id,

@@ -1,12 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { hashOpaqueToken, newOpaqueToken } from '@app/common';
 import type { UserTokenPurpose } from '@app/database';
 import { InvalidUserTokenError } from './users.errors.js';
 import { UserTokensRepository, type UserTokenRecord } from './user-tokens.repository.js';
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
 
 /** Emailed single-use tokens: 256 random bits, only the sha256 is stored. */
 @Injectable()
@@ -14,12 +10,12 @@ export class UserTokensService {
   constructor(private readonly tokens: UserTokensRepository) {}
 
   async issue(userId: string, purpose: UserTokenPurpose, email: string, ttlSeconds: number): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newOpaqueToken();
     await this.tokens.replace({
       userId,
       purpose,
       email,
-      tokenHash: hashToken(token),
+      tokenHash: hash,
       expiresAt: new Date(Date.now() + ttlSeconds * 1000),
     });
     return token;
@@ -30,14 +26,14 @@ export class UserTokensService {
    * Throws the same error as `consume` for an unknown, expired, used or wrong-purpose token.
    */
   async peek(token: string, purposes: UserTokenPurpose[]): Promise<UserTokenRecord> {
-    const record = await this.tokens.findValid(hashToken(token), purposes, new Date());
+    const record = await this.tokens.findValid(hashOpaqueToken(token), purposes, new Date());
     if (!record) throw new InvalidUserTokenError();
     return record;
   }
 
   /** Throws the same error for an unknown, expired, used or wrong-purpose token. */
   async consume(token: string, purposes: UserTokenPurpose[]): Promise<UserTokenRecord> {
-    const record = await this.tokens.consume(hashToken(token), purposes, new Date());
+    const record = await this.tokens.consume(hashOpaqueToken(token), purposes, new Date());
     if (!record) throw new InvalidUserTokenError();
     return record;
   }

@@ -1,12 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { newOpaqueToken } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BillingProvider, type CheckoutInput } from '../billing-provider.js';
 import { CheckoutSessionsRepository } from '../checkout-sessions.repository.js';
-
-export function hashCheckoutToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
 
 /**
  * No external service: checkout is a page served by this API, reached through a single-use,
@@ -25,11 +21,11 @@ export class LocalBillingProvider extends BillingProvider {
   }
 
   async startCheckout(input: CheckoutInput): Promise<{ url: string }> {
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newOpaqueToken();
     await this.checkouts.create({
       userId: input.user.id,
       planId: input.plan.id,
-      tokenHash: hashCheckoutToken(token),
+      tokenHash: hash,
       expiresAt: new Date(Date.now() + this.config.billing.localCheckoutTtlSeconds * 1000),
     });
     return { url: `${this.config.app.publicUrl}/v1/billing/local-checkout/${token}` };
