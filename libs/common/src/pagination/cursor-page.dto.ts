@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
@@ -13,6 +14,8 @@ export class CursorPageQueryDto {
   cursor?: string;
 
   /** Page size. */
+  // Optional for callers (it defaults), which the plugin can't infer from an initialised field.
+  @ApiPropertyOptional({ type: 'integer', default: DEFAULT_PAGE_LIMIT, minimum: 1, maximum: MAX_PAGE_LIMIT })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
