@@ -73,14 +73,14 @@ export default async function globalSetup(): Promise<void> {
     } finally {
       await session.close();
     }
-    const oldTemplates = await admin.query<{ datname: string }>(
+    // Templates of other migration sets stay: another run (a branch, the schematic test's copy)
+    // may be cloning from one right now. Only half-built ones of finished runs go.
+    const abandoned = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`,
-      [`${TEST_DATABASE_PREFIX}template_%`, building],
+      [`${TEST_DATABASE_PREFIX}template_%_building_%`, building],
     );
-    for (const { datname } of oldTemplates.rows) {
-      if (!datname.includes('_building_') || !runIsAlive(datname)) {
-        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
-      }
+    for (const { datname } of abandoned.rows) {
+      if (!runIsAlive(datname)) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
     }
     try {
       await admin.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(template)}`);

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { applyMigrations } from '../libs/database/src/migrations/migration-runner.js';
+import { openPgSession } from '../libs/database/src/sql-session.js';
+import { databaseUrl, quoteIdent, withAdminClient } from './setup/test-env.js';
+
+/**
+ * `nest g feature gadget` in a copy of the repository, then the user's documented steps
+ * (db:generate, db:migration), a build, a type-check and the generated tests: no hand edits.
+ */
+const ROOT = process.cwd();
+const NOT_COPIED = new Set(['node_modules', 'dist', '.data', '.git', 'coverage']);
+/** Set by this run's global setup; the copy's own Jest sets its own. */
+const PARENT_RUN_ENV = ['TEST_DB_MODE', 'TEST_RUN_ID', 'TEST_REDIS_MODE', 'TEST_TEMPLATE_DATABASE', 'JEST_WORKER_ID'];
+
+interface RunResult {
+  code: number | null;
+  output: string;
+}
+
+function run(command: string, args: string[], cwd: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      // The CLI colours its output whatever the environment says.
+      resolve({ code, output: output.replace(/\u001b\[[0-9;]*m/g, '') });
+    });
+  });
+}
+
+/** Runs and fails with the command's output when it exits non-zero. */
+async function runOk(command: string, args: string[], cwd: string, options: { timeoutMs?: number } = {}): Promise<string> {
+  const result = await run(command, args, cwd, options);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.code}:\n${result.output}`);
+  return result.output;
+}
+
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of PARENT_RUN_ENV) delete env[name];
+  return env;
+}
+
+function copyRepository(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'feature-schematic-'));
+  for (const entry of readdirSync(ROOT)) {
+    if (NOT_COPIED.has(entry)) continue;
+    cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+describe('nest g feature (schematic)', () => {
+  let copy: string;
+  /** The template database the copy's Jest clones; built here so its global setup does not rebuild templates. */
+  let copyTemplate: string | undefined;
+
+  beforeAll(() => {
+    copy = copyRepository();
+  });
+
+  afterAll(async () => {
+    if (copyTemplate) {
+      const name = copyTemplate;
+      await withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+    }
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  });
+
+  const read = (file: string) => readFileSync(path.join(copy, file), 'utf8');
+
+  it('lists the files with --dry-run and writes nothing', async () => {
+    const before = { appModule: read('apps/api/src/app.module.ts'), schema: read('prisma/schema.prisma') };
+
+    const output = await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--project', 'api', '--dry-run'], copy);
+
+    for (const file of [
+      'apps/api/src/gadgets/gadgets.module.ts',
+      'apps/api/src/gadgets/gadgets.controller.ts',
+      'apps/api/src/gadgets/gadgets.service.ts',
+      'apps/api/src/gadgets/gadgets.service.spec.ts',
+      'apps/api/src/gadgets/gadgets.repository.ts',
+      'apps/api/src/gadgets/gadgets.errors.ts',
+      'apps/api/src/gadgets/dto/create-gadget.dto.ts',
+      'apps/api/src/gadgets/dto/update-gadget.dto.ts',
+      'apps/api/src/gadgets/dto/gadget-response.dto.ts',
+      'test/gadgets.e2e-spec.ts',
+    ]) {
+      expect(output).toContain(`CREATE ${file}`);
+    }
+    expect(output).toContain('UPDATE apps/api/src/app.module.ts');
+    expect(output).toContain('UPDATE prisma/schema.prisma');
+    expect(existsSync(path.join(copy, 'apps/api/src/gadgets'))).toBe(false);
+    expect(existsSync(path.join(copy, 'test/gadgets.e2e-spec.ts'))).toBe(false);
+    expect({ appModule: read('apps/api/src/app.module.ts'), schema: read('prisma/schema.prisma') }).toEqual(before);
+  }, 60_000);
+
+  it('keeps the stock schematics (nest g resource) available', async () => {
+    const output = await runOk('npx', ['nest', 'g', 'resource', 'thing', '--project', 'api', '--type', 'rest', '--crud', '--dry-run'], copy);
+
+    expect(output).toContain('CREATE apps/api/src/thing/thing.controller.ts');
+    expect(existsSync(path.join(copy, 'apps/api/src/thing'))).toBe(false);
+  }, 60_000);
+
+  it('generates a feature that builds, type-checks and passes its own tests after db:generate and db:migration', async () => {
+    await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--project', 'api'], copy);
+
+    expect(read('apps/api/src/app.module.ts')).toContain("import { GadgetsModule } from './gadgets/gadgets.module.js';");
+    expect(read('apps/api/src/app.module.ts')).toMatch(/imports: \[[^\]]*\bGadgetsModule,/);
+    const schema = read('prisma/schema.prisma');
+    expect(schema).toMatch(/^model Gadget \{[^}]*@@index\(\[ownerId, createdAt, id\]\)[^}]*@@map\("gadgets"\)/m);
+    expect(schema).toMatch(/^model User \{[^}]*\n\s+gadgets\s+Gadget\[\]/m);
+
+    await runOk('npm', ['run', 'db:generate'], copy);
+    await runOk('npm', ['run', 'db:migration', '--', 'add_gadgets'], copy);
+    expect(readdirSync(path.join(copy, 'prisma/migrations')).some((name) => name.endsWith('_add_gadgets'))).toBe(true);
+
+    await runOk('npx', ['nest', 'build', 'api'], copy);
+    await runOk('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], copy);
+
+    if (process.env.TEST_DB_MODE === 'postgres') copyTemplate = await buildCopyTemplate(copy);
+    const jest = await run(
+      'node',
+      [
+        '--experimental-vm-modules',
+        '--disable-warning=ExperimentalWarning',
+        'node_modules/jest/bin/jest.js',
+        'apps/api/src/gadgets',
+        'test/gadgets.e2e-spec.ts',
+      ],
+      copy,
+      { timeoutMs: 150_000 },
+    );
+    if (jest.code !== 0) throw new Error(`the generated tests failed:\n${jest.output}`);
+    expect(jest.output).toMatch(/Test Suites: 2 passed, 2 total/);
+  }, 300_000);
+});
+
+/**
+ * The copy's migrations differ from ours, so its Jest would build a new template database and, in doing
+ * so, drop the other templates, ours included, while this run still clones from it. Building the copy's
+ * template first (named by the copy's own `templateDatabaseName()`) makes its global setup reuse it.
+ */
+async function buildCopyTemplate(copy: string): Promise<string> {
+  const name = (
+    await runOk(
+      'node',
+      ['--import', 'tsx', '--input-type=module', '-e', "console.log((await import('./test/setup/test-env.ts')).templateDatabaseName())"],
+      copy,
+    )
+  ).trim();
+  if (!/^nest_starter_test_template_[0-9a-f]+$/.test(name)) throw new Error(`unexpected template name: ${name}`);
+  const building = `${name}_building_${process.pid}`;
+  await withAdminClient(async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${quoteIdent(building)}`);
+  });
+  const session = await openPgSession(databaseUrl(building));
+  try {
+    await applyMigrations(session, { migrationsDir: path.join(copy, 'prisma', 'migrations') });
+  } finally {
+    await session.close();
+  }
+  await withAdminClient(async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    await admin.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(name)}`);
+  });
+  return name;
+}
