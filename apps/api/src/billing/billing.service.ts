@@ -17,7 +17,8 @@ import { InvoicesRepository } from './invoices.repository.js';
 import { PlansRepository } from './plans.repository.js';
 import { SubscriptionsRepository, type SubscriptionWithPlan } from './subscriptions.repository.js';
 
-const PLANS_CACHE_TTL_SECONDS = 3600;
+/** Plans change only through the seed: booting instances drop the list, running ones see it within this. */
+const PLANS_CACHE_TTL_SECONDS = 300;
 /** Bounds the catch-up of a long-idle local subscription (one invoice per missed period). */
 const MAX_RENEWALS_PER_READ = 36;
 
