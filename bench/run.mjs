@@ -28,14 +28,16 @@ function intFromEnv(name, fallback, min) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new BenchError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new BenchError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
 function readSettings() {
   const logLevel = process.env.BENCH_LOG_LEVEL || 'warn';
   const benchPath = process.env.BENCH_PATH || '/v1/users/me';
-  if (!benchPath.startsWith('/')) throw new BenchError(`BENCH_PATH must start with /, got ${JSON.stringify(benchPath)}`);
+  if (!benchPath.startsWith('/'))
+    throw new BenchError(`BENCH_PATH must start with /, got ${JSON.stringify(benchPath)}`);
   return {
     connections: intFromEnv('BENCH_CONNECTIONS', 50, 1),
     durationSeconds: intFromEnv('BENCH_DURATION', 10, 1),
@@ -140,7 +142,9 @@ async function waitUntilReady(proc, url) {
   let lastProblem = 'no answer';
   while (Date.now() < deadline) {
     if (exit) {
-      throw new BenchError(`${proc.name} exited before it was ready (${exit.signal ?? `exit code ${exit.code}`}):\n${proc.tail.join('\n')}`);
+      throw new BenchError(
+        `${proc.name} exited before it was ready (${exit.signal ?? `exit code ${exit.code}`}):\n${proc.tail.join('\n')}`,
+      );
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
@@ -166,7 +170,9 @@ async function withPostgres(url, fn) {
   try {
     await client.connect();
   } catch (error) {
-    throw new BenchError(`cannot reach PostgreSQL at ${url} (${error.message}); set BENCH_POSTGRES_URL or BENCH_DATABASE_URL`);
+    throw new BenchError(
+      `cannot reach PostgreSQL at ${url} (${error.message}); set BENCH_POSTGRES_URL or BENCH_DATABASE_URL`,
+    );
   }
   try {
     return await fn(client);
@@ -178,7 +184,9 @@ async function withPostgres(url, fn) {
 /** Creates the bench database afresh on the server of `postgresUrl`; returns its URL. */
 async function createBenchDatabase(postgresUrl) {
   const drop = () =>
-    withPostgres(postgresUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(BENCH_DATABASE)} WITH (FORCE)`));
+    withPostgres(postgresUrl, (client) =>
+      client.query(`DROP DATABASE IF EXISTS ${quoteIdent(BENCH_DATABASE)} WITH (FORCE)`),
+    );
   await drop();
   onCleanup(drop);
   await withPostgres(postgresUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(BENCH_DATABASE)}`));
@@ -197,7 +205,8 @@ async function clearBenchKeys(redisUrl) {
     return; // no Redis: nothing to clear (the API then runs on its in-memory fallbacks)
   }
   try {
-    for await (const key of client.scanIterator({ MATCH: `${CACHE_KEY_PREFIX}:*`, COUNT: 1_000 })) await client.unlink(key);
+    for await (const key of client.scanIterator({ MATCH: `${CACHE_KEY_PREFIX}:*`, COUNT: 1_000 }))
+      await client.unlink(key);
   } finally {
     await client.quit().catch(() => undefined);
   }
@@ -219,7 +228,9 @@ async function request(method, url, { body, headers = {} } = {}) {
 async function obtainAccessToken(baseUrl) {
   const email = `bench-${randomBytes(6).toString('hex')}@example.com`;
   const password = randomBytes(24).toString('base64url');
-  const registered = await request('POST', `${baseUrl}/v1/auth/register`, { body: { email, password, name: 'Bench User' } });
+  const registered = await request('POST', `${baseUrl}/v1/auth/register`, {
+    body: { email, password, name: 'Bench User' },
+  });
   if (registered.status < 200 || registered.status >= 300) {
     throw new BenchError(`POST /v1/auth/register answered ${registered.status}: ${registered.text.slice(0, 500)}`);
   }
@@ -228,7 +239,8 @@ async function obtainAccessToken(baseUrl) {
     throw new BenchError(`POST /v1/auth/login answered ${loggedIn.status}: ${loggedIn.text.slice(0, 500)}`);
   }
   const { accessToken } = JSON.parse(loggedIn.text);
-  if (typeof accessToken !== 'string' || accessToken === '') throw new BenchError('POST /v1/auth/login returned no accessToken');
+  if (typeof accessToken !== 'string' || accessToken === '')
+    throw new BenchError('POST /v1/auth/login returned no accessToken');
   return accessToken;
 }
 
@@ -251,7 +263,9 @@ function cannon(url, headers, connections, durationSeconds) {
 async function measure(label, url, headers, settings) {
   const check = await request('GET', url, { headers });
   if (check.status < 200 || check.status >= 300) {
-    throw new BenchError(`${label}: GET ${new URL(url).pathname} answered ${check.status}: ${check.text.slice(0, 300)}`);
+    throw new BenchError(
+      `${label}: GET ${new URL(url).pathname} answered ${check.status}: ${check.text.slice(0, 300)}`,
+    );
   }
   if (settings.warmupSeconds > 0) {
     console.error(`${label}: warming up for ${settings.warmupSeconds} s...`);
@@ -273,7 +287,8 @@ async function measure(label, url, headers, settings) {
 }
 
 function printTable(settings, rows, ratio) {
-  const format = (value, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const format = (value, digits = 0) =>
+    value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const header = ['target', 'req/s (avg)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
   const body = rows.map((row) => [
     row.label,
@@ -284,7 +299,8 @@ function printTable(settings, rows, ratio) {
     format(row.errors),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i].length)));
-  const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
+  const line = (cells) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
   console.log('');
   console.log(
     `${settings.connections} connections, ${settings.durationSeconds} s measured after a ${settings.warmupSeconds} s warm-up; ` +
@@ -333,7 +349,11 @@ async function main() {
   const [barePort, apiPort] = [await freePort(), await freePort()];
   const bare = startChild('fastify', [BARE_SERVER], { ...process.env, HOST: '127.0.0.1', PORT: String(barePort) });
   onCleanup(() => stopChild(bare));
-  const api = startChild('api', [API_MAIN], { ...apiEnv, PORT: String(apiPort), PUBLIC_URL: `http://127.0.0.1:${apiPort}` });
+  const api = startChild('api', [API_MAIN], {
+    ...apiEnv,
+    PORT: String(apiPort),
+    PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+  });
   onCleanup(() => stopChild(api));
   const bareUrl = `http://127.0.0.1:${barePort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -352,7 +372,10 @@ async function main() {
 
   const problems = [bareResult, apiResult]
     .filter((row) => row.non2xx > 0 || row.errors > 0)
-    .map((row) => `${row.label}: ${row.non2xx} non-2xx responses, ${row.errors} connection errors (${row.timeouts} timeouts)`);
+    .map(
+      (row) =>
+        `${row.label}: ${row.non2xx} non-2xx responses, ${row.errors} connection errors (${row.timeouts} timeouts)`,
+    );
   const valid = problems.length === 0;
   const meetsTarget = ratio >= TARGET_RATIO;
   await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
@@ -390,7 +413,8 @@ let exitCode = 1;
 try {
   exitCode = await main();
 } catch (error) {
-  if (!interrupted) console.error(`\nbench failed: ${error instanceof BenchError ? error.message : error?.stack ?? error}`);
+  if (!interrupted)
+    console.error(`\nbench failed: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`);
 } finally {
   await cleanup();
 }

@@ -38,8 +38,29 @@ const TITLE_PATTERN = /^[\p{L}\p{N}](?:[\p{L}\p{N} .&+/_-]*[\p{L}\p{N}.])?$/u;
 const TITLE_MAX = 100; // APP_NAME's maximum length in load-config.ts
 /** Words written in capitals when a title is derived from a name. */
 const ACRONYMS = new Set([
-  'ai', 'api', 'bff', 'cdn', 'cli', 'cms', 'crm', 'db', 'erp', 'hr', 'http', 'id', 'io', 'ml',
-  'pdf', 'qa', 'rest', 'sdk', 'sms', 'sql', 'ui', 'url', 'ux',
+  'ai',
+  'api',
+  'bff',
+  'cdn',
+  'cli',
+  'cms',
+  'crm',
+  'db',
+  'erp',
+  'hr',
+  'http',
+  'id',
+  'io',
+  'ml',
+  'pdf',
+  'qa',
+  'rest',
+  'sdk',
+  'sms',
+  'sql',
+  'ui',
+  'url',
+  'ux',
 ]);
 /** Left alone on purpose; printed so nobody wonders why. */
 const INTERNAL_NOTE =
@@ -110,7 +131,8 @@ function titleFromName(name) {
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `name` as a whole token: not part of a longer name, path or host (`x/name`, `name.example`). */
-const nameToken = (name) => new RegExp(`(?<![A-Za-z0-9_./@-])${escapeRegExp(name)}(?![A-Za-z0-9_/@-]|\\.[A-Za-z0-9])`, 'g');
+const nameToken = (name) =>
+  new RegExp(`(?<![A-Za-z0-9_./@-])${escapeRegExp(name)}(?![A-Za-z0-9_/@-]|\\.[A-Za-z0-9])`, 'g');
 /** `title` as a whole phrase: not preceded or followed by a letter or digit. */
 const titleToken = (title) => new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(title)}(?![\\p{L}\\p{N}])`, 'gu');
 
@@ -120,7 +142,9 @@ function substitute(text, pattern, replacer) {
   const next = text.replace(pattern, (...match) => {
     // A string replacer may use $1-$9 for the pattern's groups (names and titles hold no `$`).
     const replacement =
-      typeof replacer === 'function' ? replacer(...match) : replacer.replace(/\$(\d)/g, (_, group) => match[Number(group)] ?? '');
+      typeof replacer === 'function'
+        ? replacer(...match)
+        : replacer.replace(/\$(\d)/g, (_, group) => match[Number(group)] ?? '');
     if (replacement !== match[0]) count++;
     return replacement;
   });
@@ -157,7 +181,9 @@ class FileEdit {
       // Formatted the way npm and `npm run openapi` write it: serialising again changes only the fields.
       this.text = expected;
     } else {
-      throw new Error(`${this.path} is not formatted as JSON.stringify(..., null, ${JSON.stringify(indent)}); change ${changes.join(', ')} by hand`);
+      throw new Error(
+        `${this.path} is not formatted as JSON.stringify(..., null, ${JSON.stringify(indent)}); change ${changes.join(', ')} by hand`,
+      );
     }
     this.changes.push(...changes);
   }
@@ -250,7 +276,9 @@ const FILES = [
       const result = substitute(header, nameToken(from.name), to.name);
       if (result.count === 0) return;
       file.text = result.text + (end === -1 ? '' : file.text.slice(end));
-      file.changes.push(result.count > 1 ? `image name in the header comment (x${result.count})` : 'image name in the header comment');
+      file.changes.push(
+        result.count > 1 ? `image name in the header comment (x${result.count})` : 'image name in the header comment',
+      );
     },
   },
   {
@@ -260,10 +288,18 @@ const FILES = [
         const title = escapeRegExp(from.title);
         file.replace('APP_NAME example', new RegExp(`^(#?[ \\t]*APP_NAME=)${title}$`, 'gm'), `$1${to.title}`);
         file.replace('MAIL_FROM example', new RegExp(`^(#?[ \\t]*MAIL_FROM=)${title}(?= <)`, 'gm'), `$1${to.title}`);
-        file.replace('documented title defaults', new RegExp(`^(#.*\\bDefault: )${title}(?=\\.?$| <)`, 'gm'), `$1${to.title}`);
+        file.replace(
+          'documented title defaults',
+          new RegExp(`^(#.*\\bDefault: )${title}(?=\\.?$| <)`, 'gm'),
+          `$1${to.title}`,
+        );
       }
       const name = escapeRegExp(from.name);
-      file.replace('JWT_ISSUER/JWT_AUDIENCE examples', new RegExp(`^(#?[ \\t]*JWT_(?:ISSUER|AUDIENCE)=)${name}$`, 'gm'), `$1${to.name}`);
+      file.replace(
+        'JWT_ISSUER/JWT_AUDIENCE examples',
+        new RegExp(`^(#?[ \\t]*JWT_(?:ISSUER|AUDIENCE)=)${name}$`, 'gm'),
+        `$1${to.name}`,
+      );
       file.replace('documented name defaults', new RegExp(`^(#.*\\bDefault: )${name}(?=\\.?$)`, 'gm'), `$1${to.name}`);
     },
   },
@@ -271,10 +307,8 @@ const FILES = [
     path: 'README.md',
     edit(file, { from, to }) {
       if (from.title !== undefined) {
-        file.replace(
-          'title',
-          /^# (.+)$/m,
-          (line, heading) => (heading.trim() === from.title || heading.trim() === from.name ? `# ${to.title}` : line),
+        file.replace('title', /^# (.+)$/m, (line, heading) =>
+          heading.trim() === from.title || heading.trim() === from.name ? `# ${to.title}` : line,
         );
       }
       // Names in code (commands, configuration defaults), never in prose.
@@ -298,7 +332,8 @@ const FILES = [
           continue;
         }
         if (fence !== undefined) {
-          if (marker && marker[0] === fence[0] && marker.length >= fence.length && lines[i].trim() === marker) fence = undefined;
+          if (marker && marker[0] === fence[0] && marker.length >= fence.length && lines[i].trim() === marker)
+            fence = undefined;
           else {
             const result = inCode(lines[i]);
             lines[i] = result.text;
@@ -399,7 +434,8 @@ function main() {
   if (typeof fromName !== 'string' || fromName === '') throw new Error('package.json has no "name" to rename.');
   const fromTitle = currentTitle(root);
 
-  const toTitle = options.title ?? (options.name === fromName && fromTitle !== undefined ? fromTitle : titleFromName(options.name));
+  const toTitle =
+    options.title ?? (options.name === fromName && fromTitle !== undefined ? fromTitle : titleFromName(options.name));
   const titleIssue = titleProblem(toTitle);
   if (titleIssue) {
     throw new UsageError(
@@ -449,7 +485,9 @@ function main() {
   ];
   const left = patterns.length === 0 ? [] : leftovers(root, patterns, new Set(FILES.map((spec) => spec.path)));
   if (left.length > 0) {
-    console.log(`Still mentioning the old name or title, outside the files above (review them):\n  ${left.join('\n  ')}`);
+    console.log(
+      `Still mentioning the old name or title, outside the files above (review them):\n  ${left.join('\n  ')}`,
+    );
   }
   if (!options.dryRun) console.log('Review with `git diff`; `npm test` rebuilds and checks everything.');
   return 0;

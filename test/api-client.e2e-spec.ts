@@ -27,7 +27,10 @@ describe('the generated API client against the built server (e2e)', () => {
 
   beforeAll(async () => {
     smtp = await startTestSmtpServer();
-    server = await startServer({ DATABASE_EMBEDDED_DIR: 'memory://', SMTP_URL: smtp.url, DATABASE_SEED_ON_BOOT: 'true' }, await freePort());
+    server = await startServer(
+      { DATABASE_EMBEDDED_DIR: 'memory://', SMTP_URL: smtp.url, DATABASE_SEED_ON_BOOT: 'true' },
+      await freePort(),
+    );
     client = createApiClient({ baseUrl: server.baseUrl, getAccessToken: () => accessToken });
   }, 60_000);
 
@@ -43,7 +46,9 @@ describe('the generated API client against the built server (e2e)', () => {
     const email = `client-${randomBytes(5).toString('hex')}@example.com`;
     const password = `Quiet-harbor-${randomBytes(6).toString('hex')}`;
 
-    const registered = await unwrap(client.POST('/v1/auth/register', { body: { email, password, name: 'Client User' } }));
+    const registered = await unwrap(
+      client.POST('/v1/auth/register', { body: { email, password, name: 'Client User' } }),
+    );
     expect(registered.email).toBe(email);
     expect(registered.emailVerified).toBe(false);
 
@@ -70,7 +75,10 @@ describe('the generated API client against the built server (e2e)', () => {
     expect(pro?.trialDays).toBe(14);
 
     const checkout = await unwrap(
-      client.POST('/v1/billing/checkout', { params: { header: { 'Idempotency-Key': randomUUID() } }, body: { planCode: 'pro' } }),
+      client.POST('/v1/billing/checkout', {
+        params: { header: { 'Idempotency-Key': randomUUID() } },
+        body: { planCode: 'pro' },
+      }),
     );
     // The local provider's checkout page is HTML for a browser, outside the JSON API: plain fetch.
     const url = new URL(checkout.url);
@@ -106,14 +114,21 @@ describe('the generated API client against the built server (e2e)', () => {
 
   it('throws problem+json answers as ApiErrors with their code, field errors and request id', async () => {
     const invalid = await apiError(
-      unwrap(client.POST('/v1/auth/register', { body: { email: 'not-an-email', password: 'x', name: 'Invalid' }, headers: { 'x-request-id': 'client-e2e-1' } })),
+      unwrap(
+        client.POST('/v1/auth/register', {
+          body: { email: 'not-an-email', password: 'x', name: 'Invalid' },
+          headers: { 'x-request-id': 'client-e2e-1' },
+        }),
+      ),
     );
     expect(invalid.status).toBe(400);
     expect(invalid.code).toBe('VALIDATION_FAILED');
     expect(invalid.requestId).toBe('client-e2e-1');
     expect(invalid.problem?.errors?.map((field) => field.field)).toContain('email');
 
-    const wrong = await apiError(unwrap(client.POST('/v1/auth/login', { body: { email: 'nobody@example.com', password: 'Wrong-password-1' } })));
+    const wrong = await apiError(
+      unwrap(client.POST('/v1/auth/login', { body: { email: 'nobody@example.com', password: 'Wrong-password-1' } })),
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.code).toBe('INVALID_CREDENTIALS');
     expect(wrong.message).toBe(`INVALID_CREDENTIALS: ${wrong.problem?.detail}`);

@@ -68,7 +68,8 @@ describe('auth: email verification, password reset and change, email change (e2e
   /** The first message to `address` whose subject matches, received already or within 5 s. */
   const mailTo = (address: string, subject: RegExp, except: ParsedMessage[] = []) =>
     smtp.waitForMessage((m) => m.to.includes(address) && subject.test(m.subject) && !except.includes(m));
-  const verificationMail = (address: string, except: ParsedMessage[] = []) => mailTo(address, /^Verify your email address/, except);
+  const verificationMail = (address: string, except: ParsedMessage[] = []) =>
+    mailTo(address, /^Verify your email address/, except);
   const resetMail = (address: string) => mailTo(address, /^Reset your .* password$/);
 
   async function register(body: { email: string; password: string; name: string }) {
@@ -85,7 +86,14 @@ describe('auth: email verification, password reset and change, email change (e2e
       expect(res.statusCode).toBe(201);
       expect(Object.keys(res.json()).sort()).toEqual(USER_KEYS);
       expect(res.body).not.toMatch(/passwordHash|argon2/);
-      expect(res.json()).toMatchObject({ email, name: 'Ada', role: 'USER', status: 'ACTIVE', emailVerified: false, pendingEmail: null });
+      expect(res.json()).toMatchObject({
+        email,
+        name: 'Ada',
+        role: 'USER',
+        status: 'ACTIVE',
+        emailVerified: false,
+        pendingEmail: null,
+      });
 
       const mail = await verificationMail(email);
       const token = extractToken(mail.text);
@@ -105,7 +113,11 @@ describe('auth: email verification, password reset and change, email change (e2e
 
       expectProblem(await verify(token), INVALID_TOKEN, '/v1/auth/email/verify');
       expectProblem(await verify(randomBytes(32).toString('base64url')), INVALID_TOKEN, '/v1/auth/email/verify');
-      expectProblem(await post('/v1/auth/email/resend', undefined, session), EMAIL_ALREADY_VERIFIED, '/v1/auth/email/resend');
+      expectProblem(
+        await post('/v1/auth/email/resend', undefined, session),
+        EMAIL_ALREADY_VERIFIED,
+        '/v1/auth/email/resend',
+      );
     });
 
     it('resend issues a new token and the earlier one stops working', async () => {
@@ -130,7 +142,9 @@ describe('auth: email verification, password reset and change, email change (e2e
       const prisma = t.app.get(PrismaService);
 
       const mine = await prisma.userToken.findMany({ where: { userId: account.id } });
-      const rows = await prisma.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM user_tokens t`;
+      const rows = await prisma.$queryRaw<
+        Array<{ row: string }>
+      >`SELECT row_to_json(t)::text AS row FROM user_tokens t`;
 
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ purpose: 'EMAIL_VERIFICATION', email: account.email, usedAt: null });
@@ -156,9 +170,21 @@ describe('auth: email verification, password reset and change, email change (e2e
     const valid = () => ({ email: uniqueEmail('reg'), password: strongPassword(), name: 'Valid Name' });
 
     it.each([
-      ['a common password', { password: 'password123' }, [{ field: 'password', message: 'password is too common; choose a less predictable one' }]],
-      ['a 7-character password', { password: 'Kx7#pQ2' }, [{ field: 'password', message: 'password must be at least 8 characters' }]],
-      ['a 129-character password', { password: 'Kx7#pQ2z'.repeat(16) + 'W' }, [{ field: 'password', message: 'password must be at most 128 characters' }]],
+      [
+        'a common password',
+        { password: 'password123' },
+        [{ field: 'password', message: 'password is too common; choose a less predictable one' }],
+      ],
+      [
+        'a 7-character password',
+        { password: 'Kx7#pQ2' },
+        [{ field: 'password', message: 'password must be at least 8 characters' }],
+      ],
+      [
+        'a 129-character password',
+        { password: 'Kx7#pQ2z'.repeat(16) + 'W' },
+        [{ field: 'password', message: 'password must be at most 128 characters' }],
+      ],
       [
         'a password containing the email local part',
         { email: 'marguerite@example.com', password: 'Marguerite-blue-42' },
@@ -191,7 +217,9 @@ describe('auth: email verification, password reset and change, email change (e2e
       const res = await register({ email: 'ada@x.com', password: strongPassword(), name: 'Other Ada' });
 
       expectProblem(res, EMAIL_TAKEN, '/v1/auth/register');
-      expect(await t.app.get(PrismaService).user.count({ where: { email: { equals: 'ada@x.com', mode: 'insensitive' } } })).toBe(1);
+      expect(
+        await t.app.get(PrismaService).user.count({ where: { email: { equals: 'ada@x.com', mode: 'insensitive' } } }),
+      ).toBe(1);
     });
   });
 
@@ -206,7 +234,9 @@ describe('auth: email verification, password reset and change, email change (e2e
       expect({ status: known.statusCode, body: known.body }).toEqual({ status: 202, body: '' });
       expect({ status: missing.statusCode, body: missing.body }).toEqual({ status: 202, body: '' });
       const mail = await resetMail(account.email);
-      expect(mail.text).toContain(`${t.config.app.frontendUrl}/reset-password?token=${encodeURIComponent(extractToken(mail.text))}`);
+      expect(mail.text).toContain(
+        `${t.config.app.frontendUrl}/reset-password?token=${encodeURIComponent(extractToken(mail.text))}`,
+      );
       await expect(smtp.waitForMessage((m) => m.to.includes(unknown), 1_000)).rejects.toThrow(/No matching message/);
     });
 
@@ -226,14 +256,26 @@ describe('auth: email verification, password reset and change, email change (e2e
         expect((await me(bearer(session.accessToken))).statusCode).toBe(401);
         expect((await post('/v1/auth/refresh', { refreshToken: session.refreshToken })).statusCode).toBe(401);
       }
-      expectProblem(await post('/v1/auth/password/reset', { token, newPassword: strongPassword() }), INVALID_TOKEN, '/v1/auth/password/reset');
+      expectProblem(
+        await post('/v1/auth/password/reset', { token, newPassword: strongPassword() }),
+        INVALID_TOKEN,
+        '/v1/auth/password/reset',
+      );
       const notice = await mailTo(account.email, /password was changed$/);
       expect(notice.text).not.toContain('Token:');
     });
 
     it.each([
-      ['a common password (refused by the DTO)', () => 'password123', 'newPassword is too common; choose a less predictable one'],
-      ['a password built from the email (refused by the service)', (email: string) => `${email.split('@')[0]}-Zq9`, 'newPassword must not contain your email address'],
+      [
+        'a common password (refused by the DTO)',
+        () => 'password123',
+        'newPassword is too common; choose a less predictable one',
+      ],
+      [
+        'a password built from the email (refused by the service)',
+        (email: string) => `${email.split('@')[0]}-Zq9`,
+        'newPassword must not contain your email address',
+      ],
     ])('refuses %s with a 400 and keeps the token usable', async (_label, badPassword, message) => {
       const account = await registerAndLogin(t.app);
       await post('/v1/auth/password/forgot', { email: account.email });
@@ -241,7 +283,9 @@ describe('auth: email verification, password reset and change, email change (e2e
 
       const refused = await post('/v1/auth/password/reset', { token, newPassword: badPassword(account.email) });
 
-      expectProblem(refused, VALIDATION_FAILED, '/v1/auth/password/reset', { errors: [{ field: 'newPassword', message }] });
+      expectProblem(refused, VALIDATION_FAILED, '/v1/auth/password/reset', {
+        errors: [{ field: 'newPassword', message }],
+      });
       expect((await attemptLogin(account.email, account.password)).statusCode).toBe(200);
       // A policy failure must not burn the token: the user fixes the password and retries.
       expect((await post('/v1/auth/password/reset', { token, newPassword: strongPassword() })).statusCode).toBe(204);
@@ -252,7 +296,11 @@ describe('auth: email verification, password reset and change, email change (e2e
     it('refuses a wrong current password with a 400 on currentPassword', async () => {
       const account = await registerAndLogin(t.app);
 
-      const res = await post('/v1/auth/password/change', { currentPassword: 'not-my-password', newPassword: strongPassword() }, account.auth);
+      const res = await post(
+        '/v1/auth/password/change',
+        { currentPassword: 'not-my-password', newPassword: strongPassword() },
+        account.auth,
+      );
 
       expectProblem(res, { ...VALIDATION_FAILED, detail: 'The password is incorrect.' }, '/v1/auth/password/change', {
         errors: [{ field: 'currentPassword', message: 'currentPassword is incorrect' }],
@@ -265,7 +313,11 @@ describe('auth: email verification, password reset and change, email change (e2e
       const other = await login(t.app, account.email, account.password);
       const newPassword = strongPassword();
 
-      const res = await post('/v1/auth/password/change', { currentPassword: account.password, newPassword }, account.auth);
+      const res = await post(
+        '/v1/auth/password/change',
+        { currentPassword: account.password, newPassword },
+        account.auth,
+      );
 
       expect(res.statusCode).toBe(204);
       expect((await me(account.auth)).statusCode).toBe(200);
@@ -284,20 +336,31 @@ describe('auth: email verification, password reset and change, email change (e2e
       const newAddress = uniqueEmail('moved');
       const typed = `  ${newAddress.toUpperCase()} `;
 
-      const res = await t.app.inject({ method: 'PATCH', url: '/v1/users/me', headers: account.auth, payload: { email: typed } });
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: '/v1/users/me',
+        headers: account.auth,
+        payload: { email: typed },
+      });
 
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ email: account.email, pendingEmail: newAddress, emailVerified: false });
       const mail = await mailTo(newAddress, /^Confirm your new email address/);
       expect(mail.envelopeTo).toEqual([newAddress]);
       const token = extractToken(mail.text);
-      expect(mail.text).toContain(`${t.config.app.frontendUrl}/confirm-email-change?token=${encodeURIComponent(token)}`);
+      expect(mail.text).toContain(
+        `${t.config.app.frontendUrl}/confirm-email-change?token=${encodeURIComponent(token)}`,
+      );
       // Nothing about the change goes to the old address.
       expect(smtp.messages.filter((m) => m.to.includes(account.email) && /new email/.test(m.subject))).toEqual([]);
 
       expect((await verify(token)).statusCode).toBe(204);
 
-      expect((await me(account.auth)).json()).toMatchObject({ email: newAddress, pendingEmail: null, emailVerified: true });
+      expect((await me(account.auth)).json()).toMatchObject({
+        email: newAddress,
+        pendingEmail: null,
+        emailVerified: true,
+      });
       expect((await attemptLogin(newAddress, account.password)).statusCode).toBe(200);
       expectProblem(await attemptLogin(account.email, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
     });
@@ -306,7 +369,12 @@ describe('auth: email verification, password reset and change, email change (e2e
       const account = await registerAndLogin(t.app);
       const other = await registerAndLogin(t.app);
 
-      const res = await t.app.inject({ method: 'PATCH', url: '/v1/users/me', headers: account.auth, payload: { email: other.email.toUpperCase() } });
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: '/v1/users/me',
+        headers: account.auth,
+        payload: { email: other.email.toUpperCase() },
+      });
 
       expectProblem(res, EMAIL_TAKEN, '/v1/users/me');
       expect((await me(account.auth)).json()).toMatchObject({ email: account.email, pendingEmail: null });

@@ -4,7 +4,15 @@ import jwt from 'jsonwebtoken';
 import { createClient } from 'redis';
 import { PrismaService } from '@app/database';
 import { TEST_REDIS_URL } from './setup/test-env.js';
-import { bearer, createAccountWithRole, login, registerAndLogin, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';
+import {
+  bearer,
+  createAccountWithRole,
+  login,
+  registerAndLogin,
+  strongPassword,
+  uniqueEmail,
+  type TestAccount,
+} from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { expectProblem } from './utils/problem.js';
 
@@ -98,11 +106,16 @@ describe('auth tokens and sessions (e2e)', () => {
   });
 
   const me = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/v1/users/me', headers });
-  const refresh = (refreshToken: string) => t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
+  const refresh = (refreshToken: string) =>
+    t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
   const loginRaw = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url: '/v1/auth/login', payload, headers });
   const register = async (email = uniqueEmail(), password = strongPassword()) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Token Tester' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email, password, name: 'Token Tester' },
+    });
     expect(res.statusCode).toBe(201);
     return { id: res.json().id as string, email, password };
   };
@@ -209,7 +222,11 @@ describe('auth tokens and sessions (e2e)', () => {
           { field: 'password', message: 'password must be a string' },
         ],
       ],
-      ['an email that is not one', { email: 'not-an-email', password: 'whatever' }, [{ field: 'email', message: 'email must be an email' }]],
+      [
+        'an email that is not one',
+        { email: 'not-an-email', password: 'whatever' },
+        [{ field: 'email', message: 'email must be an email' }],
+      ],
       [
         'an extra field',
         { email: 'someone@example.com', password: 'whatever', role: 'ADMIN' },
@@ -245,14 +262,32 @@ describe('auth tokens and sessions (e2e)', () => {
       [
         'an unsigned alg:none token',
         () => {
-          const payload = { ...claims(), iss: t.config.auth.jwtIssuer, aud: t.config.auth.jwtAudience, iat: now(), exp: now() + 600 };
+          const payload = {
+            ...claims(),
+            iss: t.config.auth.jwtIssuer,
+            aud: t.config.auth.jwtAudience,
+            iat: now(),
+            exp: now() + 600,
+          };
           return bearer(`${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(payload)}.`);
         },
       ],
-      ['a token signed with another secret', () => bearer(signAccessToken(claims(), { secret: 'another-secret-of-at-least-32-characters!!' }))],
-      ['a token signed with HS512 and the right secret', () => bearer(signAccessToken(claims(), { algorithm: 'HS512' }))],
-      ['a token signed with HS384 and the right secret', () => bearer(signAccessToken(claims(), { algorithm: 'HS384' }))],
-      ['an expired token', () => bearer(signAccessToken({ ...claims(), iat: now() - 2 * ACCESS_TTL, exp: now() - 60 }))],
+      [
+        'a token signed with another secret',
+        () => bearer(signAccessToken(claims(), { secret: 'another-secret-of-at-least-32-characters!!' })),
+      ],
+      [
+        'a token signed with HS512 and the right secret',
+        () => bearer(signAccessToken(claims(), { algorithm: 'HS512' })),
+      ],
+      [
+        'a token signed with HS384 and the right secret',
+        () => bearer(signAccessToken(claims(), { algorithm: 'HS384' })),
+      ],
+      [
+        'an expired token',
+        () => bearer(signAccessToken({ ...claims(), iat: now() - 2 * ACCESS_TTL, exp: now() - 60 })),
+      ],
       ['a token for another audience', () => bearer(signAccessToken(claims(), { audience: 'another-api' }))],
       ['a token from another issuer', () => bearer(signAccessToken(claims(), { issuer: 'another-issuer' }))],
       ["a token with typ 'JWT' instead of 'at+jwt'", () => bearer(signAccessToken(claims(), { typ: 'JWT' }))],
@@ -319,7 +354,9 @@ describe('auth tokens and sessions (e2e)', () => {
       expectProblem(await me(bearer(newest.accessToken)), INVALID_ACCESS_TOKEN, '/v1/users/me');
       expectProblem(await me(account.auth), INVALID_ACCESS_TOKEN, '/v1/users/me');
 
-      const events = await prisma.securityEvent.findMany({ where: { userId: account.id, type: 'REFRESH_TOKEN_REUSED' } });
+      const events = await prisma.securityEvent.findMany({
+        where: { userId: account.id, type: 'REFRESH_TOKEN_REUSED' },
+      });
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ sessionId: sid, details: { sessionWasActive: true } });
       await expect(prisma.session.findUniqueOrThrow({ where: { id: sid } })).resolves.toMatchObject({
@@ -375,7 +412,10 @@ describe('auth tokens and sessions (e2e)', () => {
         field: 'refreshToken',
         message: 'refreshToken must be longer than or equal to 1 characters',
       };
-      const errors = payload && 'refreshToken' in payload ? [lengthError] : [lengthError, { field: 'refreshToken', message: 'refreshToken must be a string' }];
+      const errors =
+        payload && 'refreshToken' in payload
+          ? [lengthError]
+          : [lengthError, { field: 'refreshToken', message: 'refreshToken must be a string' }];
       expectProblem(res, VALIDATION_FAILED, '/v1/auth/refresh', { errors });
     });
 
@@ -430,7 +470,11 @@ describe('auth tokens and sessions (e2e)', () => {
         await login(t.app, account.email, account.password),
       ];
 
-      const res = await t.app.inject({ method: 'POST', url: '/v1/auth/logout-all', headers: bearer(devices[1]?.accessToken ?? '') });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/logout-all',
+        headers: bearer(devices[1]?.accessToken ?? ''),
+      });
 
       expect(res.statusCode).toBe(204);
       for (const device of devices) {
@@ -446,7 +490,8 @@ describe('auth tokens and sessions (e2e)', () => {
   });
 
   describe('GET and DELETE /v1/auth/sessions', () => {
-    const listSessions = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers });
+    const listSessions = (headers: Record<string, string>) =>
+      t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers });
     const deleteSession = (headers: Record<string, string>, id: string) =>
       t.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${id}`, headers });
 
@@ -473,9 +518,12 @@ describe('auth tokens and sessions (e2e)', () => {
         entry(phoneSid, 'PhoneApp/1.0 (test)', false),
       ]);
       const fromPhone = await listSessions(bearer(phone.accessToken));
-      expect(fromPhone.json().filter((session: { current: boolean }) => session.current).map((session: { id: string }) => session.id)).toEqual([
-        phoneSid,
-      ]);
+      expect(
+        fromPhone
+          .json()
+          .filter((session: { current: boolean }) => session.current)
+          .map((session: { id: string }) => session.id),
+      ).toEqual([phoneSid]);
 
       await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(phone.accessToken) });
 
@@ -526,11 +574,15 @@ describe('auth tokens and sessions (e2e)', () => {
       const res = await deleteSession(attacker.auth, victimSid);
 
       expectProblem(res, SESSION_NOT_FOUND, `/v1/auth/sessions/${victimSid}`);
-      await expect(prisma.session.findUniqueOrThrow({ where: { id: victimSid } })).resolves.toMatchObject({ revokedAt: null });
+      await expect(prisma.session.findUniqueOrThrow({ where: { id: victimSid } })).resolves.toMatchObject({
+        revokedAt: null,
+      });
       expect((await me(victim.auth)).statusCode).toBe(200);
       expect((await refresh(victim.refreshToken)).statusCode).toBe(200);
       const attackerList = await listSessions(attacker.auth);
-      expect(attackerList.json().map((session: { id: string }) => session.id)).toEqual([sessionIdOf(attacker.accessToken)]);
+      expect(attackerList.json().map((session: { id: string }) => session.id)).toEqual([
+        sessionIdOf(attacker.accessToken),
+      ]);
     });
 
     it('requires an access token', async () => {
@@ -553,7 +605,11 @@ describe('auth tokens and sessions (e2e)', () => {
       expectProblem(await refresh(user.refreshToken), INVALID_REFRESH_TOKEN, '/v1/auth/refresh');
       expectProblem(await loginRaw({ email: user.email, password: user.password }), ACCOUNT_DISABLED, '/v1/auth/login');
       // Without the right password, a disabled account looks like any failed login.
-      expectProblem(await loginRaw({ email: user.email, password: `${user.password}-wrong` }), INVALID_CREDENTIALS, '/v1/auth/login');
+      expectProblem(
+        await loginRaw({ email: user.email, password: `${user.password}-wrong` }),
+        INVALID_CREDENTIALS,
+        '/v1/auth/login',
+      );
 
       const enabled = await setStatus('ACTIVE');
 

@@ -19,7 +19,11 @@ describe('billing Idempotency-Key (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await seedDatabase(prisma, {
+      ...t.config,
+      seed: { ...t.config.seed, adminEmail: undefined },
+      app: { ...t.config.app, env: 'production' },
+    });
     await t.app.get(BillingService).invalidatePlans();
     provider = t.app.get(BillingProvider);
   });
@@ -57,9 +61,21 @@ describe('billing Idempotency-Key (e2e)', () => {
     };
   }
   const reused = (res: LightMyRequestResponse, instance = '/v1/billing/checkout') =>
-    problem(res, 422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request; send a new key with a new request.', instance);
+    problem(
+      res,
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used for a different request; send a new key with a new request.',
+      instance,
+    );
   const inProgress = (res: LightMyRequestResponse) =>
-    problem(res, 409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.', '/v1/billing/checkout');
+    problem(
+      res,
+      409,
+      'IDEMPOTENCY_KEY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed; retry shortly.',
+      '/v1/billing/checkout',
+    );
 
   /** A live subscription through the local provider's checkout, as a browser would complete it. */
   async function subscribe(account: TestAccount, planCode = 'pro'): Promise<void> {
@@ -99,12 +115,18 @@ describe('billing Idempotency-Key (e2e)', () => {
       expect(await checkoutSessions(me)).toBe(1);
       const [record, ...others] = await records(me);
       expect(others).toEqual([]);
-      expect(record).toMatchObject({ key, method: 'POST', path: '/v1/billing/checkout', responseStatus: 200, responseBody: first.json() });
+      expect(record).toMatchObject({
+        key,
+        method: 'POST',
+        path: '/v1/billing/checkout',
+        responseStatus: 200,
+        responseBody: first.json(),
+      });
       expect(record?.completedAt).toBeInstanceOf(Date);
       expect(record!.expiresAt.getTime() - record!.createdAt.getTime()).toBe(DAY_MS);
     });
 
-    it('takes the draft\'s quoted form of a key as the same key', async () => {
+    it("takes the draft's quoted form of a key as the same key", async () => {
       const me = await registerAndLogin(t.app);
 
       const first = await checkout(me, 'order-42');
@@ -199,7 +221,10 @@ describe('billing Idempotency-Key (e2e)', () => {
       const me = await registerAndLogin(t.app);
       const key = randomUUID();
       const first = await checkout(me, key, 'pro');
-      await prisma.idempotencyRecord.updateMany({ where: { userId: me.id, key }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await prisma.idempotencyRecord.updateMany({
+        where: { userId: me.id, key },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
 
       const again = await checkout(me, key, 'business');
 
@@ -216,7 +241,10 @@ describe('billing Idempotency-Key (e2e)', () => {
     it('deletes expired records of anyone when a new key is recorded', async () => {
       const old = await registerAndLogin(t.app);
       await checkout(old, randomUUID());
-      await prisma.idempotencyRecord.updateMany({ where: { userId: old.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await prisma.idempotencyRecord.updateMany({
+        where: { userId: old.id },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
       const me = await registerAndLogin(t.app);
 
       await checkout(me, randomUUID());
@@ -283,7 +311,10 @@ describe('billing Idempotency-Key (e2e)', () => {
       await checkout(me, 'retry-me');
       await checkout(me);
 
-      expect(startCheckout.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([`${me.id}:checkout:retry-me`, expect.stringMatching(UUID)]);
+      expect(startCheckout.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([
+        `${me.id}:checkout:retry-me`,
+        expect.stringMatching(UUID),
+      ]);
     });
   });
 
@@ -317,14 +348,22 @@ describe('billing Idempotency-Key (e2e)', () => {
       await subscribe(me);
       const changePlan = jest.spyOn(provider, 'changePlan');
 
-      const change = await post('/v1/billing/subscription/change', me, { key: 'change-1', payload: { planCode: 'business' } });
-      const retry = await post('/v1/billing/subscription/change', me, { key: 'change-1', payload: { planCode: 'business' } });
+      const change = await post('/v1/billing/subscription/change', me, {
+        key: 'change-1',
+        payload: { planCode: 'business' },
+      });
+      const retry = await post('/v1/billing/subscription/change', me, {
+        key: 'change-1',
+        payload: { planCode: 'business' },
+      });
 
       expect(change.statusCode).toBe(200);
       expect(change.json().planCode).toBe('business');
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(retry.json()).toEqual(change.json());
-      expect(changePlan.mock.calls.map(([, plan, providerKey]) => [plan.code, providerKey])).toEqual([['business', `${me.id}:change:change-1`]]);
+      expect(changePlan.mock.calls.map(([, plan, providerKey]) => [plan.code, providerKey])).toEqual([
+        ['business', `${me.id}:change:change-1`],
+      ]);
     });
 
     it('replays the portal URL', async () => {

@@ -4,7 +4,14 @@ import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
 import { BillingService } from '../apps/api/src/billing/billing.service.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
-import { signature, stripeEvent, stripeSubscription, unixNow, WEBHOOK_PATH, WEBHOOK_SECRET } from './utils/stripe-events.js';
+import {
+  signature,
+  stripeEvent,
+  stripeSubscription,
+  unixNow,
+  WEBHOOK_PATH,
+  WEBHOOK_SECRET,
+} from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const SECRET_KEY = 'sk_test_fake123';
@@ -28,7 +35,11 @@ describe('billing with the Stripe provider (e2e)', () => {
       },
     });
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await seedDatabase(prisma, {
+      ...t.config,
+      seed: { ...t.config.seed, adminEmail: undefined },
+      app: { ...t.config.app, env: 'production' },
+    });
     await t.app.get(BillingService).invalidatePlans();
   });
 
@@ -37,8 +48,12 @@ describe('billing with the Stripe provider (e2e)', () => {
     await fake.close();
   });
 
-  const post = (url: string, account: TestAccount, payload?: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'POST', url, headers: { ...account.auth, ...headers }, ...(payload ? { payload } : {}) });
+  const post = (
+    url: string,
+    account: TestAccount,
+    payload?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) => t.app.inject({ method: 'POST', url, headers: { ...account.auth, ...headers }, ...(payload ? { payload } : {}) });
   const checkout = (account: TestAccount, planCode: string, headers?: Record<string, string>) =>
     post('/v1/billing/checkout', account, { planCode }, headers);
   /** The requests the fake received since `mark` (`fake.requests.length` taken earlier). */
@@ -48,11 +63,14 @@ describe('billing with the Stripe provider (e2e)', () => {
   async function subscribedAccount(planPrice = 'price_pro_monthly') {
     const account = await registerAndLogin(t.app);
     expect((await checkout(account, 'pro')).statusCode).toBe(200);
-    const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } })).providerCustomerId;
+    const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } }))
+      .providerCustomerId;
     const subscriptionId = fakeId('sub_');
     const subscription = stripeSubscription({ id: subscriptionId, customer, priceId: planPrice, userId: account.id });
     fake.putSubscription(subscription);
-    const payload = JSON.stringify(stripeEvent('customer.subscription.created', subscription, { created: unixNow() - 60 }));
+    const payload = JSON.stringify(
+      stripeEvent('customer.subscription.created', subscription, { created: unixNow() - 60 }),
+    );
     const res = await t.app.inject({
       method: 'POST',
       url: WEBHOOK_PATH,
@@ -83,9 +101,14 @@ describe('billing with the Stripe provider (e2e)', () => {
         body: { email: account.email, name: 'Ada Lovelace', metadata: { userId: account.id } },
         headers: { authorization: `Bearer ${SECRET_KEY}`, 'idempotency-key': `customer:${account.id}` },
       });
-      const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } })).providerCustomerId;
+      const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } }))
+        .providerCustomerId;
       expect(customer).toMatch(/^cus_/);
-      expect(sessionCall).toMatchObject({ method: 'POST', path: '/v1/checkout/sessions', headers: { authorization: `Bearer ${SECRET_KEY}` } });
+      expect(sessionCall).toMatchObject({
+        method: 'POST',
+        path: '/v1/checkout/sessions',
+        headers: { authorization: `Bearer ${SECRET_KEY}` },
+      });
       expect(sessionCall?.body).toEqual({
         mode: 'subscription',
         customer,
@@ -121,7 +144,8 @@ describe('billing with the Stripe provider (e2e)', () => {
 
       expect(retry.statusCode).toBe(200);
       expect(since(mark).map((request) => request.path)).toEqual(['/v1/checkout/sessions']);
-      const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } })).providerCustomerId;
+      const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } }))
+        .providerCustomerId;
       expect(since(mark)[0]?.body.customer).toBe(customer);
       expect(await prisma.billingCustomer.count({ where: { userId: account.id } })).toBe(1);
       expect(retry.json().url).not.toBe(first.json().url);
@@ -153,7 +177,8 @@ describe('billing with the Stripe provider (e2e)', () => {
     it('opens a Billing Portal session for the customer, returning to the web app', async () => {
       const account = await registerAndLogin(t.app);
       await checkout(account, 'pro');
-      const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } })).providerCustomerId;
+      const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } }))
+        .providerCustomerId;
       const mark = fake.requests.length;
 
       const res = await post('/v1/billing/portal', account);
@@ -162,7 +187,11 @@ describe('billing with the Stripe provider (e2e)', () => {
       expect(res.json()).toEqual({ url: expect.stringMatching(/^https:\/\/billing\.stripe\.com\/p\/session\//) });
       const [call, ...rest] = since(mark);
       expect(rest).toEqual([]);
-      expect(call).toMatchObject({ method: 'POST', path: '/v1/billing_portal/sessions', body: { customer, return_url: `${FRONTEND_URL}/billing` } });
+      expect(call).toMatchObject({
+        method: 'POST',
+        path: '/v1/billing_portal/sessions',
+        body: { customer, return_url: `${FRONTEND_URL}/billing` },
+      });
       expect(call?.headers['idempotency-key']).toEqual(expect.any(String));
     });
 
@@ -183,7 +212,12 @@ describe('billing with the Stripe provider (e2e)', () => {
       const account = await subscribedAccount();
       const mark = fake.requests.length;
 
-      const res = await post('/v1/billing/subscription/change', account, { planCode: 'business' }, { 'idempotency-key': 'upgrade-1' });
+      const res = await post(
+        '/v1/billing/subscription/change',
+        account,
+        { planCode: 'business' },
+        { 'idempotency-key': 'upgrade-1' },
+      );
 
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ planCode: 'business', status: 'ACTIVE' });
@@ -193,10 +227,15 @@ describe('billing with the Stripe provider (e2e)', () => {
       expect(update).toMatchObject({
         method: 'POST',
         path: `/v1/subscriptions/${account.subscriptionId}`,
-        body: { items: [{ id: account.itemId, price: 'price_business_yearly' }], proration_behavior: 'create_prorations' },
+        body: {
+          items: [{ id: account.itemId, price: 'price_business_yearly' }],
+          proration_behavior: 'create_prorations',
+        },
         headers: { 'idempotency-key': `${account.id}:change:upgrade-1`, authorization: `Bearer ${SECRET_KEY}` },
       });
-      expect((await t.app.inject({ method: 'GET', url: '/v1/billing/entitlements', headers: account.auth })).json().planCode).toBe('business');
+      expect(
+        (await t.app.inject({ method: 'GET', url: '/v1/billing/entitlements', headers: account.auth })).json().planCode,
+      ).toBe('business');
     });
 
     it("still applies Stripe's webhook for that change, though it is stamped to the second", async () => {
@@ -211,7 +250,9 @@ describe('billing with the Stripe provider (e2e)', () => {
         periodStart,
         periodEnd,
       });
-      const payload = JSON.stringify(stripeEvent('customer.subscription.updated', subscription, { created: unixNow() }));
+      const payload = JSON.stringify(
+        stripeEvent('customer.subscription.updated', subscription, { created: unixNow() }),
+      );
 
       const res = await t.app.inject({
         method: 'POST',
@@ -222,14 +263,19 @@ describe('billing with the Stripe provider (e2e)', () => {
 
       expect(res.statusCode).toBe(200);
       const me = await t.app.inject({ method: 'GET', url: '/v1/billing/subscription', headers: account.auth });
-      expect(me.json()).toMatchObject({ planCode: 'business', currentPeriodEnd: new Date(periodEnd * 1000).toISOString() });
+      expect(me.json()).toMatchObject({
+        planCode: 'business',
+        currentPeriodEnd: new Date(periodEnd * 1000).toISOString(),
+      });
     });
 
     it('cancels at the period end and resumes through cancel_at_period_end', async () => {
       const account = await subscribedAccount();
       const mark = fake.requests.length;
 
-      const cancel = await post('/v1/billing/subscription/cancel', account, undefined, { 'idempotency-key': 'cancel-1' });
+      const cancel = await post('/v1/billing/subscription/cancel', account, undefined, {
+        'idempotency-key': 'cancel-1',
+      });
       const resume = await post('/v1/billing/subscription/resume', account);
 
       expect(cancel.statusCode).toBe(200);
@@ -243,7 +289,11 @@ describe('billing with the Stripe provider (e2e)', () => {
         body: { cancel_at_period_end: 'true' },
         headers: { 'idempotency-key': `${account.id}:cancel:cancel-1` },
       });
-      expect(resumeCall).toMatchObject({ method: 'POST', path: `/v1/subscriptions/${account.subscriptionId}`, body: { cancel_at_period_end: 'false' } });
+      expect(resumeCall).toMatchObject({
+        method: 'POST',
+        path: `/v1/subscriptions/${account.subscriptionId}`,
+        body: { cancel_at_period_end: 'false' },
+      });
       expect(resumeCall?.headers['idempotency-key']).toEqual(expect.any(String));
       expect(resumeCall?.headers['idempotency-key']).not.toBe(cancelCall?.headers['idempotency-key']);
     });
@@ -252,7 +302,12 @@ describe('billing with the Stripe provider (e2e)', () => {
   describe('when Stripe fails', () => {
     it('answers 422 BILLING_PROVIDER_REJECTED when Stripe refuses the request, and changes nothing', async () => {
       const account = await subscribedAccount();
-      fake.failNext({ status: 400, type: 'invalid_request_error', code: 'resource_missing', message: "No such price: 'price_business_yearly'" });
+      fake.failNext({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        message: "No such price: 'price_business_yearly'",
+      });
 
       const res = await post('/v1/billing/subscription/change', account, { planCode: 'business' });
 
@@ -265,7 +320,10 @@ describe('billing with the Stripe provider (e2e)', () => {
         code: 'BILLING_PROVIDER_REJECTED',
         requestId: res.headers['x-request-id'],
       });
-      expect((await prisma.subscription.findFirstOrThrow({ where: { userId: account.id }, include: { plan: true } })).plan.code).toBe('pro');
+      expect(
+        (await prisma.subscription.findFirstOrThrow({ where: { userId: account.id }, include: { plan: true } })).plan
+          .code,
+      ).toBe('pro');
     });
 
     it('retries a failing Stripe with the same idempotency key, then answers 503', async () => {
@@ -279,7 +337,9 @@ describe('billing with the Stripe provider (e2e)', () => {
       expect(res.json()).toMatchObject({ code: 'BILLING_PROVIDER_UNAVAILABLE', status: 503 });
       const attempts = since(mark);
       expect(attempts.map((request) => request.path)).toEqual(['/v1/customers', '/v1/customers', '/v1/customers']);
-      expect(new Set(attempts.map((request) => request.headers['idempotency-key']))).toEqual(new Set([`customer:${account.id}`]));
+      expect(new Set(attempts.map((request) => request.headers['idempotency-key']))).toEqual(
+        new Set([`customer:${account.id}`]),
+      );
       expect(await prisma.billingCustomer.count({ where: { userId: account.id } })).toBe(0);
 
       // Stripe is back: the same customer key is used, and checkout goes through.

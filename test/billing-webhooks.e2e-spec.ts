@@ -39,7 +39,11 @@ describe('Stripe webhooks (e2e)', () => {
       },
     });
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await seedDatabase(prisma, {
+      ...t.config,
+      seed: { ...t.config.seed, adminEmail: undefined },
+      app: { ...t.config.app, env: 'production' },
+    });
     await t.app.get(BillingService).invalidatePlans();
   });
 
@@ -67,11 +71,17 @@ describe('Stripe webhooks (e2e)', () => {
   async function customerAccount(): Promise<TestAccount & { customer: string }> {
     const account = await registerAndLogin(t.app);
     const customer = fakeId('cus_');
-    await prisma.billingCustomer.create({ data: { userId: account.id, provider: 'stripe', providerCustomerId: customer } });
+    await prisma.billingCustomer.create({
+      data: { userId: account.id, provider: 'stripe', providerCustomerId: customer },
+    });
     return { ...account, customer };
   }
 
-  function subscriptionEvent(type: string, options: SubscriptionOptions, event: { id?: string; created?: number } = {}) {
+  function subscriptionEvent(
+    type: string,
+    options: SubscriptionOptions,
+    event: { id?: string; created?: number } = {},
+  ) {
     return stripeEvent(type, stripeSubscription(options), event);
   }
 
@@ -79,7 +89,13 @@ describe('Stripe webhooks (e2e)', () => {
   async function subscribedAccount(created = unixNow() - 100) {
     const account = await customerAccount();
     const subscriptionId = fakeId('sub_');
-    const res = await send(subscriptionEvent('customer.subscription.created', { id: subscriptionId, customer: account.customer, priceId: PRO_PRICE }, { created }));
+    const res = await send(
+      subscriptionEvent(
+        'customer.subscription.created',
+        { id: subscriptionId, customer: account.customer, priceId: PRO_PRICE },
+        { created },
+      ),
+    );
     expect(res.statusCode).toBe(200);
     return { ...account, subscriptionId };
   }
@@ -88,20 +104,35 @@ describe('Stripe webhooks (e2e)', () => {
     it('applies a correctly signed event and acknowledges it', async () => {
       const account = await customerAccount();
       const subscriptionId = fakeId('sub_');
-      const event = subscriptionEvent('customer.subscription.created', { id: subscriptionId, customer: account.customer, priceId: PRO_PRICE });
+      const event = subscriptionEvent('customer.subscription.created', {
+        id: subscriptionId,
+        customer: account.customer,
+        priceId: PRO_PRICE,
+      });
 
       const res = await send(event);
 
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ received: true });
-      expect(await stored(subscriptionId)).toMatchObject({ userId: account.id, status: 'ACTIVE', plan: { code: 'pro' } });
-      expect(await recorded(event.id as string)).toMatchObject({ provider: 'stripe', type: 'customer.subscription.created' });
+      expect(await stored(subscriptionId)).toMatchObject({
+        userId: account.id,
+        status: 'ACTIVE',
+        plan: { code: 'pro' },
+      });
+      expect(await recorded(event.id as string)).toMatchObject({
+        provider: 'stripe',
+        type: 'customer.subscription.created',
+      });
     });
 
     it('refuses a tampered payload, a wrong secret, a missing header, a stale timestamp and a garbled header (400, nothing applied)', async () => {
       const account = await customerAccount();
       const subscriptionId = fakeId('sub_');
-      const event = subscriptionEvent('customer.subscription.created', { id: subscriptionId, customer: account.customer, priceId: PRO_PRICE });
+      const event = subscriptionEvent('customer.subscription.created', {
+        id: subscriptionId,
+        customer: account.customer,
+        priceId: PRO_PRICE,
+      });
       const payload = JSON.stringify(event);
       const tampered = payload.replace(PRO_PRICE, BUSINESS_PRICE);
 
@@ -136,7 +167,11 @@ describe('Stripe webhooks (e2e)', () => {
     it('accepts a signature within the 300 s tolerance', async () => {
       const account = await customerAccount();
       const payload = JSON.stringify(
-        subscriptionEvent('customer.subscription.created', { id: fakeId('sub_'), customer: account.customer, priceId: PRO_PRICE }),
+        subscriptionEvent('customer.subscription.created', {
+          id: fakeId('sub_'),
+          customer: account.customer,
+          priceId: PRO_PRICE,
+        }),
       );
 
       const res = await deliver(payload, { 'stripe-signature': signature(payload, { timestamp: unixNow() - 240 }) });
@@ -193,23 +228,46 @@ describe('Stripe webhooks (e2e)', () => {
       const subscriptionId = fakeId('sub_');
       const trialEnd = unixNow() + 14 * 86_400;
       fake.putSubscription(
-        stripeSubscription({ id: subscriptionId, customer, priceId: PRO_PRICE, status: 'trialing', trialEnd, periodEnd: trialEnd, userId: account.id }),
+        stripeSubscription({
+          id: subscriptionId,
+          customer,
+          priceId: PRO_PRICE,
+          status: 'trialing',
+          trialEnd,
+          periodEnd: trialEnd,
+          userId: account.id,
+        }),
       );
       expect(await entitlementsOf(account)).toMatchObject({ planCode: 'free' });
-      const event = stripeEvent('checkout.session.completed', stripeCheckoutSession({ customer, subscription: subscriptionId, userId: account.id }));
+      const event = stripeEvent(
+        'checkout.session.completed',
+        stripeCheckoutSession({ customer, subscription: subscriptionId, userId: account.id }),
+      );
 
       const res = await send(event);
 
       expect(res.statusCode).toBe(200);
       expect(fake.requestsTo(`GET /v1/subscriptions/${subscriptionId}`)).toHaveLength(1);
-      expect(await prisma.billingCustomer.findUnique({ where: { userId: account.id } })).toMatchObject({ provider: 'stripe', providerCustomerId: customer });
+      expect(await prisma.billingCustomer.findUnique({ where: { userId: account.id } })).toMatchObject({
+        provider: 'stripe',
+        providerCustomerId: customer,
+      });
       const subscription = await stored(subscriptionId);
-      expect(subscription).toMatchObject({ userId: account.id, status: 'TRIALING', cancelAtPeriodEnd: false, plan: { code: 'pro' } });
+      expect(subscription).toMatchObject({
+        userId: account.id,
+        status: 'TRIALING',
+        cancelAtPeriodEnd: false,
+        plan: { code: 'pro' },
+      });
       expect(subscription?.trialEndsAt).toEqual(new Date(trialEnd * 1000));
       expect(subscription?.currentPeriodEnd).toEqual(new Date(trialEnd * 1000));
       expect(subscription?.providerUpdatedAt).toEqual(new Date((event.created as number) * 1000));
       // The cached free entitlements were dropped.
-      expect(await entitlementsOf(account)).toEqual({ planCode: 'pro', features: ['api.export'], limits: { 'projects.max': 20 } });
+      expect(await entitlementsOf(account)).toEqual({
+        planCode: 'pro',
+        features: ['api.export'],
+        limits: { 'projects.max': 20 },
+      });
       const me = await t.app.inject({ method: 'GET', url: '/v1/billing/subscription', headers: account.auth });
       expect(me.json()).toMatchObject({ planCode: 'pro', status: 'TRIALING' });
     });
@@ -219,17 +277,34 @@ describe('Stripe webhooks (e2e)', () => {
       const before = fake.requests.length;
 
       const res = await send(
-        stripeEvent('checkout.session.completed', stripeCheckoutSession({ customer: known.customer, subscription: known.subscriptionId, userId: known.id })),
+        stripeEvent(
+          'checkout.session.completed',
+          stripeCheckoutSession({ customer: known.customer, subscription: known.subscriptionId, userId: known.id }),
+        ),
       );
 
       expect(res.statusCode).toBe(200);
       const account = await registerAndLogin(t.app);
       const customer = fakeId('cus_');
-      const expanded = stripeSubscription({ id: fakeId('sub_'), customer, priceId: BUSINESS_PRICE, userId: account.id });
-      const second = await send(stripeEvent('checkout.session.completed', stripeCheckoutSession({ customer, subscription: expanded, userId: account.id })));
+      const expanded = stripeSubscription({
+        id: fakeId('sub_'),
+        customer,
+        priceId: BUSINESS_PRICE,
+        userId: account.id,
+      });
+      const second = await send(
+        stripeEvent(
+          'checkout.session.completed',
+          stripeCheckoutSession({ customer, subscription: expanded, userId: account.id }),
+        ),
+      );
       expect(second.statusCode).toBe(200);
       expect(fake.requests.length).toBe(before);
-      expect(await stored(expanded.id as string)).toMatchObject({ userId: account.id, status: 'ACTIVE', plan: { code: 'business' } });
+      expect(await stored(expanded.id as string)).toMatchObject({
+        userId: account.id,
+        status: 'ACTIVE',
+        plan: { code: 'business' },
+      });
     });
   });
 
@@ -237,14 +312,24 @@ describe('Stripe webhooks (e2e)', () => {
     it('applies an event id once: the same id again (even with other content) changes nothing', async () => {
       const account = await subscribedAccount();
       const id = fakeId('evt_');
-      const first = subscriptionEvent('customer.subscription.updated', { id: account.subscriptionId, customer: account.customer, priceId: PRO_PRICE }, { id });
+      const first = subscriptionEvent(
+        'customer.subscription.updated',
+        { id: account.subscriptionId, customer: account.customer, priceId: PRO_PRICE },
+        { id },
+      );
       expect((await send(first)).json()).toEqual({ received: true });
       const before = await stored(account.subscriptionId);
 
       const again = await send(
         subscriptionEvent(
           'customer.subscription.updated',
-          { id: account.subscriptionId, customer: account.customer, priceId: BUSINESS_PRICE, status: 'past_due', cancelAtPeriodEnd: true },
+          {
+            id: account.subscriptionId,
+            customer: account.customer,
+            priceId: BUSINESS_PRICE,
+            status: 'past_due',
+            cancelAtPeriodEnd: true,
+          },
           { id, created: unixNow() + 60 },
         ),
       );
@@ -261,8 +346,20 @@ describe('Stripe webhooks (e2e)', () => {
       const created = unixNow() - 50;
       const base = { id: subscriptionId, customer: account.customer };
 
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, priceId: BUSINESS_PRICE, status: 'active' }, { created: created + 10 }));
-      const late = await send(subscriptionEvent('customer.subscription.created', { ...base, priceId: PRO_PRICE, status: 'incomplete' }, { created }));
+      await send(
+        subscriptionEvent(
+          'customer.subscription.updated',
+          { ...base, priceId: BUSINESS_PRICE, status: 'active' },
+          { created: created + 10 },
+        ),
+      );
+      const late = await send(
+        subscriptionEvent(
+          'customer.subscription.created',
+          { ...base, priceId: PRO_PRICE, status: 'incomplete' },
+          { created },
+        ),
+      );
 
       expect(late.statusCode).toBe(200);
       const subscription = await stored(subscriptionId);
@@ -277,11 +374,17 @@ describe('Stripe webhooks (e2e)', () => {
       const second = unixNow() - 30;
       const base = { id: subscriptionId, customer: account.customer, priceId: PRO_PRICE };
 
-      await send(subscriptionEvent('customer.subscription.created', { ...base, status: 'incomplete' }, { created: second }));
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: second }));
+      await send(
+        subscriptionEvent('customer.subscription.created', { ...base, status: 'incomplete' }, { created: second }),
+      );
+      await send(
+        subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: second }),
+      );
       expect(await stored(subscriptionId)).toMatchObject({ status: 'ACTIVE' });
 
-      await send(subscriptionEvent('customer.subscription.created', { ...base, status: 'incomplete' }, { created: second }));
+      await send(
+        subscriptionEvent('customer.subscription.created', { ...base, status: 'incomplete' }, { created: second }),
+      );
       expect(await stored(subscriptionId)).toMatchObject({ status: 'ACTIVE' });
     });
 
@@ -291,10 +394,20 @@ describe('Stripe webhooks (e2e)', () => {
       expect((await entitlementsOf(account)).planCode).toBe('pro');
       const endedAt = unixNow() - 20;
 
-      await send(subscriptionEvent('customer.subscription.deleted', { ...base, status: 'canceled', endedAt, canceledAt: endedAt }, { created: endedAt }));
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: endedAt - 30 }));
+      await send(
+        subscriptionEvent(
+          'customer.subscription.deleted',
+          { ...base, status: 'canceled', endedAt, canceledAt: endedAt },
+          { created: endedAt },
+        ),
+      );
+      await send(
+        subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: endedAt - 30 }),
+      );
       // Even one of the same second never revives it.
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: endedAt }));
+      await send(
+        subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: endedAt }),
+      );
 
       const subscription = await stored(account.subscriptionId);
       expect(subscription).toMatchObject({ status: 'CANCELED' });
@@ -306,8 +419,14 @@ describe('Stripe webhooks (e2e)', () => {
       const account = await subscribedAccount(unixNow() - 100);
       const base = { id: account.subscriptionId, customer: account.customer, priceId: PRO_PRICE };
       const cases: Array<[SubscriptionOptions, Json]> = [
-        [{ ...base, status: 'active', cancelAtPeriodEnd: true }, { status: 'ACTIVE', cancelAtPeriodEnd: true }],
-        [{ ...base, status: 'unpaid' }, { status: 'PAST_DUE', cancelAtPeriodEnd: false }],
+        [
+          { ...base, status: 'active', cancelAtPeriodEnd: true },
+          { status: 'ACTIVE', cancelAtPeriodEnd: true },
+        ],
+        [
+          { ...base, status: 'unpaid' },
+          { status: 'PAST_DUE', cancelAtPeriodEnd: false },
+        ],
         [{ ...base, status: 'paused' }, { status: 'INCOMPLETE' }],
         [{ ...base, status: 'incomplete_expired' }, { status: 'CANCELED' }],
       ];
@@ -351,49 +470,91 @@ describe('Stripe webhooks (e2e)', () => {
         },
       ]);
       const row = await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } });
-      expect(row).toMatchObject({ userId: account.id, provider: 'stripe', subscriptionId: (await stored(account.subscriptionId))?.id });
+      expect(row).toMatchObject({
+        userId: account.id,
+        provider: 'stripe',
+        subscriptionId: (await stored(account.subscriptionId))?.id,
+      });
       expect((await stored(account.subscriptionId))?.status).toBe('ACTIVE');
     });
 
     it('a failed payment makes the subscription past due; the plan stays through the grace period, then goes', async () => {
       const account = await subscribedAccount(unixNow() - 100);
-      const invoice = stripeInvoice({ customer: account.customer, subscription: account.subscriptionId, status: 'open', amountDue: 1900 });
+      const invoice = stripeInvoice({
+        customer: account.customer,
+        subscription: account.subscriptionId,
+        status: 'open',
+        amountDue: 1900,
+      });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
 
       const res = await send(stripeEvent('invoice.payment_failed', invoice, { created: unixNow() - 50 }));
 
       expect(res.statusCode).toBe(200);
       expect(await stored(account.subscriptionId)).toMatchObject({ status: 'PAST_DUE' });
-      expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({ status: 'OPEN', amountCents: 1900 });
+      expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({
+        status: 'OPEN',
+        amountCents: 1900,
+      });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
 
       // The period ended 10 minutes ago: still inside the 1 h grace period.
       const base = { id: account.subscriptionId, customer: account.customer, priceId: PRO_PRICE, status: 'past_due' };
       const start = unixNow() - 30 * 86_400;
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, periodStart: start, periodEnd: unixNow() - 600 }, { created: unixNow() - 40 }));
+      await send(
+        subscriptionEvent(
+          'customer.subscription.updated',
+          { ...base, periodStart: start, periodEnd: unixNow() - 600 },
+          { created: unixNow() - 40 },
+        ),
+      );
       expect((await entitlementsOf(account)).planCode).toBe('pro');
 
       // Two hours ago: the grace period is over.
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, periodStart: start, periodEnd: unixNow() - 2 * HOUR }, { created: unixNow() - 30 }));
+      await send(
+        subscriptionEvent(
+          'customer.subscription.updated',
+          { ...base, periodStart: start, periodEnd: unixNow() - 2 * HOUR },
+          { created: unixNow() - 30 },
+        ),
+      );
       expect(await stored(account.subscriptionId)).toMatchObject({ status: 'PAST_DUE' });
       expect(await entitlementsOf(account)).toMatchObject({ planCode: 'free', features: [] });
 
       // Paid at last: the invoice is paid, and Stripe's update makes the subscription active again.
-      await send(stripeEvent('invoice.paid', { ...invoice, status: 'paid', amount_paid: 1900 }, { created: unixNow() - 20 }));
-      await send(subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: unixNow() - 20 }));
-      expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({ status: 'PAID' });
+      await send(
+        stripeEvent('invoice.paid', { ...invoice, status: 'paid', amount_paid: 1900 }, { created: unixNow() - 20 }),
+      );
+      await send(
+        subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: unixNow() - 20 }),
+      );
+      expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({
+        status: 'PAID',
+      });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
     });
 
     it('ignores a late payment_failed: the paid invoice stays paid, a newer subscription state stays', async () => {
       const account = await subscribedAccount(unixNow() - 100);
-      const invoice = stripeInvoice({ customer: account.customer, subscription: account.subscriptionId, status: 'paid' });
+      const invoice = stripeInvoice({
+        customer: account.customer,
+        subscription: account.subscriptionId,
+        status: 'paid',
+      });
       await send(stripeEvent('invoice.paid', invoice, { created: unixNow() - 10 }));
 
-      const res = await send(stripeEvent('invoice.payment_failed', { ...invoice, status: 'open', amount_paid: 0 }, { created: unixNow() - 200 }));
+      const res = await send(
+        stripeEvent(
+          'invoice.payment_failed',
+          { ...invoice, status: 'open', amount_paid: 0 },
+          { created: unixNow() - 200 },
+        ),
+      );
 
       expect(res.statusCode).toBe(200);
-      expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({ status: 'PAID' });
+      expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({
+        status: 'PAID',
+      });
       expect(await stored(account.subscriptionId)).toMatchObject({ status: 'ACTIVE' });
     });
   });
@@ -405,14 +566,37 @@ describe('Stripe webhooks (e2e)', () => {
       const bobBefore = await stored(bob.subscriptionId);
 
       // Alice's own change applies to Alice only.
-      await send(subscriptionEvent('customer.subscription.updated', { id: alice.subscriptionId, customer: alice.customer, priceId: BUSINESS_PRICE }));
-      // An event naming Bob's subscription with Alice's customer, or Bob's metadata with Alice's customer.
-      await send(subscriptionEvent('customer.subscription.deleted', { id: bob.subscriptionId, customer: alice.customer, priceId: PRO_PRICE, status: 'canceled' }));
       await send(
-        subscriptionEvent('customer.subscription.created', { id: fakeId('sub_'), customer: alice.customer, priceId: BUSINESS_PRICE, userId: bob.id }),
+        subscriptionEvent('customer.subscription.updated', {
+          id: alice.subscriptionId,
+          customer: alice.customer,
+          priceId: BUSINESS_PRICE,
+        }),
+      );
+      // An event naming Bob's subscription with Alice's customer, or Bob's metadata with Alice's customer.
+      await send(
+        subscriptionEvent('customer.subscription.deleted', {
+          id: bob.subscriptionId,
+          customer: alice.customer,
+          priceId: PRO_PRICE,
+          status: 'canceled',
+        }),
+      );
+      await send(
+        subscriptionEvent('customer.subscription.created', {
+          id: fakeId('sub_'),
+          customer: alice.customer,
+          priceId: BUSINESS_PRICE,
+          userId: bob.id,
+        }),
       );
       // A checkout naming Bob with Alice's customer.
-      await send(stripeEvent('checkout.session.completed', stripeCheckoutSession({ customer: alice.customer, subscription: bob.subscriptionId, userId: bob.id })));
+      await send(
+        stripeEvent(
+          'checkout.session.completed',
+          stripeCheckoutSession({ customer: alice.customer, subscription: bob.subscriptionId, userId: bob.id }),
+        ),
+      );
       // An invoice of Alice's customer for Bob's subscription.
       const invoice = stripeInvoice({ customer: alice.customer, subscription: bob.subscriptionId, status: 'open' });
       await send(stripeEvent('invoice.payment_failed', invoice));
@@ -421,7 +605,9 @@ describe('Stripe webhooks (e2e)', () => {
       expect(await stored(bob.subscriptionId)).toEqual(bobBefore);
       expect(await prisma.subscription.count({ where: { userId: bob.id } })).toBe(1);
       expect(await prisma.invoice.count({ where: { providerInvoiceId: invoice.id as string } })).toBe(0);
-      expect(await prisma.billingCustomer.findUnique({ where: { userId: bob.id } })).toMatchObject({ providerCustomerId: bob.customer });
+      expect(await prisma.billingCustomer.findUnique({ where: { userId: bob.id } })).toMatchObject({
+        providerCustomerId: bob.customer,
+      });
       expect((await entitlementsOf(bob)).planCode).toBe('pro');
     });
 
@@ -429,17 +615,44 @@ describe('Stripe webhooks (e2e)', () => {
       const strangerCustomer = fakeId('cus_');
       const unknownUser = '01900000-0000-7000-8000-000000000000';
       const events = [
-        subscriptionEvent('customer.subscription.created', { id: fakeId('sub_'), customer: strangerCustomer, priceId: PRO_PRICE }),
-        subscriptionEvent('customer.subscription.created', { id: fakeId('sub_'), customer: strangerCustomer, priceId: PRO_PRICE, userId: unknownUser }),
-        subscriptionEvent('customer.subscription.created', { id: fakeId('sub_'), customer: strangerCustomer, priceId: PRO_PRICE, userId: 'not-a-uuid' }),
-        stripeEvent('checkout.session.completed', stripeCheckoutSession({ customer: strangerCustomer, subscription: null, userId: 'not-a-uuid' })),
+        subscriptionEvent('customer.subscription.created', {
+          id: fakeId('sub_'),
+          customer: strangerCustomer,
+          priceId: PRO_PRICE,
+        }),
+        subscriptionEvent('customer.subscription.created', {
+          id: fakeId('sub_'),
+          customer: strangerCustomer,
+          priceId: PRO_PRICE,
+          userId: unknownUser,
+        }),
+        subscriptionEvent('customer.subscription.created', {
+          id: fakeId('sub_'),
+          customer: strangerCustomer,
+          priceId: PRO_PRICE,
+          userId: 'not-a-uuid',
+        }),
+        stripeEvent(
+          'checkout.session.completed',
+          stripeCheckoutSession({ customer: strangerCustomer, subscription: null, userId: 'not-a-uuid' }),
+        ),
       ];
       const account = await customerAccount();
-      events.push(subscriptionEvent('customer.subscription.created', { id: fakeId('sub_'), customer: account.customer, priceId: 'price_unknown' }));
+      events.push(
+        subscriptionEvent('customer.subscription.created', {
+          id: fakeId('sub_'),
+          customer: account.customer,
+          priceId: 'price_unknown',
+        }),
+      );
 
       for (const event of events) expect((await send(event)).statusCode).toBe(200);
 
-      expect(await prisma.subscription.count({ where: { OR: [{ userId: account.id }, { plan: { providerPriceId: 'price_unknown' } }] } })).toBe(0);
+      expect(
+        await prisma.subscription.count({
+          where: { OR: [{ userId: account.id }, { plan: { providerPriceId: 'price_unknown' } }] },
+        }),
+      ).toBe(0);
       expect(await prisma.billingCustomer.count({ where: { providerCustomerId: strangerCustomer } })).toBe(0);
     });
   });
@@ -450,7 +663,14 @@ describe('Stripe webhooks (e2e)', () => {
       const payload = JSON.stringify(stripeEvent('charge.refunded', { id: 'ch_1', object: 'charge' }));
       const responses = [];
       for (let i = 0; i < 4; i++) {
-        responses.push(await other.app.inject({ method: 'POST', url: WEBHOOK_PATH, headers: { 'content-type': 'application/json', 'stripe-signature': signature(payload) }, payload }));
+        responses.push(
+          await other.app.inject({
+            method: 'POST',
+            url: WEBHOOK_PATH,
+            headers: { 'content-type': 'application/json', 'stripe-signature': signature(payload) },
+            payload,
+          }),
+        );
       }
 
       for (const res of responses) {
@@ -458,7 +678,8 @@ describe('Stripe webhooks (e2e)', () => {
         expect(res.json()).toMatchObject({ code: 'STRIPE_WEBHOOKS_DISABLED', status: 404 });
       }
       const plans = [];
-      for (let i = 0; i < 3; i++) plans.push((await other.app.inject({ method: 'GET', url: '/v1/billing/plans' })).statusCode);
+      for (let i = 0; i < 3; i++)
+        plans.push((await other.app.inject({ method: 'GET', url: '/v1/billing/plans' })).statusCode);
       expect(plans).toEqual([200, 200, 429]);
     } finally {
       await other.close();

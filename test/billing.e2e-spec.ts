@@ -27,7 +27,11 @@ describe('billing with the local provider (e2e)', () => {
     // A feature module imports BillingModule to use @RequiresEntitlement; the test module does the same.
     t = await createTestApp({ extra: { controllers: [ExportsController], imports: [BillingModule] } });
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await seedDatabase(prisma, {
+      ...t.config,
+      seed: { ...t.config.seed, adminEmail: undefined },
+      app: { ...t.config.app, env: 'production' },
+    });
     await t.app.get(BillingService).invalidatePlans();
   });
 
@@ -35,7 +39,8 @@ describe('billing with the local provider (e2e)', () => {
     await t.close();
   });
 
-  const get = (url: string, account?: TestAccount) => t.app.inject({ method: 'GET', url, headers: account?.auth ?? {} });
+  const get = (url: string, account?: TestAccount) =>
+    t.app.inject({ method: 'GET', url, headers: account?.auth ?? {} });
   const post = (url: string, account?: TestAccount, payload?: Record<string, unknown>) =>
     t.app.inject({ method: 'POST', url, headers: account?.auth ?? {}, ...(payload ? { payload } : {}) });
 
@@ -62,7 +67,16 @@ describe('billing with the local provider (e2e)', () => {
 
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual([
-        { code: 'free', name: 'Free', priceCents: 0, currency: 'usd', interval: 'MONTH', trialDays: 0, features: [], limits: { 'projects.max': 1 } },
+        {
+          code: 'free',
+          name: 'Free',
+          priceCents: 0,
+          currency: 'usd',
+          interval: 'MONTH',
+          trialDays: 0,
+          features: [],
+          limits: { 'projects.max': 1 },
+        },
         {
           code: 'pro',
           name: 'Pro',
@@ -110,7 +124,10 @@ describe('billing with the local provider (e2e)', () => {
     expect(subscription.statusCode).toBe(404);
     expect(subscription.json()).toMatchObject({ code: 'NO_SUBSCRIPTION' });
     expect(guarded.statusCode).toBe(403);
-    expect(guarded.json()).toMatchObject({ code: 'ENTITLEMENT_REQUIRED', detail: 'Your plan does not include api.export.' });
+    expect(guarded.json()).toMatchObject({
+      code: 'ENTITLEMENT_REQUIRED',
+      detail: 'Your plan does not include api.export.',
+    });
   });
 
   it('runs the full flow: checkout → trial → entitlement → cancel → period end → free again', async () => {
@@ -136,7 +153,10 @@ describe('billing with the local provider (e2e)', () => {
     expect((await get('/v1/billing/entitlements', user)).json().planCode).toBe('pro');
 
     await movePeriodEndToPast(user.id);
-    expect((await get('/v1/billing/subscription', user)).json()).toMatchObject({ status: 'CANCELED', canceledAt: expect.any(String) });
+    expect((await get('/v1/billing/subscription', user)).json()).toMatchObject({
+      status: 'CANCELED',
+      canceledAt: expect.any(String),
+    });
     expect((await get('/v1/billing/entitlements', user)).json().planCode).toBe('free');
     expect((await get('/v1/test-exports', user)).statusCode).toBe(403);
   });
@@ -155,7 +175,10 @@ describe('billing with the local provider (e2e)', () => {
     const user = await registerAndLogin(t.app);
     await subscribe(user, 'business');
 
-    expect((await get('/v1/billing/subscription', user)).json()).toMatchObject({ planCode: 'business', status: 'ACTIVE' });
+    expect((await get('/v1/billing/subscription', user)).json()).toMatchObject({
+      planCode: 'business',
+      status: 'ACTIVE',
+    });
     const first = (await get('/v1/billing/invoices', user)).json();
     expect(first.items).toHaveLength(1);
     expect(first.items[0]).toMatchObject({ amountCents: 19000, currency: 'usd', status: 'PAID', hostedUrl: null });
@@ -180,7 +203,10 @@ describe('billing with the local provider (e2e)', () => {
     const changed = await post('/v1/billing/subscription/change', user, { planCode: 'business' });
 
     expect(changed.json()).toMatchObject({ planCode: 'business' });
-    expect((await get('/v1/billing/entitlements', user)).json()).toMatchObject({ planCode: 'business', features: ['api.export', 'team.sso'] });
+    expect((await get('/v1/billing/entitlements', user)).json()).toMatchObject({
+      planCode: 'business',
+      features: ['api.export', 'team.sso'],
+    });
   });
 
   it('uses each checkout link once, and rejects unknown, expired or malformed links', async () => {
@@ -196,7 +222,10 @@ describe('billing with the local provider (e2e)', () => {
 
     const other = await registerAndLogin(t.app);
     const link = new URL((await post('/v1/billing/checkout', other, { planCode: 'pro' })).json().url);
-    await prisma.checkoutSession.updateMany({ where: { userId: other.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await prisma.checkoutSession.updateMany({
+      where: { userId: other.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect((await t.app.inject({ method: 'POST', url: link.pathname })).statusCode).toBe(404);
     expect(await prisma.subscription.count({ where: { userId: other.id } })).toBe(0);
   });
@@ -221,12 +250,17 @@ describe('billing with the local provider (e2e)', () => {
     await subscribe(subscribed, 'pro');
     const none = await registerAndLogin(t.app);
 
-    expect((await post('/v1/billing/checkout', subscribed, { planCode: 'business' })).json()).toMatchObject({ code: 'ALREADY_SUBSCRIBED' });
-    expect((await post('/v1/billing/subscription/cancel', none)).json()).toMatchObject({ code: 'NO_SUBSCRIPTION', status: 404 });
+    expect((await post('/v1/billing/checkout', subscribed, { planCode: 'business' })).json()).toMatchObject({
+      code: 'ALREADY_SUBSCRIBED',
+    });
+    expect((await post('/v1/billing/subscription/cancel', none)).json()).toMatchObject({
+      code: 'NO_SUBSCRIPTION',
+      status: 404,
+    });
     expect((await post('/v1/billing/subscription/change', none, { planCode: 'pro' })).statusCode).toBe(404);
   });
 
-  it('never shows or changes one user\'s subscription or invoices for another', async () => {
+  it("never shows or changes one user's subscription or invoices for another", async () => {
     const alice = await registerAndLogin(t.app);
     await subscribe(alice, 'business');
     const mallory = await registerAndLogin(t.app);
@@ -234,7 +268,10 @@ describe('billing with the local provider (e2e)', () => {
     expect((await get('/v1/billing/subscription', mallory)).statusCode).toBe(404);
     expect((await get('/v1/billing/invoices', mallory)).json()).toEqual({ items: [], nextCursor: null });
     expect((await post('/v1/billing/subscription/cancel', mallory)).statusCode).toBe(404);
-    expect((await get('/v1/billing/subscription', alice)).json()).toMatchObject({ status: 'ACTIVE', cancelAtPeriodEnd: false });
+    expect((await get('/v1/billing/subscription', alice)).json()).toMatchObject({
+      status: 'ACTIVE',
+      cancelAtPeriodEnd: false,
+    });
   });
 
   it('returns a portal URL', async () => {
@@ -256,7 +293,9 @@ describe('billing with the local provider (e2e)', () => {
     const forbidden = await get('/v1/billing/subscriptions', user);
 
     expect(all.statusCode).toBe(200);
-    expect(all.json().items).toEqual(expect.arrayContaining([expect.objectContaining({ userId: user.id, provider: 'local', planCode: 'business' })]));
+    expect(all.json().items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ userId: user.id, provider: 'local', planCode: 'business' })]),
+    );
     expect(active.json().items.every((s: { status: string }) => s.status === 'ACTIVE')).toBe(true);
     expect(forbidden.statusCode).toBe(403);
     expect((await get('/v1/billing/subscriptions?status=GONE', admin)).statusCode).toBe(400);

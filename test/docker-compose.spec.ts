@@ -173,7 +173,10 @@ function rawEnvironment(svc: Service): Record<string, string | undefined> {
 /** The environment the container would get, with compose defaults and the given variables. */
 function containerEnvironment(svc: Service, variables: Record<string, string>): Record<string, string | undefined> {
   return Object.fromEntries(
-    Object.entries(rawEnvironment(svc)).map(([key, value]) => [key, value === undefined ? undefined : interpolate(value, variables)]),
+    Object.entries(rawEnvironment(svc)).map(([key, value]) => [
+      key,
+      value === undefined ? undefined : interpolate(value, variables),
+    ]),
   );
 }
 
@@ -252,7 +255,9 @@ interface EnvExampleEntry {
 }
 
 const envExampleLines = repoFile('.env.example').split(/\r?\n/);
-const composeOnlyStart = envExampleLines.findIndex((line) => line.trimStart().startsWith('#') && COMPOSE_ONLY_MARKER.test(line));
+const composeOnlyStart = envExampleLines.findIndex(
+  (line) => line.trimStart().startsWith('#') && COMPOSE_ONLY_MARKER.test(line),
+);
 /** Every `VAR=` or `# VAR=` line. */
 const envExampleEntries: EnvExampleEntry[] = envExampleLines.flatMap((text, index) => {
   const match = /^\s*(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
@@ -307,7 +312,12 @@ function parseDockerfile(text: string): Stage[] {
     if (instruction.keyword === 'FROM') {
       const words = instruction.args.split(/\s+/).filter((word) => !word.startsWith('--'));
       const as = words.findIndex((word) => word.toUpperCase() === 'AS');
-      stages.push({ index: stages.length, base: words[0] ?? '', name: as === -1 ? undefined : words[as + 1], instructions: [] });
+      stages.push({
+        index: stages.length,
+        base: words[0] ?? '',
+        name: as === -1 ? undefined : words[as + 1],
+        instructions: [],
+      });
     } else {
       stages.at(-1)?.instructions.push(instruction);
     }
@@ -321,7 +331,7 @@ const finalStage = dockerfileStages.at(-1);
 /** A stage and the stages it is built `FROM`, innermost last: what its image inherits. */
 function stageChain(stage: Stage | undefined): Stage[] {
   const chain: Stage[] = [];
-  for (let current = stage; current; ) {
+  for (let current = stage; current;) {
     chain.unshift(current);
     const base = current.base;
     current = dockerfileStages.find((candidate) => candidate.index < chain[0].index && candidate.name === base);
@@ -329,7 +339,8 @@ function stageChain(stage: Stage | undefined): Stage[] {
   return chain;
 }
 const finalInstructions = stageChain(finalStage).flatMap((stage) => stage.instructions);
-const lastOf = (keyword: string): Instruction | undefined => finalInstructions.filter((i) => i.keyword === keyword).at(-1);
+const lastOf = (keyword: string): Instruction | undefined =>
+  finalInstructions.filter((i) => i.keyword === keyword).at(-1);
 
 const PRODUCTION_INSTALL = /\bnpm\s+(ci|install|i)\b[^&;|]*(--omit[= ]dev|--only[= ]prod(uction)?|--production)\b/;
 
@@ -346,14 +357,19 @@ function copySources(instruction: Instruction): { from: string | undefined; sour
   }
   const from = words.find((word) => word.startsWith('--from='))?.slice('--from='.length);
   const paths = words.filter((word) => !word.startsWith('--'));
-  return { from, sources: paths.slice(0, -1).map((source) => source.replace(/^(\.\/|\/app\/)/, '').replace(/\/+$/, '')) };
+  return {
+    from,
+    sources: paths.slice(0, -1).map((source) => source.replace(/^(\.\/|\/app\/)/, '').replace(/\/+$/, '')),
+  };
 }
 
 /** Whether the final image gets `path` (or a parent directory of it) through COPY/ADD. */
 function finalImageCopies(path: string): boolean {
   return finalInstructions
     .filter((instruction) => instruction.keyword === 'COPY' || instruction.keyword === 'ADD')
-    .some((instruction) => copySources(instruction).sources.some((source) => source === path || path.startsWith(`${source}/`)));
+    .some((instruction) =>
+      copySources(instruction).sources.some((source) => source === path || path.startsWith(`${source}/`)),
+    );
 }
 
 // ==========================================================================================
@@ -397,7 +413,10 @@ describe('docker-compose.yml', () => {
 
   it('runs migrate once postgres is healthy: the compiled migrate CLI, then the seed CLI, from the api image', () => {
     expect(dependencies(migrate)).toMatchObject({ postgres: 'service_healthy' });
-    const command = [migrate.entrypoint, migrate.command].flat().filter((part) => part != null).join(' ');
+    const command = [migrate.entrypoint, migrate.command]
+      .flat()
+      .filter((part) => part != null)
+      .join(' ');
     const migrateAt = command.indexOf(MIGRATE_JS);
     const seedAt = command.indexOf(SEED_JS);
     expect({ migrateAt: migrateAt >= 0, seedAt: seedAt >= 0, migrateFirst: migrateAt < seedAt, command }).toEqual({
@@ -419,7 +438,10 @@ describe('docker-compose.yml', () => {
     const allowed = new Set<string>([...CONFIG_VARIABLES, ...COMPOSE_ONLY_VARIABLES]);
     const unknown = sorted(strings(compose).flatMap(referencedVariables)).filter((name) => !allowed.has(name));
     expect(
-      unknown.map((name) => `\${${name}} is neither in CONFIG_VARIABLES nor in COMPOSE_ONLY_VARIABLES (document it in .env.example)`),
+      unknown.map(
+        (name) =>
+          `\${${name}} is neither in CONFIG_VARIABLES nor in COMPOSE_ONLY_VARIABLES (document it in .env.example)`,
+      ),
     ).toEqual([]);
   });
 
@@ -443,29 +465,35 @@ describe('docker-compose.yml', () => {
     const required = sorted(configProblems({ NODE_ENV: 'production' }).map((problem) => problem.split(':')[0]));
     expect(required.length).toBeGreaterThan(0);
     const env = containerEnvironment(api, { JWT_SECRET: DUMMY_JWT_SECRET });
-    expect({ NODE_ENV: env.NODE_ENV, unset: required.filter((name) => !env[name]) }).toEqual({ NODE_ENV: 'production', unset: [] });
-  });
-
-  it.each(['api', 'migrate'])('gives %s an environment loadConfig accepts, pointing at the compose services', (name) => {
-    const env = containerEnvironment(service(name), { JWT_SECRET: DUMMY_JWT_SECRET });
-    expect(configProblems(env)).toEqual([]);
-    const config: AppConfig = loadConfig(env);
-    expect({
-      env: config.app.env,
-      host: config.app.host,
-      port: config.app.port,
-      databaseHost: config.database.url && new URL(config.database.url).hostname,
-      redisHost: config.cache.redisUrl && new URL(config.cache.redisUrl).hostname,
-      jwtSecret: config.auth.jwtSecret,
-    }).toEqual({
-      env: 'production',
-      host: '0.0.0.0',
-      port: 3000,
-      databaseHost: 'postgres',
-      redisHost: 'redis',
-      jwtSecret: DUMMY_JWT_SECRET,
+    expect({ NODE_ENV: env.NODE_ENV, unset: required.filter((name) => !env[name]) }).toEqual({
+      NODE_ENV: 'production',
+      unset: [],
     });
   });
+
+  it.each(['api', 'migrate'])(
+    'gives %s an environment loadConfig accepts, pointing at the compose services',
+    (name) => {
+      const env = containerEnvironment(service(name), { JWT_SECRET: DUMMY_JWT_SECRET });
+      expect(configProblems(env)).toEqual([]);
+      const config: AppConfig = loadConfig(env);
+      expect({
+        env: config.app.env,
+        host: config.app.host,
+        port: config.app.port,
+        databaseHost: config.database.url && new URL(config.database.url).hostname,
+        redisHost: config.cache.redisUrl && new URL(config.cache.redisUrl).hostname,
+        jwtSecret: config.auth.jwtSecret,
+      }).toEqual({
+        env: 'production',
+        host: '0.0.0.0',
+        port: 3000,
+        databaseHost: 'postgres',
+        redisHost: 'redis',
+        jwtSecret: DUMMY_JWT_SECRET,
+      });
+    },
+  );
 });
 
 describe('.env.example', () => {
@@ -528,7 +556,9 @@ describe('Dockerfile', () => {
     const nodeModulesFrom = finalInstructions
       .filter((i) => i.keyword === 'COPY' && copySources(i).sources.some((source) => source.endsWith('node_modules')))
       .map((i) => copySources(i).from);
-    const fromStages = nodeModulesFrom.map((from) => dockerfileStages.find((s) => s.name === from || String(s.index) === from));
+    const fromStages = nodeModulesFrom.map((from) =>
+      dockerfileStages.find((s) => s.name === from || String(s.index) === from),
+    );
     const ok =
       nodeModulesFrom.length === 0
         ? finalStage !== undefined && installsProdOnly(finalStage)
@@ -540,7 +570,9 @@ describe('Dockerfile', () => {
 
   it('runs in production mode', () => {
     const env = finalInstructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
-    expect(env.some((args) => /\bNODE_ENV[= ]"?production"?/.test(args)) ? 'NODE_ENV=production' : env).toBe('NODE_ENV=production');
+    expect(env.some((args) => /\bNODE_ENV[= ]"?production"?/.test(args)) ? 'NODE_ENV=production' : env).toBe(
+      'NODE_ENV=production',
+    );
   });
 
   it('exposes port 3000', () => {
@@ -572,6 +604,8 @@ describe('.dockerignore', () => {
         .map((line) => line.trim().replace(/^\/|\/$/g, ''))
         .filter((line) => line && !line.startsWith('#')),
     );
-    expect(['node_modules', 'dist', '.data', '.env', '.git', 'coverage'].filter((entry) => !ignored.has(entry))).toEqual([]);
+    expect(
+      ['node_modules', 'dist', '.data', '.env', '.git', 'coverage'].filter((entry) => !ignored.has(entry)),
+    ).toEqual([]);
   });
 });

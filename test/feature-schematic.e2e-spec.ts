@@ -21,7 +21,12 @@ interface RunResult {
   output: string;
 }
 
-function run(command: string, args: string[], cwd: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -31,14 +36,20 @@ function run(command: string, args: string[], cwd: string, options: { timeoutMs?
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      // The CLI colours its output whatever the environment says.
+      // The CLI colours its output whatever the environment says: strip the ANSI colour codes.
+      // eslint-disable-next-line no-control-regex
       resolve({ code, output: output.replace(/\u001b\[[0-9;]*m/g, '') });
     });
   });
 }
 
 /** Runs and fails with the command's output when it exits non-zero. */
-async function runOk(command: string, args: string[], cwd: string, options: { timeoutMs?: number } = {}): Promise<string> {
+async function runOk(
+  command: string,
+  args: string[],
+  cwd: string,
+  options: { timeoutMs?: number } = {},
+): Promise<string> {
   const result = await run(command, args, cwd, options);
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.code}:\n${result.output}`);
   return result.output;
@@ -106,7 +117,11 @@ describe('nest g feature (schematic)', () => {
   }, 60_000);
 
   it('keeps the stock schematics (nest g resource) available', async () => {
-    const output = await runOk('npx', ['nest', 'g', 'resource', 'thing', '--project', 'api', '--type', 'rest', '--crud', '--dry-run'], copy);
+    const output = await runOk(
+      'npx',
+      ['nest', 'g', 'resource', 'thing', '--project', 'api', '--type', 'rest', '--crud', '--dry-run'],
+      copy,
+    );
 
     expect(output).toContain('CREATE apps/api/src/thing/thing.controller.ts');
     expect(existsSync(path.join(copy, 'apps/api/src/thing'))).toBe(false);
@@ -115,7 +130,9 @@ describe('nest g feature (schematic)', () => {
   it('generates a feature that builds, type-checks and passes its own tests after db:generate and db:migration', async () => {
     await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--project', 'api'], copy);
 
-    expect(read('apps/api/src/app.module.ts')).toContain("import { GadgetsModule } from './gadgets/gadgets.module.js';");
+    expect(read('apps/api/src/app.module.ts')).toContain(
+      "import { GadgetsModule } from './gadgets/gadgets.module.js';",
+    );
     expect(read('apps/api/src/app.module.ts')).toMatch(/imports: \[[^\]]*\bGadgetsModule,/);
     const schema = read('prisma/schema.prisma');
     expect(schema).toMatch(/^model Gadget \{[^}]*@@index\(\[ownerId, createdAt, id\]\)[^}]*@@map\("gadgets"\)/m);
@@ -155,7 +172,13 @@ async function buildCopyTemplate(copy: string): Promise<string> {
   const name = (
     await runOk(
       'node',
-      ['--import', 'tsx', '--input-type=module', '-e', "console.log((await import('./test/setup/test-env.ts')).templateDatabaseName())"],
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "console.log((await import('./test/setup/test-env.ts')).templateDatabaseName())",
+      ],
       copy,
     )
   ).trim();

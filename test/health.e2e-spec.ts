@@ -61,7 +61,8 @@ describe('readiness when the database goes away (e2e)', () => {
     const name = new URL(app.database.url ?? '').pathname.slice(1);
     await withAdminClient(async (admin) => {
       await admin.query(`ALTER DATABASE ${quoteIdent(name)} ALLOW_CONNECTIONS ${allowed}`);
-      if (!allowed) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (!allowed)
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
     });
   }
 

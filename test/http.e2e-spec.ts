@@ -142,7 +142,13 @@ describe('HTTP pipeline (e2e)', () => {
       ['malformed JSON', '{"email":', 'application/json', 400, 'BAD_REQUEST'],
       ['an empty JSON body', '', 'application/json', 400, 'BAD_REQUEST'],
       ['an unsupported content type', 'a=b', 'text/csv', 415, 'UNSUPPORTED_MEDIA_TYPE'],
-      ['a body over the limit', JSON.stringify({ email: 'x'.repeat(4096) }), 'application/json', 413, 'PAYLOAD_TOO_LARGE'],
+      [
+        'a body over the limit',
+        JSON.stringify({ email: 'x'.repeat(4096) }),
+        'application/json',
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
     ])('answers %s with a problem+json 4xx, never a 500', async (_label, payload, contentType, status, code) => {
       const res = await t.app.inject({
         method: 'POST',

@@ -69,7 +69,11 @@ describe('the built server (e2e)', () => {
     const server = await startServer({ DATABASE_EMBEDDED_DIR: 'memory://', DATABASE_SEED_ON_BOOT: 'false' }, port);
 
     const res = await fetch(`${server.baseUrl}/v1/nothing-here?token=abc`, {
-      headers: { 'x-request-id': 'log-test-1', authorization: 'Bearer super-secret-token', cookie: 'sid=secret-cookie' },
+      headers: {
+        'x-request-id': 'log-test-1',
+        authorization: 'Bearer super-secret-token',
+        cookie: 'sid=secret-cookie',
+      },
     });
     expect(res.status).toBe(404);
     const registered = await fetch(`${server.baseUrl}/v1/auth/register`, {
@@ -90,7 +94,13 @@ describe('the built server (e2e)', () => {
     const requestLines = lines.filter((line) => JSON.stringify(line).includes('log-test-1'));
     expect(requestLines.length).toBeGreaterThan(0);
     const completed = requestLines.find((line) => line.msg === 'request completed');
-    expect(completed).toMatchObject({ requestId: 'log-test-1', method: 'GET', url: '/v1/nothing-here', statusCode: 404, level: 40 });
+    expect(completed).toMatchObject({
+      requestId: 'log-test-1',
+      method: 'GET',
+      url: '/v1/nothing-here',
+      statusCode: 404,
+      level: 40,
+    });
     // A line logged deep inside the request (the verification mail, by the log transport) has the id too.
     const inner = lines.filter((line) => line.requestId === 'log-test-2' && line.msg !== 'request completed');
     expect(inner.length).toBeGreaterThan(0);
@@ -124,7 +134,11 @@ describe('the built server (e2e)', () => {
 
   it('fails fast when the configured database is unreachable', async () => {
     const child = spawn(process.execPath, [DIST_MAIN], {
-      env: childEnv({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: String(await freePort()), LOG_LEVEL: 'error' }),
+      env: childEnv({
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'error',
+      }),
     });
     const code = await new Promise<number | null>((done) => child.on('exit', done));
 

@@ -14,7 +14,9 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 /** Every operation the committed spec declares, as `METHOD /path/{param}`. */
 function specOperations(): string[] {
   const spec = JSON.parse(readFileSync('openapi.json', 'utf8')) as { paths: Record<string, Record<string, unknown>> };
-  return Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+  );
 }
 
 /**
@@ -31,7 +33,11 @@ describe('no secret in any response (e2e)', () => {
     smtp = await startTestSmtpServer();
     t = await createTestApp({ env: { SMTP_URL: smtp.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     const prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, { ...t.config, seed: { ...t.config.seed, adminEmail: undefined }, app: { ...t.config.app, env: 'production' } });
+    await seedDatabase(prisma, {
+      ...t.config,
+      seed: { ...t.config.seed, adminEmail: undefined },
+      app: { ...t.config.app, env: 'production' },
+    });
     await t.app.get(BillingService).invalidatePlans();
   });
 
@@ -66,9 +72,17 @@ describe('no secret in any response (e2e)', () => {
     });
     const userId = registered.json().id as string;
     const verifyToken = await mailTokenFor(email, /verify/i);
-    await call('POST /v1/auth/email/verify', { method: 'POST', url: '/v1/auth/email/verify', payload: { token: verifyToken } });
+    await call('POST /v1/auth/email/verify', {
+      method: 'POST',
+      url: '/v1/auth/email/verify',
+      payload: { token: verifyToken },
+    });
 
-    const loggedIn = await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+    const loggedIn = await call('POST /v1/auth/login', {
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email, password },
+    });
     const first = loggedIn.json() as { accessToken: string; refreshToken: string };
     const refreshed = await call('POST /v1/auth/refresh', {
       method: 'POST',
@@ -81,15 +95,30 @@ describe('no secret in any response (e2e)', () => {
 
     await call('POST /v1/auth/email/resend', { method: 'POST', url: '/v1/auth/email/resend', headers: auth });
     await call('GET /v1/users/me', { method: 'GET', url: '/v1/users/me', headers: auth });
-    await call('PATCH /v1/users/me', { method: 'PATCH', url: '/v1/users/me', headers: auth, payload: { name: 'Walker 2' } });
+    await call('PATCH /v1/users/me', {
+      method: 'PATCH',
+      url: '/v1/users/me',
+      headers: auth,
+      payload: { name: 'Walker 2' },
+    });
     const sessions = await call('GET /v1/auth/sessions', { method: 'GET', url: '/v1/auth/sessions', headers: auth });
-    const other = await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+    const other = await call('POST /v1/auth/login', {
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email, password },
+    });
     secrets.add(sha256(other.json().refreshToken));
-    const otherSession = ((await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth })).json() as Array<{
-      id: string;
-      current: boolean;
-    }>).find((s) => !s.current && !sessions.json().some((x: { id: string }) => x.id === s.id));
-    await call('DELETE /v1/auth/sessions/{id}', { method: 'DELETE', url: `/v1/auth/sessions/${otherSession?.id}`, headers: auth });
+    const otherSession = (
+      (await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth })).json() as Array<{
+        id: string;
+        current: boolean;
+      }>
+    ).find((s) => !s.current && !sessions.json().some((x: { id: string }) => x.id === s.id));
+    await call('DELETE /v1/auth/sessions/{id}', {
+      method: 'DELETE',
+      url: `/v1/auth/sessions/${otherSession?.id}`,
+      headers: auth,
+    });
 
     const newPassword = strongPassword();
     secrets.add(newPassword);
@@ -99,7 +128,11 @@ describe('no secret in any response (e2e)', () => {
       headers: auth,
       payload: { currentPassword: password, newPassword },
     });
-    await call('POST /v1/auth/password/forgot', { method: 'POST', url: '/v1/auth/password/forgot', payload: { email } });
+    await call('POST /v1/auth/password/forgot', {
+      method: 'POST',
+      url: '/v1/auth/password/forgot',
+      payload: { email },
+    });
     const resetToken = await mailTokenFor(email, /reset/i);
     const resetPassword = strongPassword();
     secrets.add(resetPassword);
@@ -109,16 +142,48 @@ describe('no secret in any response (e2e)', () => {
       payload: { token: resetToken, newPassword: resetPassword },
     });
 
-    const again = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
+    const again = (
+      await call('POST /v1/auth/login', {
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email, password: resetPassword },
+      })
+    ).json();
     const auth2 = bearer(again.accessToken);
     await call('GET /v1/users', { method: 'GET', url: '/v1/users?limit=100', headers: admin.auth });
     await call('GET /v1/users/{id}', { method: 'GET', url: `/v1/users/${userId}`, headers: admin.auth });
-    await call('PATCH /v1/users/{id}', { method: 'PATCH', url: `/v1/users/${userId}`, headers: admin.auth, payload: { status: 'ACTIVE' } });
+    await call('PATCH /v1/users/{id}', {
+      method: 'PATCH',
+      url: `/v1/users/${userId}`,
+      headers: admin.auth,
+      payload: { status: 'ACTIVE' },
+    });
     await call('POST /v1/auth/logout', { method: 'POST', url: '/v1/auth/logout', headers: auth2 });
-    const third = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
-    await call('POST /v1/auth/logout-all', { method: 'POST', url: '/v1/auth/logout-all', headers: bearer(third.accessToken) });
-    const fourth = (await call('POST /v1/auth/login', { method: 'POST', url: '/v1/auth/login', payload: { email, password: resetPassword } })).json();
-    await call('DELETE /v1/users/me', { method: 'DELETE', url: '/v1/users/me', headers: bearer(fourth.accessToken), payload: { password: resetPassword } });
+    const third = (
+      await call('POST /v1/auth/login', {
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email, password: resetPassword },
+      })
+    ).json();
+    await call('POST /v1/auth/logout-all', {
+      method: 'POST',
+      url: '/v1/auth/logout-all',
+      headers: bearer(third.accessToken),
+    });
+    const fourth = (
+      await call('POST /v1/auth/login', {
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email, password: resetPassword },
+      })
+    ).json();
+    await call('DELETE /v1/users/me', {
+      method: 'DELETE',
+      url: '/v1/users/me',
+      headers: bearer(fourth.accessToken),
+      payload: { password: resetPassword },
+    });
 
     // Billing, on the local provider.
     const buyer = await createAccountWithRole(t.app, 'USER');
@@ -140,11 +205,23 @@ describe('no secret in any response (e2e)', () => {
       headers: buyer.auth,
       payload: { planCode: 'business' },
     });
-    await call('POST /v1/billing/subscription/cancel', { method: 'POST', url: '/v1/billing/subscription/cancel', headers: buyer.auth });
-    await call('POST /v1/billing/subscription/resume', { method: 'POST', url: '/v1/billing/subscription/resume', headers: buyer.auth });
+    await call('POST /v1/billing/subscription/cancel', {
+      method: 'POST',
+      url: '/v1/billing/subscription/cancel',
+      headers: buyer.auth,
+    });
+    await call('POST /v1/billing/subscription/resume', {
+      method: 'POST',
+      url: '/v1/billing/subscription/resume',
+      headers: buyer.auth,
+    });
     await call('POST /v1/billing/portal', { method: 'POST', url: '/v1/billing/portal', headers: buyer.auth });
     await call('GET /v1/billing/invoices', { method: 'GET', url: '/v1/billing/invoices', headers: buyer.auth });
-    await call('GET /v1/billing/subscriptions', { method: 'GET', url: '/v1/billing/subscriptions', headers: admin.auth });
+    await call('GET /v1/billing/subscriptions', {
+      method: 'GET',
+      url: '/v1/billing/subscriptions',
+      headers: admin.auth,
+    });
     const event = JSON.stringify(stripeEvent('customer.created', { id: 'cus_walk', object: 'customer' }));
     await call('POST /v1/billing/webhooks/stripe', {
       method: 'POST',
@@ -152,7 +229,8 @@ describe('no secret in any response (e2e)', () => {
       headers: { 'content-type': 'application/json', 'stripe-signature': signature(event) },
       payload: event,
     });
-    for (const row of await t.app.get(PrismaService).checkoutSession.findMany({ select: { tokenHash: true } })) secrets.add(row.tokenHash);
+    for (const row of await t.app.get(PrismaService).checkoutSession.findMany({ select: { tokenHash: true } }))
+      secrets.add(row.tokenHash);
 
     const victim = await createAccountWithRole(t.app, 'USER');
     await call('DELETE /v1/users/{id}', { method: 'DELETE', url: `/v1/users/${victim.id}`, headers: admin.auth });

@@ -11,21 +11,27 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
 
-async function committedSpec(): Promise<{ paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>> }> {
+async function committedSpec(): Promise<{
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+}> {
   return JSON.parse(await readFile('openapi.json', 'utf8'));
 }
 
 async function operations(): Promise<Array<[string, Operation]>> {
   const spec = await committedSpec();
   return Object.entries(spec.paths).flatMap(([path, item]) =>
-    METHODS.flatMap((method) => (item[method] ? [[`${method.toUpperCase()} ${path}`, item[method]] as [string, Operation]] : [])),
+    METHODS.flatMap((method) =>
+      item[method] ? [[`${method.toUpperCase()} ${path}`, item[method]] as [string, Operation]] : [],
+    ),
   );
 }
 
 describe('openapi.json', () => {
   it('is up to date with the code (run `npm run openapi` and commit the result if this fails)', async () => {
     assertBuilt();
-    const { stdout } = await execFileAsync(process.execPath, [DIST_OPENAPI, '--stdout'], { maxBuffer: 32 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(process.execPath, [DIST_OPENAPI, '--stdout'], {
+      maxBuffer: 32 * 1024 * 1024,
+    });
 
     expect(stdout).toBe(await readFile('openapi.json', 'utf8'));
   });
@@ -44,7 +50,10 @@ describe('openapi.json', () => {
     expect(ops.length).toBeGreaterThan(0);
     for (const [name, op] of ops) {
       expect({ name, tagged: (op.tags ?? []).length > 0 }).toEqual({ name, tagged: true });
-      expect({ name, operationId: op.operationId }).toEqual({ name, operationId: expect.stringMatching(/^[a-z][A-Za-z0-9]+$/) });
+      expect({ name, operationId: op.operationId }).toEqual({
+        name,
+        operationId: expect.stringMatching(/^[a-z][A-Za-z0-9]+$/),
+      });
     }
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -66,6 +75,8 @@ describe('openapi.json', () => {
   it('declares bearer authentication', async () => {
     const spec = JSON.parse(await readFile('openapi.json', 'utf8'));
 
-    expect(spec.components.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+    expect(spec.components.securitySchemes).toEqual({
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
   });
 });

@@ -50,7 +50,11 @@ function loginFrom(app: NestFastifyApplication, ip: string, email: string, passw
 async function registerAccount(app: NestFastifyApplication) {
   const email = uniqueEmail('limited');
   const password = strongPassword();
-  const res = await send(app, nextIp(), { method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Limited' } });
+  const res = await send(app, nextIp(), {
+    method: 'POST',
+    url: '/v1/auth/register',
+    payload: { email, password, name: 'Limited' },
+  });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return { email, password };
 }
@@ -80,7 +84,11 @@ describe('rate limits (e2e)', () => {
 
       for (let attempt = 1; attempt <= AUTH_LIMIT; attempt++) {
         const res = await loginFrom(t.app, ip, account.email, `wrong-password-${attempt}`);
-        expect({ attempt, status: res.statusCode, code: res.json().code }).toEqual({ attempt, status: 401, code: 'INVALID_CREDENTIALS' });
+        expect({ attempt, status: res.statusCode, code: res.json().code }).toEqual({
+          attempt,
+          status: 401,
+          code: 'INVALID_CREDENTIALS',
+        });
       }
 
       expectRateLimited(await loginFrom(t.app, ip, account.email, 'wrong-password-4'), '/v1/auth/login');
@@ -140,7 +148,11 @@ describe('rate limits (e2e)', () => {
     it('limits registration: the 4th account from one address is refused and not created', async () => {
       const ip = nextIp();
       const register = (email: string) =>
-        send(t.app, ip, { method: 'POST', url: '/v1/auth/register', payload: { email, password: strongPassword(), name: 'Bulk' } });
+        send(t.app, ip, {
+          method: 'POST',
+          url: '/v1/auth/register',
+          payload: { email, password: strongPassword(), name: 'Bulk' },
+        });
 
       for (let i = 1; i <= AUTH_LIMIT; i++) expect((await register(uniqueEmail('bulk'))).statusCode).toBe(201);
 
@@ -164,7 +176,8 @@ describe('rate limits (e2e)', () => {
 
     it('limits forgot-password: the 4th request from one address is refused', async () => {
       const ip = nextIp();
-      const forgot = () => send(t.app, ip, { method: 'POST', url: '/v1/auth/password/forgot', payload: { email: uniqueEmail('forgot') } });
+      const forgot = () =>
+        send(t.app, ip, { method: 'POST', url: '/v1/auth/password/forgot', payload: { email: uniqueEmail('forgot') } });
 
       for (let i = 1; i <= AUTH_LIMIT; i++) expect((await forgot()).statusCode).toBe(202);
 

@@ -26,14 +26,20 @@ type RepoFile = (typeof FILES)[number];
 type Snapshot = Record<RepoFile, string>;
 
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8');
-const snapshot = (dir: string): Snapshot => Object.fromEntries(FILES.map((file) => [file, read(dir, file)])) as Snapshot;
+const snapshot = (dir: string): Snapshot =>
+  Object.fromEntries(FILES.map((file) => [file, read(dir, file)])) as Snapshot;
 
 /** The names the repository has now (the template's, or a team's after its own rename). */
 const CURRENT = {
   name: (JSON.parse(read(REPO, 'package.json')) as { name: string }).name,
-  title: /\bAPP_NAME:[^\n]*?\.default\('([^']*)'\)/.exec(read(REPO, 'libs/config/src/load-config.ts'))?.[1] ?? '(no APP_NAME default)',
+  title:
+    /\bAPP_NAME:[^\n]*?\.default\('([^']*)'\)/.exec(read(REPO, 'libs/config/src/load-config.ts'))?.[1] ??
+    '(no APP_NAME default)',
 };
-const TARGET = CURRENT.name === 'acme-api' ? { name: 'acme-billing-api', title: 'Acme Billing API' } : { name: 'acme-api', title: 'Acme API' };
+const TARGET =
+  CURRENT.name === 'acme-api'
+    ? { name: 'acme-billing-api', title: 'Acme Billing API' }
+    : { name: 'acme-api', title: 'Acme API' };
 const ORIGINAL = snapshot(REPO);
 
 const scratchDirs: string[] = [];
@@ -81,23 +87,34 @@ describe('template:init', () => {
     expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
     const unreported = FILES.filter((file) => !first.stdout.includes(file));
     const unchanged = FILES.filter((file) => afterFirst[file] === ORIGINAL[file]);
-    const stillOld = FILES.filter((file) => afterFirst[file].includes(CURRENT.name) || afterFirst[file].includes(CURRENT.title));
+    const stillOld = FILES.filter(
+      (file) => afterFirst[file].includes(CURRENT.name) || afterFirst[file].includes(CURRENT.title),
+    );
     const otherChanges = FILES.filter((file) => {
       const restored = withOldNames(afterFirst[file], TARGET);
       return (file === 'docker-compose.yml' ? withoutProjectName(restored) : restored) !== ORIGINAL[file];
     });
-    expect({ unreported, unchanged, stillOld, otherChanges }).toEqual({ unreported: [], unchanged: [], stillOld: [], otherChanges: [] });
+    expect({ unreported, unchanged, stillOld, otherChanges }).toEqual({
+      unreported: [],
+      unchanged: [],
+      stillOld: [],
+      otherChanges: [],
+    });
   });
 
   it('renames the package in package.json and package-lock.json', () => {
     const pkg = JSON.parse(afterFirst['package.json']) as { name: string };
-    const lock = JSON.parse(afterFirst['package-lock.json']) as { name: string; packages: Record<string, { name?: string }> };
+    const lock = JSON.parse(afterFirst['package-lock.json']) as {
+      name: string;
+      packages: Record<string, { name?: string }>;
+    };
     expect([pkg.name, lock.name, lock.packages['']?.name]).toEqual([TARGET.name, TARGET.name, TARGET.name]);
   });
 
   it('changes the configuration defaults: APP_NAME (the OpenAPI title), JWT issuer and audience, MAIL_FROM', () => {
     const source = afterFirst['libs/config/src/load-config.ts'];
-    const defaultOf = (variable: string): string | undefined => new RegExp(`\\b${variable}:[^\\n]*?\\.default\\('([^']*)'\\)`).exec(source)?.[1];
+    const defaultOf = (variable: string): string | undefined =>
+      new RegExp(`\\b${variable}:[^\\n]*?\\.default\\('([^']*)'\\)`).exec(source)?.[1];
     expect(['APP_NAME', 'JWT_ISSUER', 'JWT_AUDIENCE', 'MAIL_FROM'].map(defaultOf)).toEqual([
       TARGET.title,
       TARGET.name,
@@ -136,7 +153,9 @@ describe('template:init', () => {
     expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# APP_NAME=${TARGET.title}\n`));
     expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# JWT_ISSUER=${TARGET.name}\n`));
     expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# JWT_AUDIENCE=${TARGET.name}\n`));
-    expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# MAIL_FROM=${TARGET.title} <no-reply@localhost>\n`));
+    expect(afterFirst['.env.example']).toEqual(
+      expect.stringContaining(`# MAIL_FROM=${TARGET.title} <no-reply@localhost>\n`),
+    );
     expect(afterFirst['README.md'].split('\n')[0]).toBe(`# ${TARGET.title}`);
   });
 
@@ -150,7 +169,10 @@ describe('template:init', () => {
 
   it('changes nothing when run a second time', () => {
     const second = run(renamed, '--name', TARGET.name);
-    expect({ status: second.status, stdout: second.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('nothing to change') });
+    expect({ status: second.status, stdout: second.stdout }).toEqual({
+      status: 0,
+      stdout: expect.stringContaining('nothing to change'),
+    });
     expect(snapshot(renamed)).toEqual(afterFirst);
   });
 
@@ -175,7 +197,10 @@ describe('template:init', () => {
   it('prints the changes without writing them with --dry-run', () => {
     const dir = scratch();
     const dry = run(dir, '--name', TARGET.name, '--dry-run');
-    expect({ status: dry.status, stdout: dry.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('dry run') });
+    expect({ status: dry.status, stdout: dry.stdout }).toEqual({
+      status: 0,
+      stdout: expect.stringContaining('dry run'),
+    });
     expect(FILES.filter((file) => !dry.stdout.includes(file))).toEqual([]);
     expect(snapshot(dir)).toEqual(ORIGINAL);
   });
@@ -194,7 +219,10 @@ describe('template:init', () => {
   ])('refuses a name with %s (exit 1), changing nothing', (_case, name) => {
     const dir = scratch();
     const result = run(dir, '--name', name);
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('--name') });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({
+      status: 1,
+      stderr: expect.stringContaining('--name'),
+    });
     expect(snapshot(dir)).toEqual(ORIGINAL);
   });
 
@@ -214,22 +242,34 @@ describe('template:init', () => {
   ])('refuses %s with the usage message (exit 1), changing nothing', (_case, args) => {
     const dir = scratch();
     const result = run(dir, ...args);
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('Usage: npm run template:init') });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({
+      status: 1,
+      stderr: expect.stringContaining('Usage: npm run template:init'),
+    });
     expect(snapshot(dir)).toEqual(ORIGINAL);
   });
 
   it('leaves the real repository untouched: no arguments print the usage, the current name changes nothing', () => {
     const bare = run(REPO);
-    expect({ status: bare.status, stderr: bare.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('--name is required') });
+    expect({ status: bare.status, stderr: bare.stderr }).toEqual({
+      status: 1,
+      stderr: expect.stringContaining('--name is required'),
+    });
     const same = run(REPO, '--name', CURRENT.name);
-    expect({ status: same.status, stdout: same.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('nothing to change') });
+    expect({ status: same.status, stdout: same.stdout }).toEqual({
+      status: 0,
+      stdout: expect.stringContaining('nothing to change'),
+    });
     expect(snapshot(REPO)).toEqual(ORIGINAL);
   });
 
   it('knows every file of the repository that mentions the name or the title', () => {
     let listed: string[];
     try {
-      listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO, encoding: 'utf8' })
+      listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+        cwd: REPO,
+        encoding: 'utf8',
+      })
         .split('\0')
         .filter(Boolean);
     } catch {

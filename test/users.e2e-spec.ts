@@ -123,25 +123,47 @@ describe('users (e2e)', () => {
     it('requires the password', async () => {
       const me = await registerAndLogin(t.app);
 
-      const res = await t.app.inject({ method: 'DELETE', url: '/v1/users/me', headers: me.auth, payload: { password: 'wrong-password' } });
+      const res = await t.app.inject({
+        method: 'DELETE',
+        url: '/v1/users/me',
+        headers: me.auth,
+        payload: { password: 'wrong-password' },
+      });
 
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'password', message: 'password is incorrect' }] });
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'password', message: 'password is incorrect' }],
+      });
     });
 
     it('soft-deletes, scrubs personal data, ends every session and frees the email', async () => {
       const me = await registerAndLogin(t.app, { name: 'Leaving' });
       const other = await login(t.app, me.email, me.password);
 
-      const res = await t.app.inject({ method: 'DELETE', url: '/v1/users/me', headers: me.auth, payload: { password: me.password } });
+      const res = await t.app.inject({
+        method: 'DELETE',
+        url: '/v1/users/me',
+        headers: me.auth,
+        payload: { password: me.password },
+      });
 
       expect(res.statusCode).toBe(204);
       const row = await t.app.get(PrismaService).user.findUniqueOrThrow({ where: { id: me.id } });
-      expect(row).toMatchObject({ status: 'DELETED', name: 'Deleted user', email: `deleted+${me.id}@deleted.invalid`, pendingEmail: null });
+      expect(row).toMatchObject({
+        status: 'DELETED',
+        name: 'Deleted user',
+        email: `deleted+${me.id}@deleted.invalid`,
+        pendingEmail: null,
+      });
       expect(row.deletedAt).toBeInstanceOf(Date);
       expect((await get('/v1/users/me', me.auth)).statusCode).toBe(401);
       expect((await get('/v1/users/me', bearer(other.accessToken))).statusCode).toBe(401);
-      const relogin = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: me.email, password: me.password } });
+      const relogin = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: me.email, password: me.password },
+      });
       expect(relogin.statusCode).toBe(401);
       await expect(registerAndLogin(t.app, { email: me.email })).resolves.toMatchObject({ email: me.email });
     });
@@ -159,7 +181,10 @@ describe('users (e2e)', () => {
         const query: string = `emailPrefix=${prefix}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
         const res = await get(`/v1/users?${query}`, admin.auth);
         expect(res.statusCode).toBe(200);
-        const page = res.json() as { items: Array<{ email: string; deletedAt: string | null }>; nextCursor: string | null };
+        const page = res.json() as {
+          items: Array<{ email: string; deletedAt: string | null }>;
+          nextCursor: string | null;
+        };
         expect(page.items.length).toBeLessThanOrEqual(2);
         seen.push(...page.items.map((user) => user.email));
         cursor = page.nextCursor;
@@ -183,7 +208,10 @@ describe('users (e2e)', () => {
       const deleted = await get(`/v1/users?status=DELETED&limit=100`, admin.auth);
       const admins = await get(`/v1/users?role=ADMIN&limit=100`, admin.auth);
 
-      expect(byEmail.json().items.map((u: { email: string }) => u.email)).toEqual([`${prefix}-a@example.com`, `${prefix}-b@example.com`]);
+      expect(byEmail.json().items.map((u: { email: string }) => u.email)).toEqual([
+        `${prefix}-a@example.com`,
+        `${prefix}-b@example.com`,
+      ]);
       expect(disabled.json().items.map((u: { id: string }) => u.id)).toEqual([b.id]);
       expect(deleted.json().items.map((u: { id: string }) => u.id)).toContain(c.id);
       expect(admins.json().items.every((u: { role: string }) => u.role === 'ADMIN')).toBe(true);
@@ -239,7 +267,9 @@ describe('users (e2e)', () => {
       const res = await patch(`/v1/users/${user.id}`, admin.auth, { status: 'DELETED' });
 
       expect(res.statusCode).toBe(400);
-      expect(res.json().errors).toEqual([{ field: 'status', message: expect.stringContaining('status must be one of') }]);
+      expect(res.json().errors).toEqual([
+        { field: 'status', message: expect.stringContaining('status must be one of') },
+      ]);
     });
 
     it('deletes a user', async () => {
@@ -250,7 +280,9 @@ describe('users (e2e)', () => {
       expect(res.statusCode).toBe(204);
       expect((await get('/v1/users/me', user.auth)).statusCode).toBe(401);
       expect((await get(`/v1/users/${user.id}`, admin.auth)).json()).toMatchObject({ status: 'DELETED' });
-      expect((await t.app.inject({ method: 'DELETE', url: `/v1/users/${user.id}`, headers: admin.auth })).statusCode).toBe(404);
+      expect(
+        (await t.app.inject({ method: 'DELETE', url: `/v1/users/${user.id}`, headers: admin.auth })).statusCode,
+      ).toBe(404);
     });
   });
 
@@ -261,7 +293,12 @@ describe('users (e2e)', () => {
       const attempts = [
         t.app.inject({ method: 'GET', url: '/v1/users', headers: user.auth }),
         t.app.inject({ method: 'GET', url: `/v1/users/${victim.id}`, headers: user.auth }),
-        t.app.inject({ method: 'PATCH', url: `/v1/users/${victim.id}`, headers: user.auth, payload: { status: 'DISABLED' } }),
+        t.app.inject({
+          method: 'PATCH',
+          url: `/v1/users/${victim.id}`,
+          headers: user.auth,
+          payload: { status: 'DISABLED' },
+        }),
         t.app.inject({ method: 'PATCH', url: `/v1/users/${user.id}`, headers: user.auth, payload: { role: 'ADMIN' } }),
         t.app.inject({ method: 'DELETE', url: `/v1/users/${victim.id}`, headers: user.auth }),
       ];
@@ -275,13 +312,17 @@ describe('users (e2e)', () => {
       expect((await get('/v1/users/me', victim.auth)).statusCode).toBe(200);
     });
 
-    it('never lets one user revoke, list or read another user\'s sessions', async () => {
+    it("never lets one user revoke, list or read another user's sessions", async () => {
       const alice = await registerAndLogin(t.app);
       const mallory = await registerAndLogin(t.app);
       const aliceSessions = (await get('/v1/auth/sessions', alice.auth)).json() as Array<{ id: string }>;
 
       const listed = (await get('/v1/auth/sessions', mallory.auth)).json() as Array<{ id: string }>;
-      const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${aliceSessions[0]?.id}`, headers: mallory.auth });
+      const revoke = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/auth/sessions/${aliceSessions[0]?.id}`,
+        headers: mallory.auth,
+      });
 
       expect(listed.map((s) => s.id)).not.toContain(aliceSessions[0]?.id);
       expect(revoke.statusCode).toBe(404);

@@ -15,7 +15,9 @@ import {
 
 /** Test databases are named `<prefix><run pid>_...`; a run whose process is gone left them behind. */
 function runIsAlive(datname: string): boolean {
-  const pid = Number(/(\d+)_/.exec(datname.slice(TEST_DATABASE_PREFIX.length))?.[1] ?? /_building_(\d+)$/.exec(datname)?.[1]);
+  const pid = Number(
+    /(\d+)_/.exec(datname.slice(TEST_DATABASE_PREFIX.length))?.[1] ?? /_building_(\d+)$/.exec(datname)?.[1],
+  );
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -33,7 +35,9 @@ function runIsAlive(datname: string): boolean {
 export default async function globalSetup(): Promise<void> {
   const strict = process.env.CI === 'true';
   const [pgUp, redisUp] = await Promise.all([postgresReachable(), redisReachable()]);
-  const missing = [!pgUp && `PostgreSQL (${TEST_DATABASE_URL})`, !redisUp && `Redis (${TEST_REDIS_URL})`].filter(Boolean);
+  const missing = [!pgUp && `PostgreSQL (${TEST_DATABASE_URL})`, !redisUp && `Redis (${TEST_REDIS_URL})`].filter(
+    Boolean,
+  );
   if (missing.length > 0) {
     const message = `Cannot reach ${missing.join(' and ')}.`;
     if (strict) throw new Error(`${message} CI=true requires the real servers; start them (see .ci/run).`);

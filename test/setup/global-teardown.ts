@@ -8,6 +8,7 @@ export default async function globalTeardown(): Promise<void> {
       `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname NOT LIKE $2`,
       [`${TEST_DATABASE_PREFIX}${process.env.TEST_RUN_ID ?? 'none'}\\_%`, `${TEST_DATABASE_PREFIX}template_%`],
     );
-    for (const { datname } of left.rows) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+    for (const { datname } of left.rows)
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
   });
 }

@@ -57,7 +57,13 @@ export async function createAccountWithRole(app: NestFastifyApplication, role: R
   const email = uniqueEmail(role.toLowerCase());
   const password = strongPassword();
   const user = await app.get(PrismaService).user.create({
-    data: { email, name: `Test ${role}`, passwordHash: await hashPassword(password), role, emailVerifiedAt: new Date() },
+    data: {
+      email,
+      name: `Test ${role}`,
+      passwordHash: await hashPassword(password),
+      role,
+      emailVerifiedAt: new Date(),
+    },
   });
   const tokens = await login(app, email, password);
   return { id: user.id, email, password, name: user.name, ...tokens, auth: bearer(tokens.accessToken) };

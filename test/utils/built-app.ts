@@ -9,7 +9,8 @@ export const DIST_MAIN = resolve('dist/apps/api/apps/api/src/main.js');
 export const DIST_OPENAPI = resolve('dist/apps/api/apps/api/src/openapi.js');
 
 export function assertBuilt(): void {
-  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run the suite through \`npm test\`, which builds first.`);
+  if (!existsSync(DIST_MAIN))
+    throw new Error(`${DIST_MAIN} is missing: run the suite through \`npm test\`, which builds first.`);
 }
 
 export const execFileAsync = promisify(execFile);
@@ -50,9 +51,16 @@ export interface RunningServer {
 export const STOPPED_BY_SIGTERM: Exit = { code: null, signal: 'SIGTERM' };
 
 /** Starts `node dist/.../main.js` and waits for its "listening" log line. */
-export async function startServer(env: Record<string, string>, port: number, cwd = process.cwd()): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string>,
+  port: number,
+  cwd = process.cwd(),
+): Promise<RunningServer> {
   assertBuilt();
-  const child = spawn(process.execPath, [DIST_MAIN], { cwd, env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }) });
+  const child = spawn(process.execPath, [DIST_MAIN], {
+    cwd,
+    env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
+  });
   let output = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -97,7 +97,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   function notFound(kind: string, id: string): { status: number; body: Json } {
     return {
       status: 404,
-      body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'`, param: 'id' } },
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          message: `No such ${kind}: '${id}'`,
+          param: 'id',
+        },
+      },
     };
   }
 
@@ -161,7 +168,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       if (method === 'GET') return { status: 200, body: subscription };
       if (method === 'POST') {
         const updated = structuredClone(subscription) as Json & { items: { data: Array<Json & { price: Json }> } };
-        if (body.cancel_at_period_end !== undefined) updated.cancel_at_period_end = body.cancel_at_period_end === 'true';
+        if (body.cancel_at_period_end !== undefined)
+          updated.cancel_at_period_end = body.cancel_at_period_end === 'true';
         for (const change of (body.items as Array<{ id?: string; price?: string }> | undefined) ?? []) {
           const item = updated.items.data.find((candidate) => candidate.id === change.id);
           if (item && change.price) item.price = { ...item.price, id: change.price };
@@ -170,7 +178,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         return { status: 200, body: updated };
       }
     }
-    return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } } };
+    return {
+      status: 404,
+      body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } },
+    };
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -178,7 +189,13 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const text = await readBody(request);
     const method = request.method ?? 'GET';
     const body = parseStripeForm(text);
-    requests.push({ method, path: url.pathname, body, query: parseStripeForm(url.search.slice(1)), headers: request.headers });
+    requests.push({
+      method,
+      path: url.pathname,
+      body,
+      query: parseStripeForm(url.search.slice(1)),
+      headers: request.headers,
+    });
 
     if (hangs > 0) {
       hangs--;

@@ -15,7 +15,11 @@ export function unixNow(): number {
 
 /** The `Stripe-Signature` header Stripe would send for this exact body. */
 export function signature(payload: string, options: { secret?: string; timestamp?: number } = {}): string {
-  return stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? WEBHOOK_SECRET, timestamp: options.timestamp ?? unixNow() });
+  return stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: options.secret ?? WEBHOOK_SECRET,
+    timestamp: options.timestamp ?? unixNow(),
+  });
 }
 
 /** A webhook event around `object`, as Stripe delivers it. */
@@ -124,16 +128,32 @@ export function stripeInvoice(options: InvoiceOptions): Json {
     period_start: periodStart,
     period_end: periodStart,
     livemode: false,
-    parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: options.subscription, metadata: {} } },
+    parent: {
+      type: 'subscription_details',
+      quote_details: null,
+      subscription_details: { subscription: options.subscription, metadata: {} },
+    },
     lines: {
       object: 'list',
-      data: [{ id: fakeId('il_'), object: 'line_item', amount: amountDue, currency: 'usd', period: { start: periodStart, end: periodEnd } }],
+      data: [
+        {
+          id: fakeId('il_'),
+          object: 'line_item',
+          amount: amountDue,
+          currency: 'usd',
+          period: { start: periodStart, end: periodEnd },
+        },
+      ],
       has_more: false,
     },
   };
 }
 
-export function stripeCheckoutSession(options: { customer: string; subscription: string | Json | null; userId: string | null }): Json {
+export function stripeCheckoutSession(options: {
+  customer: string;
+  subscription: string | Json | null;
+  userId: string | null;
+}): Json {
   const id = fakeId('cs_test_');
   return {
     id,

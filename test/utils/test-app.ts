@@ -60,7 +60,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   if (options.customize) builder = options.customize(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false, rawBody: true });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+    logger: false,
+    rawBody: true,
+  });
   await configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -43,6 +43,9 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   return {
     url,
     env: { DATABASE_URL: url, DATABASE_MIGRATE_ON_BOOT: 'false', DATABASE_SEED_ON_BOOT: 'false' },
-    drop: () => withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }

@@ -21,7 +21,7 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
     failure = error;
   });
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error('helmet failed to compute its headers');
   return headers;
 }
 

@@ -26,7 +26,9 @@ describe('the generated API client schema', () => {
       await promisify(execFile)(process.execPath, [CLI, 'openapi.json', '-o', output]);
       const [committed, fresh] = await Promise.all([readFile(SCHEMA, 'utf8'), readFile(output, 'utf8')]);
       if (committed !== fresh) {
-        throw new Error(`${SCHEMA} is stale: run \`npm run client\` and commit it. First difference at ${firstDifference(committed, fresh)}`);
+        throw new Error(
+          `${SCHEMA} is stale: run \`npm run client\` and commit it. First difference at ${firstDifference(committed, fresh)}`,
+        );
       }
       expect(committed).toContain('export interface paths');
     } finally {

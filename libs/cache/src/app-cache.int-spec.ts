@@ -14,7 +14,9 @@ const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
 
 async function cacheModule(env: Record<string, string>): Promise<TestingModule> {
   const config = loadConfig({ NODE_ENV: 'test', CACHE_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}`, ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule.forRoot(config), AppCacheModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppConfigModule.forRoot(config), AppCacheModule],
+  }).compile();
   moduleRef.useLogger(false);
   await moduleRef.init();
   return moduleRef;

@@ -16,7 +16,11 @@ import { AppConfig, AppConfigModule, loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { AppCacheModule } from './cache.module.js';
 import { RedisConnection } from './redis-connection.js';
-import { RedisThrottlerStorage, createThrottlerStorage, type ThrottlerStorageRecord } from './redis-throttler.storage.js';
+import {
+  RedisThrottlerStorage,
+  createThrottlerStorage,
+  type ThrottlerStorageRecord,
+} from './redis-throttler.storage.js';
 import { FlakyProxy, eventually } from '../../../test/utils/flaky-proxy.js';
 
 const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
@@ -86,7 +90,9 @@ describe(`${RedisThrottlerStorage.name} without Redis`, () => {
 
     expect(first).toMatchObject({ totalHits: 1, isBlocked: false });
     expect(second).toMatchObject({ totalHits: 2, isBlocked: true, timeToBlockExpire: 1 });
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${FALLBACK_WARNING} (limits hold per instance): REDIS_URL is not set`));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining(`${FALLBACK_WARNING} (limits hold per instance): REDIS_URL is not set`),
+    );
   });
 
   it('counts in process, promptly, when Redis is unreachable', async () => {
@@ -139,7 +145,17 @@ const scenarios: Scenario[] = [
     ttl: 1_000,
     limit: 2,
     blockDuration: 2_000,
-    steps: [[1, false], [2, false], [3, true], [3, true], { wait: 1_100 }, [0, true], { wait: 1_000 }, [1, false], [2, false]],
+    steps: [
+      [1, false],
+      [2, false],
+      [3, true],
+      [3, true],
+      { wait: 1_100 },
+      [0, true],
+      { wait: 1_000 },
+      [1, false],
+      [2, false],
+    ],
   },
   {
     name: 'a block shorter than ttl ends early and clears the counted hits',
@@ -253,7 +269,8 @@ describe(`${RedisThrottlerStorage.name} on Redis`, () => {
       const reference = theirs[i] as ThrottlerStorageRecord;
       expect(Math.abs(record.timeToExpire - reference.timeToExpire)).toBeLessThanOrEqual(1);
       // The built-in reports a meaningless negative number when not blocked; ours reports 0.
-      if (reference.isBlocked) expect(Math.abs(record.timeToBlockExpire - reference.timeToBlockExpire)).toBeLessThanOrEqual(1);
+      if (reference.isBlocked)
+        expect(Math.abs(record.timeToBlockExpire - reference.timeToBlockExpire)).toBeLessThanOrEqual(1);
       else expect(record.timeToBlockExpire).toBe(0);
     });
   });
@@ -280,9 +297,13 @@ describe(`${RedisThrottlerStorage.name} on Redis`, () => {
   it('counts concurrent increments exactly', async () => {
     const key = uniqueKey();
 
-    const records = await Promise.all(Array.from({ length: 50 }, () => sut.increment(key, 2_000, 1_000, 2_000, 'default')));
+    const records = await Promise.all(
+      Array.from({ length: 50 }, () => sut.increment(key, 2_000, 1_000, 2_000, 'default')),
+    );
 
-    expect(records.map((record) => record.totalHits).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(records.map((record) => record.totalHits).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     await withRawRedis(async (raw) => {
       expect(await raw.zCard(`${sut.key('default', key)}:hits`)).toBe(50);
     });
@@ -311,7 +332,9 @@ describe(`${RedisThrottlerStorage.name} on Redis`, () => {
     });
     await sleep(1_100);
     await withRawRedis(async (raw) => {
-      expect(await raw.exists([`${prefix}:throttle:default:${windowed}`, `${prefix}:throttle:default:${windowed}:hits`])).toBe(0);
+      expect(
+        await raw.exists([`${prefix}:throttle:default:${windowed}`, `${prefix}:throttle:default:${windowed}:hits`]),
+      ).toBe(0);
     });
   });
 
@@ -381,7 +404,10 @@ describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
   }, 30_000);
 
   it('falls back when Redis answers slower than CACHE_OPERATION_TIMEOUT_MS', async () => {
-    moduleRef = await storageModule({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, CACHE_OPERATION_TIMEOUT_MS: '200' });
+    moduleRef = await storageModule({
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      CACHE_OPERATION_TIMEOUT_MS: '200',
+    });
     const sut = moduleRef.get(RedisThrottlerStorage);
     const key = uniqueKey();
     await sut.increment(key, 5_000, 10, 5_000, 'default');
@@ -417,7 +443,12 @@ describe('ThrottlerModule with createThrottlerStorage', () => {
   const apps: NestFastifyApplication[] = [];
 
   async function instance(prefix: string): Promise<NestFastifyApplication> {
-    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, CACHE_KEY_PREFIX: prefix, RATE_LIMIT_PER_MINUTE: '3' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      REDIS_URL: TEST_REDIS_URL,
+      CACHE_KEY_PREFIX: prefix,
+      RATE_LIMIT_PER_MINUTE: '3',
+    });
     const moduleRef = await Test.createTestingModule({
       imports: [
         AppConfigModule.forRoot(config),
@@ -450,7 +481,8 @@ describe('ThrottlerModule with createThrottlerStorage', () => {
 
     expect(one.get<ThrottlerStorage>(getStorageToken())).toBeInstanceOf(RedisThrottlerStorage);
     const statuses = [];
-    for (const app of [one, two, one, two]) statuses.push((await app.inject({ method: 'GET', url: '/limited' })).statusCode);
+    for (const app of [one, two, one, two])
+      statuses.push((await app.inject({ method: 'GET', url: '/limited' })).statusCode);
     const limited = await two.inject({ method: 'GET', url: '/limited' });
 
     expect(statuses).toEqual([200, 200, 200, 429]);

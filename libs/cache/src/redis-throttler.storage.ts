@@ -145,13 +145,17 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     // Down: don't even try (commands would fail at once anyway, without an offline queue).
     if (!client.isReady) return this.fallBack(key, ttl, limit, blockDuration, throttlerName, 'Redis is not connected');
     const stateKey = this.key(throttlerName, key);
-    const options = { keys: [stateKey, `${stateKey}:hits`], arguments: [String(ttl), String(limit), String(blockDuration)] };
+    const options = {
+      keys: [stateKey, `${stateKey}:hits`],
+      arguments: [String(ttl), String(limit), String(blockDuration)],
+    };
     try {
       const reply = await this.withTimeout(
         client.evalSha(INCREMENT_SCRIPT_SHA1, options).catch((error: unknown) => {
           // First call on this Redis (or after SCRIPT FLUSH / a restart): send the script itself,
           // which also caches it for the next EVALSHA.
-          if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return client.eval(INCREMENT_SCRIPT, options);
+          if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))
+            return client.eval(INCREMENT_SCRIPT, options);
           throw error;
         }),
       );
@@ -162,7 +166,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       }
       return record;
     } catch (error) {
-      const reason = error instanceof RedisTimeoutError ? `Redis did not answer within ${this.timeoutMs} ms` : String(error);
+      const reason =
+        error instanceof RedisTimeoutError ? `Redis did not answer within ${this.timeoutMs} ms` : String(error);
       return this.fallBack(key, ttl, limit, blockDuration, throttlerName, reason);
     }
   }
@@ -201,7 +206,7 @@ function toRecord(reply: unknown): ThrottlerStorageRecord {
   if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((value) => typeof value === 'number')) {
     throw new Error(`Unexpected reply from the rate limit script: ${JSON.stringify(reply)}`);
   }
-  const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = reply as number[];
+  const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = reply;
   return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
 }
 

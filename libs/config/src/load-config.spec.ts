@@ -95,9 +95,9 @@ describe(loadConfig.name, () => {
       'JWT_SECRET: must be set in production (the development default is refused)',
       'DATABASE_URL: must be set in production (the embedded database is for development)',
     ]);
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET, DATABASE_URL: 'postgres://db/app' })).toEqual([
-      'JWT_SECRET: must be set in production (the development default is refused)',
-    ]);
+    expect(
+      problemsOf({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET, DATABASE_URL: 'postgres://db/app' }),
+    ).toEqual(['JWT_SECRET: must be set in production (the development default is refused)']);
   });
 
   it('accepts a complete production environment', () => {

@@ -61,7 +61,9 @@ const csv = z.string().transform((value) =>
 );
 
 const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
+    .default('development'),
   APP_NAME: z.string().min(1).max(100).default('Nest Starter API'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
@@ -112,8 +114,14 @@ const EnvSchema = z.object({
   BILLING_PROVIDER: z.enum(['local', 'stripe'], { error: 'must be local or stripe' }).optional(),
   BILLING_PAST_DUE_GRACE_PERIOD: duration.default(7 * 86_400),
   LOCAL_CHECKOUT_TTL: duration.default(1800),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_..., sk_live_...)').optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9]+$/, 'must be a Stripe webhook signing secret (whsec_...)').optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_..., sk_live_...)')
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9]+$/, 'must be a Stripe webhook signing secret (whsec_...)')
+    .optional(),
   STRIPE_API_BASE_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
   STRIPE_TIMEOUT_MS: positiveInt(120_000).default(10_000),
 

@@ -7,4 +7,11 @@ export * from './migrations/migration-runner.js';
 export * from './seed/seed.js';
 export { Prisma } from './generated/prisma/client.js';
 export type { User, Plan, Subscription, Invoice } from './generated/prisma/client.js';
-export { Role, UserStatus, PlanInterval, UserTokenPurpose, SubscriptionStatus, InvoiceStatus } from './generated/prisma/enums.js';
+export {
+  Role,
+  UserStatus,
+  PlanInterval,
+  UserTokenPurpose,
+  SubscriptionStatus,
+  InvoiceStatus,
+} from './generated/prisma/enums.js';

@@ -42,7 +42,10 @@ export class AuthController {
   @StrictRateLimit()
   @ApiBody({ type: LoginDto })
   @ApiProblemResponses(400, 401, 403)
-  login(@Req() request: FastifyRequest & { user: VerifiedCredentials }, @Client() client: ClientInfo): Promise<AuthTokensDto> {
+  login(
+    @Req() request: FastifyRequest & { user: VerifiedCredentials },
+    @Client() client: ClientInfo,
+  ): Promise<AuthTokensDto> {
     return this.auth.login(request.user, client);
   }
 
@@ -116,7 +119,11 @@ export class AuthController {
   @Auth()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiProblemResponses(400)
-  changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto, @Client() client: ClientInfo): Promise<void> {
+  changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body() body: ChangePasswordDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
     return this.auth.changePassword(user, body.currentPassword, body.newPassword, client);
   }
 }

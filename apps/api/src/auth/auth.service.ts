@@ -114,12 +114,26 @@ export class AuthService {
   }
 
   /** Changes the password (the current one required) and ends every other session. */
-  async changePassword(caller: AuthUser, currentPassword: string, newPassword: string, client: ClientInfo): Promise<void> {
+  async changePassword(
+    caller: AuthUser,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const user = await this.users.getUser(caller.id);
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new IncorrectPasswordError('currentPassword');
+    if (!(await verifyPassword(user.passwordHash, currentPassword)))
+      throw new IncorrectPasswordError('currentPassword');
     await this.users.setPassword(user.id, await this.acceptedHash(newPassword, user.email, user.name, 'newPassword'));
-    await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordChanged, { exceptSessionId: caller.sessionId, client });
-    await this.events.record({ type: SecurityEventType.PasswordChanged, userId: user.id, sessionId: caller.sessionId, client });
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordChanged, {
+      exceptSessionId: caller.sessionId,
+      client,
+    });
+    await this.events.record({
+      type: SecurityEventType.PasswordChanged,
+      userId: user.id,
+      sessionId: caller.sessionId,
+      client,
+    });
     await this.notifyPasswordChanged(user);
   }
 
@@ -141,10 +155,17 @@ export class AuthService {
     );
   }
 
-  private async acceptedHash(password: string, email: string, name: string | undefined, field = 'newPassword'): Promise<string> {
+  private async acceptedHash(
+    password: string,
+    email: string,
+    name: string | undefined,
+    field = 'newPassword',
+  ): Promise<string> {
     const problems = passwordProblems(password, { email, name });
     if (problems.length > 0) {
-      throw new ValidationFailedError(problems.map((message) => ({ field, message: message.replace(/^password/, field) })));
+      throw new ValidationFailedError(
+        problems.map((message) => ({ field, message: message.replace(/^password/, field) })),
+      );
     }
     return hashPassword(password);
   }

@@ -8,7 +8,10 @@ export class BillingCustomersRepository {
 
   /** The user's customer id at `provider`, if one was created. */
   async findCustomerId(userId: string, provider: string): Promise<string | null> {
-    const row = await this.prisma.billingCustomer.findFirst({ where: { userId, provider }, select: { providerCustomerId: true } });
+    const row = await this.prisma.billingCustomer.findFirst({
+      where: { userId, provider },
+      select: { providerCustomerId: true },
+    });
     return row?.providerCustomerId ?? null;
   }
 
@@ -18,8 +21,14 @@ export class BillingCustomersRepository {
    * created with the same idempotency key).
    */
   async link(userId: string, provider: string, providerCustomerId: string): Promise<string> {
-    await this.prisma.billingCustomer.createMany({ data: [{ userId, provider, providerCustomerId }], skipDuplicates: true });
-    const row = await this.prisma.billingCustomer.findUniqueOrThrow({ where: { userId }, select: { providerCustomerId: true } });
+    await this.prisma.billingCustomer.createMany({
+      data: [{ userId, provider, providerCustomerId }],
+      skipDuplicates: true,
+    });
+    const row = await this.prisma.billingCustomer.findUniqueOrThrow({
+      where: { userId },
+      select: { providerCustomerId: true },
+    });
     return row.providerCustomerId;
   }
 }

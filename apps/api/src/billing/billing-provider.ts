@@ -26,5 +26,9 @@ export abstract class BillingProvider {
   abstract changePlan(subscription: SubscriptionWithPlan, plan: Plan, idempotencyKey: string): Promise<void>;
 
   /** Sets or clears cancellation at the end of the current period at the provider. */
-  abstract setCancelAtPeriodEnd(subscription: SubscriptionWithPlan, cancel: boolean, idempotencyKey: string): Promise<void>;
+  abstract setCancelAtPeriodEnd(
+    subscription: SubscriptionWithPlan,
+    cancel: boolean,
+    idempotencyKey: string,
+  ): Promise<void>;
 }

@@ -8,7 +8,12 @@ import { Public } from '../auth/decorators/public.decorator.js';
 import { Permission } from '../auth/permissions.js';
 import { UsersService } from '../users/users.service.js';
 import { BillingService } from './billing.service.js';
-import { toAdminSubscriptionResponse, toInvoiceResponse, toPlanResponse, toSubscriptionResponse } from './billing.responses.js';
+import {
+  toAdminSubscriptionResponse,
+  toInvoiceResponse,
+  toPlanResponse,
+  toSubscriptionResponse,
+} from './billing.responses.js';
 import { EntitlementsResponseDto } from './dto/entitlements-response.dto.js';
 import { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import { ListSubscriptionsQueryDto } from './dto/list-subscriptions-query.dto.js';
@@ -56,7 +61,11 @@ export class BillingController {
     @IdempotencyKey('checkout') idempotencyKey: string | undefined,
   ): Promise<RedirectResponseDto> {
     const user = await this.users.getMe(caller.id);
-    return this.billing.startCheckout({ id: user.id, email: user.email, name: user.name }, body.planCode, idempotencyKey);
+    return this.billing.startCheckout(
+      { id: user.id, email: user.email, name: user.name },
+      body.planCode,
+      idempotencyKey,
+    );
   }
 
   /** Returns the URL of the provider's customer portal (payment methods, invoices). */
@@ -88,7 +97,10 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404)
-  async cancelSubscription(@CurrentUser() user: AuthUser, @IdempotencyKey('cancel') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
+  async cancelSubscription(
+    @CurrentUser() user: AuthUser,
+    @IdempotencyKey('cancel') idempotencyKey: string | undefined,
+  ): Promise<SubscriptionResponseDto> {
     return toSubscriptionResponse(await this.billing.cancelAtPeriodEnd(user.id, idempotencyKey));
   }
 
@@ -98,7 +110,10 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404)
-  async resumeSubscription(@CurrentUser() user: AuthUser, @IdempotencyKey('resume') idempotencyKey: string | undefined): Promise<SubscriptionResponseDto> {
+  async resumeSubscription(
+    @CurrentUser() user: AuthUser,
+    @IdempotencyKey('resume') idempotencyKey: string | undefined,
+  ): Promise<SubscriptionResponseDto> {
     return toSubscriptionResponse(await this.billing.resume(user.id, idempotencyKey));
   }
 
@@ -107,7 +122,10 @@ export class BillingController {
   @Auth()
   @ApiPaginatedResponse(InvoiceResponseDto)
   @ApiProblemResponses(400)
-  async listInvoices(@CurrentUser() user: AuthUser, @Query() query: CursorPageQueryDto): Promise<Page<InvoiceResponseDto>> {
+  async listInvoices(
+    @CurrentUser() user: AuthUser,
+    @Query() query: CursorPageQueryDto,
+  ): Promise<Page<InvoiceResponseDto>> {
     const page = await this.billing.listInvoices(user.id, query);
     return { items: page.items.map(toInvoiceResponse), nextCursor: page.nextCursor };
   }

@@ -72,7 +72,11 @@ export class BillingService implements OnApplicationBootstrap {
     return live ? this.settle(live) : null;
   }
 
-  async startCheckout(user: { id: string; email: string; name: string }, planCode: string, idempotencyKey?: string): Promise<{ url: string }> {
+  async startCheckout(
+    user: { id: string; email: string; name: string },
+    planCode: string,
+    idempotencyKey?: string,
+  ): Promise<{ url: string }> {
     const plan = await this.purchasablePlan(planCode);
     if (await this.findLiveSubscription(user.id)) throw new AlreadySubscribedError();
     return this.provider.startCheckout({ user, plan, idempotencyKey: idempotencyKey ?? randomUUID() });
@@ -97,7 +101,9 @@ export class BillingService implements OnApplicationBootstrap {
     if (await this.findLiveSubscription(session.userId)) throw new AlreadySubscribedError();
     const { plan } = session;
     const trialing = plan.trialDays > 0;
-    const periodEnd = trialing ? new Date(now.getTime() + plan.trialDays * 86_400_000) : addInterval(now, plan.interval);
+    const periodEnd = trialing
+      ? new Date(now.getTime() + plan.trialDays * 86_400_000)
+      : addInterval(now, plan.interval);
     const subscription = await this.subscriptions.create({
       userId: session.userId,
       planId: plan.id,
@@ -140,9 +146,20 @@ export class BillingService implements OnApplicationBootstrap {
     return toPage(rows, page.limit, (invoice) => ({ key: invoice.createdAt.toISOString(), id: invoice.id }));
   }
 
-  async listAllSubscriptions(filter: { status?: SubscriptionStatus | undefined; cursor?: string | undefined; limit: number }): Promise<Page<SubscriptionWithPlan>> {
-    const rows = await this.subscriptions.listAll({ status: filter.status, cursor: filter.cursor, take: filter.limit + 1 });
-    return toPage(rows, filter.limit, (subscription) => ({ key: subscription.createdAt.toISOString(), id: subscription.id }));
+  async listAllSubscriptions(filter: {
+    status?: SubscriptionStatus | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  }): Promise<Page<SubscriptionWithPlan>> {
+    const rows = await this.subscriptions.listAll({
+      status: filter.status,
+      cursor: filter.cursor,
+      take: filter.limit + 1,
+    });
+    return toPage(rows, filter.limit, (subscription) => ({
+      key: subscription.createdAt.toISOString(),
+      id: subscription.id,
+    }));
   }
 
   /** For changes made elsewhere (provider webhooks): the user's cached entitlements are dropped. */
@@ -165,7 +182,11 @@ export class BillingService implements OnApplicationBootstrap {
     return live;
   }
 
-  private async update(userId: string, id: string, changes: Parameters<SubscriptionsRepository['update']>[2]): Promise<SubscriptionWithPlan> {
+  private async update(
+    userId: string,
+    id: string,
+    changes: Parameters<SubscriptionsRepository['update']>[2],
+  ): Promise<SubscriptionWithPlan> {
     const updated = await this.subscriptions.update(userId, id, changes);
     if (!updated) throw new NoSubscriptionError();
     await this.changed(userId);
@@ -179,7 +200,11 @@ export class BillingService implements OnApplicationBootstrap {
    */
   private async settle(subscription: SubscriptionWithPlan): Promise<SubscriptionWithPlan> {
     const now = new Date();
-    if (subscription.provider !== 'local' || subscription.status === 'CANCELED' || subscription.currentPeriodEnd > now) {
+    if (
+      subscription.provider !== 'local' ||
+      subscription.status === 'CANCELED' ||
+      subscription.currentPeriodEnd > now
+    ) {
       return subscription;
     }
     if (subscription.cancelAtPeriodEnd) {

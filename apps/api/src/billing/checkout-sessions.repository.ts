@@ -19,7 +19,10 @@ export class CheckoutSessionsRepository {
 
   /** Claims a session for completion; false when another request claimed it first. */
   async claim(id: string, now: Date): Promise<boolean> {
-    const result = await this.prisma.checkoutSession.updateMany({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+    const result = await this.prisma.checkoutSession.updateMany({
+      where: { id, usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
     return result.count === 1;
   }
 }

@@ -21,7 +21,12 @@ export class InvoicesRepository {
       where: {
         userId,
         ...(after
-          ? { OR: [{ createdAt: { lt: new Date(String(after.key)) } }, { createdAt: new Date(String(after.key)), id: { lt: after.id } }] }
+          ? {
+              OR: [
+                { createdAt: { lt: new Date(String(after.key)) } },
+                { createdAt: new Date(String(after.key)), id: { lt: after.id } },
+              ],
+            }
           : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -21,7 +21,11 @@ export class StripeWebhooksController {
   /** Receives a Stripe webhook event (enabled by STRIPE_WEBHOOK_SECRET; 404 without it). */
   @Post('stripe')
   @HttpCode(HttpStatus.OK)
-  @ApiHeader({ name: 'Stripe-Signature', required: true, description: "Stripe's signature of the raw body, with its timestamp." })
+  @ApiHeader({
+    name: 'Stripe-Signature',
+    required: true,
+    description: "Stripe's signature of the raw body, with its timestamp.",
+  })
   @ApiBody({ description: 'A Stripe event, byte for byte as Stripe signed it.', schema: { type: 'object' } })
   @ApiProblemResponses(400, 404, 503)
   receive(

@@ -4,7 +4,11 @@ import type { z } from 'zod';
 import { AppConfig } from '@app/config';
 import type { InvoiceStatus, SubscriptionStatus } from '@app/database';
 import { BillingService } from './billing.service.js';
-import { StripeWebhooksDisabledError, WebhookPayloadInvalidError, WebhookSignatureInvalidError } from './billing.errors.js';
+import {
+  StripeWebhooksDisabledError,
+  WebhookPayloadInvalidError,
+  WebhookSignatureInvalidError,
+} from './billing.errors.js';
 import { PlansRepository } from './plans.repository.js';
 import { StripeBillingProvider } from './providers/stripe-billing.provider.js';
 import {
@@ -17,7 +21,11 @@ import {
   type StripeSubscriptionPayload,
 } from './stripe-events.js';
 import { SubscriptionsRepository } from './subscriptions.repository.js';
-import { WebhookEventsRepository, type ProviderEventWrites, type ProviderSubscriptionState } from './webhook-events.repository.js';
+import {
+  WebhookEventsRepository,
+  type ProviderEventWrites,
+  type ProviderSubscriptionState,
+} from './webhook-events.repository.js';
 
 const PROVIDER = 'stripe';
 /** How old a signature may be: older deliveries are refused as replays. */
@@ -67,7 +75,12 @@ interface InvoiceSnapshot {
 /** Everything an event changes, read and fetched before its transaction opens. */
 type EventChanges =
   | { kind: 'subscription'; subscription: SubscriptionSnapshot }
-  | { kind: 'checkout'; userHint: string | undefined; customerId: string | undefined; subscription: SubscriptionSnapshot | undefined }
+  | {
+      kind: 'checkout';
+      userHint: string | undefined;
+      customerId: string | undefined;
+      subscription: SubscriptionSnapshot | undefined;
+    }
   | { kind: 'invoice'; invoice: InvoiceSnapshot };
 
 /** Stripe's subscription statuses in ours. */
@@ -162,7 +175,10 @@ export class StripeWebhooksService {
       // With a well-formed header, anything else comes after the signature matched: a body that
       // is not JSON (SyntaxError, whose message quotes the body: only its name is logged), or a
       // thin v2 event notification.
-      this.logger.warn({ error: error instanceof Error ? error.name : typeof error }, 'A correctly signed Stripe webhook could not be read');
+      this.logger.warn(
+        { error: error instanceof Error ? error.name : typeof error },
+        'A correctly signed Stripe webhook could not be read',
+      );
       throw new WebhookPayloadInvalidError();
     }
     const event = stripeEventSchema.safeParse(payload);
@@ -190,7 +206,10 @@ export class StripeWebhooksService {
       };
     }
     if (INVOICE_EVENTS.has(event.type)) {
-      return { kind: 'invoice', invoice: this.invoiceSnapshot(this.parse(stripeInvoiceSchema, object), event.type === 'invoice.payment_failed') };
+      return {
+        kind: 'invoice',
+        invoice: this.invoiceSnapshot(this.parse(stripeInvoiceSchema, object), event.type === 'invoice.payment_failed'),
+      };
     }
     return this.readCheckout(event);
   }
@@ -208,16 +227,23 @@ export class StripeWebhooksService {
     if (session.mode === 'subscription' && session.subscription) {
       if (typeof session.subscription !== 'string') {
         subscription = session.subscription;
-      } else if (this.stripe.configured && !(await this.subscriptions.existsAtProvider(PROVIDER, session.subscription))) {
+      } else if (
+        this.stripe.configured &&
+        !(await this.subscriptions.existsAtProvider(PROVIDER, session.subscription))
+      ) {
         // A failure here (503) makes Stripe deliver the event again later.
-        subscription = this.parse(stripeSubscriptionSchema, await this.stripe.retrieveSubscription(session.subscription));
+        subscription = this.parse(
+          stripeSubscriptionSchema,
+          await this.stripe.retrieveSubscription(session.subscription),
+        );
       }
     }
     return {
       kind: 'checkout',
       userHint,
       customerId,
-      subscription: subscription && (await this.snapshot(subscription, event, { deleted: false, replaceSameTime: true })),
+      subscription:
+        subscription && (await this.snapshot(subscription, event, { deleted: false, replaceSameTime: true })),
     };
   }
 
@@ -277,7 +303,11 @@ export class StripeWebhooksService {
   // --- applying (inside the event's transaction) ------------------------------------------
 
   /** Applies the changes; resolves the users whose subscription changed. */
-  private async apply(writes: ProviderEventWrites, changes: EventChanges, event: StripeEventEnvelope): Promise<string[]> {
+  private async apply(
+    writes: ProviderEventWrites,
+    changes: EventChanges,
+    event: StripeEventEnvelope,
+  ): Promise<string[]> {
     const context = { eventId: event.id, type: event.type };
     switch (changes.kind) {
       case 'subscription':
@@ -321,18 +351,29 @@ export class StripeWebhooksService {
     }
   }
 
-  private async applyInvoice(writes: ProviderEventWrites, invoice: InvoiceSnapshot, at: Date, context: Record<string, string>): Promise<string[]> {
-    const subscription = invoice.providerSubscriptionId ? await writes.findSubscription(invoice.providerSubscriptionId) : null;
+  private async applyInvoice(
+    writes: ProviderEventWrites,
+    invoice: InvoiceSnapshot,
+    at: Date,
+    context: Record<string, string>,
+  ): Promise<string[]> {
+    const subscription = invoice.providerSubscriptionId
+      ? await writes.findSubscription(invoice.providerSubscriptionId)
+      : null;
     const customerOwner = invoice.customerId ? await writes.customerOwner(invoice.customerId) : null;
     const userId = customerOwner ?? subscription?.userId;
     if (!userId || (subscription && subscription.userId !== userId)) {
-      this.logger.warn({ ...context, invoiceId: invoice.providerInvoiceId }, 'Stripe invoice of no user here (or of two): not stored');
+      this.logger.warn(
+        { ...context, invoiceId: invoice.providerInvoiceId },
+        'Stripe invoice of no user here (or of two): not stored',
+      );
       return [];
     }
     const { paymentFailed, customerId: _customer, providerSubscriptionId, ...fields } = invoice;
     // Paid and void are final: a late payment_failed never reopens a paid invoice.
     await writes.upsertInvoice({ ...fields, userId, subscriptionId: subscription?.id ?? null }, ['PAID', 'VOID']);
-    if (paymentFailed && providerSubscriptionId && (await writes.markPastDue(userId, providerSubscriptionId, at))) return [userId];
+    if (paymentFailed && providerSubscriptionId && (await writes.markPastDue(userId, providerSubscriptionId, at)))
+      return [userId];
     return [];
   }
 

@@ -7,7 +7,14 @@ export type SubscriptionWithPlan = Subscription & { plan: Plan };
 export type SubscriptionChanges = Partial<
   Pick<
     Subscription,
-    'planId' | 'status' | 'currentPeriodStart' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'canceledAt' | 'trialEndsAt' | 'providerUpdatedAt'
+    | 'planId'
+    | 'status'
+    | 'currentPeriodStart'
+    | 'currentPeriodEnd'
+    | 'cancelAtPeriodEnd'
+    | 'canceledAt'
+    | 'trialEndsAt'
+    | 'providerUpdatedAt'
   >
 >;
 
@@ -29,7 +36,11 @@ export class SubscriptionsRepository {
 
   /** The user's most recent subscription of any status. */
   findLatest(userId: string): Promise<SubscriptionWithPlan | null> {
-    return this.prisma.subscription.findFirst({ where: { userId }, orderBy: { createdAt: 'desc' }, include: { plan: true } });
+    return this.prisma.subscription.findFirst({
+      where: { userId },
+      orderBy: { createdAt: 'desc' },
+      include: { plan: true },
+    });
   }
 
   /** Whether a provider's subscription is already stored (by its id at the provider). */
@@ -49,12 +60,21 @@ export class SubscriptionsRepository {
   }
 
   /** All subscriptions (admin), newest first, optionally of one status. */
-  listAll(filter: { status?: SubscriptionStatus | undefined; cursor?: string | undefined; take: number }): Promise<SubscriptionWithPlan[]> {
+  listAll(filter: {
+    status?: SubscriptionStatus | undefined;
+    cursor?: string | undefined;
+    take: number;
+  }): Promise<SubscriptionWithPlan[]> {
     const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     const where: Prisma.SubscriptionWhereInput = {
       ...(filter.status ? { status: filter.status } : {}),
       ...(after
-        ? { OR: [{ createdAt: { lt: new Date(String(after.key)) } }, { createdAt: new Date(String(after.key)), id: { lt: after.id } }] }
+        ? {
+            OR: [
+              { createdAt: { lt: new Date(String(after.key)) } },
+              { createdAt: new Date(String(after.key)), id: { lt: after.id } },
+            ],
+          }
         : {}),
     };
     return this.prisma.subscription.findMany({

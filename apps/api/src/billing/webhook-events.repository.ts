@@ -99,7 +99,10 @@ export class ProviderEventWrites {
    * (`providerUpdatedAt`), so events applied in any order end in the newest state. Never touches
    * another user's row.
    */
-  async syncSubscription(state: ProviderSubscriptionState, rules: SubscriptionSyncRules): Promise<SubscriptionSyncResult> {
+  async syncSubscription(
+    state: ProviderSubscriptionState,
+    rules: SubscriptionSyncRules,
+  ): Promise<SubscriptionSyncResult> {
     let existing = await this.findSubscription(state.providerSubscriptionId);
     if (!existing) {
       if (!state.planId) return 'no_plan';

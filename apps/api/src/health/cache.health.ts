@@ -16,6 +16,8 @@ export class CacheHealthIndicator {
   async check(key: string) {
     const indicator = this.health.check(key);
     const { store, up } = await this.cache.status();
-    return up ? indicator.up({ store }) : indicator.degraded({ store, message: 'Redis is unreachable; serving without cache' });
+    return up
+      ? indicator.up({ store })
+      : indicator.degraded({ store, message: 'Redis is unreachable; serving without cache' });
   }
 }

@@ -40,7 +40,10 @@ export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
   document.components ??= {};
   document.components.headers = {
     ...document.components.headers,
-    RequestId: { description: 'The request id: the `x-request-id` sent by the caller, or a generated UUID.', schema: { type: 'string' } },
+    RequestId: {
+      description: 'The request id: the `x-request-id` sent by the caller, or a generated UUID.',
+      schema: { type: 'string' },
+    },
   };
   for (const pathItem of Object.values(document.paths)) {
     for (const method of HTTP_METHODS) {

@@ -29,7 +29,9 @@ export class RevokedSessions {
   }
 
   async mark(sessionIds: string[]): Promise<void> {
-    const results = await Promise.all(sessionIds.map((id) => this.cache.set(this.key(id), true, this.markerTtlSeconds)));
+    const results = await Promise.all(
+      sessionIds.map((id) => this.cache.set(this.key(id), true, this.markerTtlSeconds)),
+    );
     if (results.includes(false)) {
       // Tokens of these sessions stay usable only while the cache is down *and* comes back without
       // the marker; they expire within the access-token lifetime anyway.

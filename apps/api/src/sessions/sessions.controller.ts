@@ -32,7 +32,11 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiProblemResponses(400, 404)
-  async revoke(@CurrentUser() user: AuthUser, @Param() params: SessionIdParamDto, @Client() client: ClientInfo): Promise<void> {
+  async revoke(
+    @CurrentUser() user: AuthUser,
+    @Param() params: SessionIdParamDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
     await this.sessions.revoke(user.id, params.id, SessionRevocationReason.RevokedByUser, client);
   }
 }

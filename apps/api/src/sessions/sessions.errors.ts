@@ -2,7 +2,11 @@ import { DomainError } from '@app/common';
 
 export class InvalidRefreshTokenError extends DomainError {
   constructor() {
-    super('unauthenticated', 'INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked. Sign in again.');
+    super(
+      'unauthenticated',
+      'INVALID_REFRESH_TOKEN',
+      'The refresh token is invalid, expired or revoked. Sign in again.',
+    );
   }
 }
 

@@ -72,7 +72,13 @@ export class SessionsRepository {
    * Exchanges a refresh token for a new one in one transaction. Resolves false when the token was
    * rotated meanwhile by a concurrent request: that is a reuse too.
    */
-  async rotate(input: { tokenId: string; sessionId: string; newTokenHash: string; now: Date; idleExpiresAt: Date }): Promise<boolean> {
+  async rotate(input: {
+    tokenId: string;
+    sessionId: string;
+    newTokenHash: string;
+    now: Date;
+    idleExpiresAt: Date;
+  }): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const claimed = await tx.refreshToken.updateMany({
         where: { id: input.tokenId, rotatedAt: null },

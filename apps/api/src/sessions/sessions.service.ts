@@ -97,11 +97,21 @@ export class SessionsService {
     const revoked = await this.sessions.revoke(userId, sessionId, reason, new Date());
     if (!revoked) throw new SessionNotFoundError();
     await this.revoked.mark([sessionId]);
-    await this.events.record({ type: SecurityEventType.SessionRevoked, userId, sessionId, client, details: { reason } });
+    await this.events.record({
+      type: SecurityEventType.SessionRevoked,
+      userId,
+      sessionId,
+      client,
+      details: { reason },
+    });
   }
 
   /** Revokes all of a user's sessions, or all but `exceptSessionId`; returns how many. */
-  async revokeAll(userId: string, reason: SessionRevocationReason, options: { exceptSessionId?: string; client?: ClientInfo } = {}): Promise<number> {
+  async revokeAll(
+    userId: string,
+    reason: SessionRevocationReason,
+    options: { exceptSessionId?: string; client?: ClientInfo } = {},
+  ): Promise<number> {
     const ids = await this.sessions.revokeAll(userId, reason, new Date(), options.exceptSessionId);
     await this.revoked.mark(ids);
     await this.events.record({
@@ -115,7 +125,12 @@ export class SessionsService {
   }
 
   private async handleReuse(session: SessionRecord, client: ClientInfo): Promise<never> {
-    const revoked = await this.sessions.revoke(session.userId, session.id, SessionRevocationReason.TokenReuse, new Date());
+    const revoked = await this.sessions.revoke(
+      session.userId,
+      session.id,
+      SessionRevocationReason.TokenReuse,
+      new Date(),
+    );
     await this.revoked.mark([session.id]);
     await this.events.record({
       type: SecurityEventType.RefreshTokenReused,
@@ -128,7 +143,11 @@ export class SessionsService {
     throw new RefreshTokenReusedError();
   }
 
-  private async issue(user: { id: string; role: Role }, sessionId: string, refreshToken: string): Promise<IssuedTokens> {
+  private async issue(
+    user: { id: string; role: Role },
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<IssuedTokens> {
     return {
       accessToken: await this.accessTokens.sign(user, sessionId),
       refreshToken,

@@ -13,7 +13,13 @@ export class UserTokensRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Stores a new token and retires the user's unused ones of the same purpose. */
-  async replace(input: { userId: string; purpose: UserTokenPurpose; tokenHash: string; email: string; expiresAt: Date }): Promise<void> {
+  async replace(input: {
+    userId: string;
+    purpose: UserTokenPurpose;
+    tokenHash: string;
+    email: string;
+    expiresAt: Date;
+  }): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.userToken.updateMany({
         where: { userId: input.userId, purpose: input.purpose, usedAt: null },

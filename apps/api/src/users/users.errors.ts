@@ -33,6 +33,10 @@ export class EmailAlreadyVerifiedError extends DomainError {
 /** Admins cannot disable, demote or delete themselves through the admin routes (no lock-out). */
 export class SelfAdministrationError extends DomainError {
   constructor() {
-    super('forbidden', 'ADMIN_SELF_CHANGE_FORBIDDEN', 'Administrators cannot change their own role or status, or delete themselves, here.');
+    super(
+      'forbidden',
+      'ADMIN_SELF_CHANGE_FORBIDDEN',
+      'Administrators cannot change their own role or status, or delete themselves, here.',
+    );
   }
 }

@@ -16,7 +16,18 @@ export interface UserListFilter {
 
 /** The fields a write may change; the service decides which it sets. */
 export type UserChanges = Partial<
-  Pick<User, 'email' | 'name' | 'passwordHash' | 'role' | 'status' | 'emailVerifiedAt' | 'pendingEmail' | 'passwordChangedAt' | 'deletedAt'>
+  Pick<
+    User,
+    | 'email'
+    | 'name'
+    | 'passwordHash'
+    | 'role'
+    | 'status'
+    | 'emailVerifiedAt'
+    | 'pendingEmail'
+    | 'passwordChangedAt'
+    | 'deletedAt'
+  >
 >;
 
 function isUniqueViolation(error: unknown): boolean {

@@ -61,7 +61,9 @@ export class UsersService {
 
   /** Served from the cache; every write below invalidates it. */
   getMe(userId: string): Promise<UserResponseDto> {
-    return this.cache.getOrSet(this.meKey(userId), ME_CACHE_TTL_SECONDS, async () => toUserResponse(await this.require(userId)));
+    return this.cache.getOrSet(this.meKey(userId), ME_CACHE_TTL_SECONDS, async () =>
+      toUserResponse(await this.require(userId)),
+    );
   }
 
   async updateMe(userId: string, changes: UpdateMeDto): Promise<UserResponseDto> {
@@ -78,9 +80,18 @@ export class UsersService {
     }
     const updated = await this.write(userId, update);
     if (emailChange) {
-      const token = await this.tokens.issue(userId, 'EMAIL_CHANGE', newEmail, this.config.auth.emailVerificationTtlSeconds);
+      const token = await this.tokens.issue(
+        userId,
+        'EMAIL_CHANGE',
+        newEmail,
+        this.config.auth.emailVerificationTtlSeconds,
+      );
       await this.mailer.send(
-        emailChangeMail({ ...this.mailBase(newEmail, updated.name), token, expiresInMinutes: this.verificationMinutes() }),
+        emailChangeMail({
+          ...this.mailBase(newEmail, updated.name),
+          token,
+          expiresInMinutes: this.verificationMinutes(),
+        }),
       );
     }
     return toUserResponse(updated);
@@ -107,7 +118,12 @@ export class UsersService {
   }
 
   /** Role and status changes sign the user out everywhere, at once. */
-  async adminUpdate(actor: AuthUser, id: string, changes: AdminUpdateUserDto, client: ClientInfo): Promise<AdminUserResponseDto> {
+  async adminUpdate(
+    actor: AuthUser,
+    id: string,
+    changes: AdminUpdateUserDto,
+    client: ClientInfo,
+  ): Promise<AdminUserResponseDto> {
     if (actor.id === id) throw new SelfAdministrationError();
     const user = await this.require(id);
     if (user.status === 'DELETED') throw new UserNotFoundError();
@@ -169,9 +185,18 @@ export class UsersService {
   async sendEmailVerification(userId: string): Promise<void> {
     const user = await this.require(userId);
     if (user.emailVerifiedAt !== null) throw new EmailAlreadyVerifiedError();
-    const token = await this.tokens.issue(userId, 'EMAIL_VERIFICATION', user.email, this.config.auth.emailVerificationTtlSeconds);
+    const token = await this.tokens.issue(
+      userId,
+      'EMAIL_VERIFICATION',
+      user.email,
+      this.config.auth.emailVerificationTtlSeconds,
+    );
     await this.mailer.send(
-      emailVerificationMail({ ...this.mailBase(user.email, user.name), token, expiresInMinutes: this.verificationMinutes() }),
+      emailVerificationMail({
+        ...this.mailBase(user.email, user.name),
+        token,
+        expiresInMinutes: this.verificationMinutes(),
+      }),
     );
   }
 
@@ -188,7 +213,12 @@ export class UsersService {
     }
     if (user.pendingEmail !== record.email) throw new EmailAlreadyVerifiedError();
     await this.write(user.id, { email: record.email, pendingEmail: null, emailVerifiedAt: new Date() });
-    await this.events.record({ type: SecurityEventType.EmailChanged, userId: user.id, client, details: { from: user.email } });
+    await this.events.record({
+      type: SecurityEventType.EmailChanged,
+      userId: user.id,
+      client,
+      details: { from: user.email },
+    });
   }
 
   // --- internals -------------------------------------------------------------------------
@@ -211,7 +241,12 @@ export class UsersService {
     }
   }
 
-  private async scrubAndDelete(user: User, reason: SessionRevocationReason, client: ClientInfo, by?: string): Promise<void> {
+  private async scrubAndDelete(
+    user: User,
+    reason: SessionRevocationReason,
+    client: ClientInfo,
+    by?: string,
+  ): Promise<void> {
     await this.write(user.id, {
       status: 'DELETED',
       deletedAt: new Date(),
@@ -224,7 +259,12 @@ export class UsersService {
     });
     await this.tokens.retireAll(user.id);
     await this.sessions.revokeAll(user.id, reason, { client });
-    await this.events.record({ type: SecurityEventType.UserDeleted, userId: user.id, client, details: { by: by ?? user.id } });
+    await this.events.record({
+      type: SecurityEventType.UserDeleted,
+      userId: user.id,
+      client,
+      details: { by: by ?? user.id },
+    });
   }
 
   private meKey(userId: string): string {

@@ -19,7 +19,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const path = request.url.split('?', 1)[0] ?? '/';
     const problem = toProblem(exception, String(request.id), path);
     if (problem.unexpected) {
-      this.logger.error({ err: exception, requestId: request.id, method: request.method, url: path }, 'Unhandled error');
+      this.logger.error(
+        { err: exception, requestId: request.id, method: request.method, url: path },
+        'Unhandled error',
+      );
     }
     if (reply.sent) return;
     void reply.status(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(problem.body);

@@ -4,7 +4,7 @@ import { DomainError, ValidationFailedError, statusForKind, type ErrorKind } fro
 import { toProblem } from './problem-mapper.js';
 
 describe(toProblem.name, () => {
-  it('maps a domain error to its kind\'s status and keeps its code and message', () => {
+  it("maps a domain error to its kind's status and keeps its code and message", () => {
     const sut = toProblem(new DomainError('conflict', 'USER_EMAIL_TAKEN', 'Email taken'), 'req-1', '/v1/users');
 
     expect(sut).toEqual({
@@ -24,14 +24,22 @@ describe(toProblem.name, () => {
   });
 
   it('lists field errors of a validation failure', () => {
-    const sut = toProblem(new ValidationFailedError([{ field: 'email', message: 'email must be an email' }]), 'r', '/x');
+    const sut = toProblem(
+      new ValidationFailedError([{ field: 'email', message: 'email must be an email' }]),
+      'r',
+      '/x',
+    );
 
     expect(sut.status).toBe(400);
     expect(sut.body.errors).toEqual([{ field: 'email', message: 'email must be an email' }]);
   });
 
   it('sets Retry-After for rate limits', () => {
-    const sut = toProblem(new DomainError('rate_limited', 'RATE_LIMITED', 'Slow down', { retryAfterSeconds: 1.2 }), 'r', '/');
+    const sut = toProblem(
+      new DomainError('rate_limited', 'RATE_LIMITED', 'Slow down', { retryAfterSeconds: 1.2 }),
+      'r',
+      '/',
+    );
 
     expect(sut.headers).toEqual({ 'retry-after': '2' });
   });

@@ -1,11 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, statusForKind } from './domain-error.js';
-import {
-  codeForStatus,
-  problemTypeForCode,
-  titleForStatus,
-  type ProblemDetails,
-} from './problem-details.js';
+import { codeForStatus, problemTypeForCode, titleForStatus, type ProblemDetails } from './problem-details.js';
 
 export interface ProblemResponse {
   status: number;

@@ -13,8 +13,11 @@ try {
   try {
     console.log(`Migrating ${embedded ? `the embedded database at ${embeddedDir}` : 'DATABASE_URL'}`);
     const result = await applyMigrations(session, { migrationsDir: defaultMigrationsDir(), log: console.log });
-    console.log(result.applied.length === 0 ? 'Database is up to date.' : `Applied ${result.applied.length} migration(s).`);
-    if (result.unknown.length > 0) console.warn(`Applied in the database but not found here: ${result.unknown.join(', ')}`);
+    console.log(
+      result.applied.length === 0 ? 'Database is up to date.' : `Applied ${result.applied.length} migration(s).`,
+    );
+    if (result.unknown.length > 0)
+      console.warn(`Applied in the database but not found here: ${result.unknown.join(', ')}`);
   } finally {
     await session.close();
     await embedded?.close();

@@ -12,7 +12,9 @@ try {
     console.log(`Seeded ${result.plans} plans.`);
     if (result.adminCreated) {
       const { email, generatedPassword } = result.adminCreated;
-      console.log(generatedPassword ? `Created admin ${email} with password ${generatedPassword}` : `Created admin ${email}`);
+      console.log(
+        generatedPassword ? `Created admin ${email} with password ${generatedPassword}` : `Created admin ${email}`,
+      );
     }
   } finally {
     await prisma.onApplicationShutdown();

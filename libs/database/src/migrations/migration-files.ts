@@ -24,17 +24,19 @@ export function migrationChecksum(script: string): string {
 /** All migrations in apply order (by directory name, as Prisma sorts them); none if the directory is absent. */
 export function readMigrationFiles(migrationsDir: string): MigrationFile[] {
   if (!existsSync(migrationsDir)) return [];
-  return readdirSync(migrationsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    // Code-unit order, like Prisma's (byte-wise) sort; localeCompare would reorder `_` and digits.
-    .sort()
-    .map((name) => {
-      const file = path.join(migrationsDir, name, 'migration.sql');
-      if (!existsSync(file)) {
-        throw new Error(`Migration ${name} has no migration.sql: restore it or delete the directory.`);
-      }
-      const script = readFileSync(file, 'utf8');
-      return { name, script, checksum: migrationChecksum(script) };
-    });
+  return (
+    readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      // Code-unit order, like Prisma's (byte-wise) sort; localeCompare would reorder `_` and digits.
+      .sort()
+      .map((name) => {
+        const file = path.join(migrationsDir, name, 'migration.sql');
+        if (!existsSync(file)) {
+          throw new Error(`Migration ${name} has no migration.sql: restore it or delete the directory.`);
+        }
+        const script = readFileSync(file, 'utf8');
+        return { name, script, checksum: migrationChecksum(script) };
+      })
+  );
 }

@@ -103,12 +103,17 @@ describe(`${applyMigrations.name} (${usingPostgres() ? 'PostgreSQL' : 'PGlite'})
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['_prisma_migrations', 'plans', 'users']));
   });
 
-  it('creates the bookkeeping table with Prisma\'s exact columns', async () => {
+  it("creates the bookkeeping table with Prisma's exact columns", async () => {
     db = await emptyDatabase();
     const session = await db.open();
     await applyMigrations(session, { migrationsDir: defaultMigrationsDir() });
 
-    const columns = await session.query<{ column_name: string; data_type: string; is_nullable: string; len: number | null }>(
+    const columns = await session.query<{
+      column_name: string;
+      data_type: string;
+      is_nullable: string;
+      len: number | null;
+    }>(
       `SELECT column_name, data_type, is_nullable, character_maximum_length AS len
          FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
     );

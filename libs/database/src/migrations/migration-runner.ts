@@ -82,7 +82,9 @@ export async function applyMigrations(session: SqlSession, options: MigrateOptio
     if (failed) throw new FailedMigrationError(failed.migration_name);
 
     const applied = new Map(
-      rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => [row.migration_name, row]),
+      rows
+        .filter((row) => row.finished_at !== null && row.rolled_back_at === null)
+        .map((row) => [row.migration_name, row]),
     );
     const modified = files.filter((file) => {
       const row = applied.get(file.name);

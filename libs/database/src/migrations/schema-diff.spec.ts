@@ -42,10 +42,7 @@ describe('diffMigrationsToSchema', () => {
   it(
     'emits ALTER TABLE ... ADD COLUMN for a field added to a model',
     async () => {
-      const edited = committedSchema.replace(
-        '  @@map("plans")',
-        '  description     String?\n\n  @@map("plans")',
-      );
+      const edited = committedSchema.replace('  @@map("plans")', '  description     String?\n\n  @@map("plans")');
       expect(edited).not.toBe(committedSchema);
       await writeFile(schemaPath, edited);
 

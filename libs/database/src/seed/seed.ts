@@ -29,10 +29,13 @@ export function readPlanSeeds(file: string): PlanSeed[] {
   return data.plans.map((plan: PlanSeed, index: number) => {
     const where = `${file}: plans[${index}]`;
     if (!/^[a-z0-9-]{1,40}$/.test(plan.code)) throw new Error(`${where}.code must be 1-40 of [a-z0-9-]`);
-    if (!Number.isInteger(plan.priceCents) || plan.priceCents < 0) throw new Error(`${where}.priceCents must be an integer >= 0`);
+    if (!Number.isInteger(plan.priceCents) || plan.priceCents < 0)
+      throw new Error(`${where}.priceCents must be an integer >= 0`);
     if (!/^[a-z]{3}$/.test(plan.currency)) throw new Error(`${where}.currency must be a lower-case ISO 4217 code`);
-    if (!Object.values(PlanInterval).includes(plan.interval)) throw new Error(`${where}.interval must be MONTH or YEAR`);
-    if (!Number.isInteger(plan.trialDays) || plan.trialDays < 0) throw new Error(`${where}.trialDays must be an integer >= 0`);
+    if (!Object.values(PlanInterval).includes(plan.interval))
+      throw new Error(`${where}.interval must be MONTH or YEAR`);
+    if (!Number.isInteger(plan.trialDays) || plan.trialDays < 0)
+      throw new Error(`${where}.trialDays must be an integer >= 0`);
     if (!Array.isArray(plan.entitlements?.features) || typeof plan.entitlements.limits !== 'object') {
       throw new Error(`${where}.entitlements must be { features: string[], limits: { name: number } }`);
     }

@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { validate } from 'class-validator';
 import { commonPasswords, isCommonPassword } from './common-passwords.js';
-import {
-  IsAcceptablePassword,
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  passwordProblems,
-} from './password-policy.js';
+import { IsAcceptablePassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblems } from './password-policy.js';
 
 const TOO_SHORT = 'password must be at least 8 characters';
 const TOO_LONG = 'password must be at most 128 characters';

@@ -8,10 +8,12 @@ import { providerIdempotencyKey, readIdempotencyKey } from './idempotency-key.js
  * operation (`<userId>:<operation>:<key>`); undefined without the header, and the service then
  * makes one per call. Retries of one request thus reuse the provider's idempotency too.
  */
-export const IdempotencyKey = createParamDecorator((operation: string, context: ExecutionContext): string | undefined => {
-  const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
-  const key = readIdempotencyKey(request.headers);
-  if (key === undefined) return undefined;
-  if (!request.user) throw new Error('IdempotencyKey used on a route without authentication');
-  return providerIdempotencyKey(request.user.id, operation, key);
-});
+export const IdempotencyKey = createParamDecorator(
+  (operation: string, context: ExecutionContext): string | undefined => {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const key = readIdempotencyKey(request.headers);
+    if (key === undefined) return undefined;
+    if (!request.user) throw new Error('IdempotencyKey used on a route without authentication');
+    return providerIdempotencyKey(request.user.id, operation, key);
+  },
+);

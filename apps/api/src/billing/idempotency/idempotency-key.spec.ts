@@ -29,18 +29,27 @@ describe(readIdempotencyKey.name, () => {
     expect(read(value)).toBe(key);
   });
 
-  it.each([[''], ['""'], ['x'.repeat(256)], ['clé'], ['tab\there'], ['"unterminated\\"'], ['"bad \\n escape"'], ['"in"side"'], [['a', 'b']]])(
-    'refuses %j with VALIDATION_FAILED on the header',
-    (value) => {
-      const error = thrown(() => read(value));
+  it.each([
+    [''],
+    ['""'],
+    ['x'.repeat(256)],
+    ['clé'],
+    ['tab\there'],
+    ['"unterminated\\"'],
+    ['"bad \\n escape"'],
+    ['"in"side"'],
+    [['a', 'b']],
+  ])('refuses %j with VALIDATION_FAILED on the header', (value) => {
+    const error = thrown(() => read(value));
 
-      expect(error).toBeInstanceOf(ValidationFailedError);
-      expect(error).toMatchObject({
-        code: 'VALIDATION_FAILED',
-        extensions: { errors: [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }] },
-      });
-    },
-  );
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect(error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      extensions: {
+        errors: [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }],
+      },
+    });
+  });
 });
 
 describe(providerIdempotencyKey.name, () => {

@@ -20,7 +20,10 @@ export function readIdempotencyKey(headers: Record<string, string | string[] | u
   const key = typeof raw === 'string' ? unquote(raw.trim()) : undefined;
   if (key === undefined || !VALID_KEY.test(key)) {
     throw new ValidationFailedError([
-      { field: IDEMPOTENCY_KEY_HEADER, message: `${IDEMPOTENCY_KEY_HEADER} must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters` },
+      {
+        field: IDEMPOTENCY_KEY_HEADER,
+        message: `${IDEMPOTENCY_KEY_HEADER} must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters`,
+      },
     ]);
   }
   return key;

@@ -14,8 +14,13 @@ export class IdempotencyKeyReusedError extends DomainError {
 /** The first request with this key has not finished yet: 409, retry shortly. */
 export class IdempotencyKeyInProgressError extends DomainError {
   constructor() {
-    super('conflict', 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-      retryAfterSeconds: 1,
-    });
+    super(
+      'conflict',
+      'IDEMPOTENCY_KEY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed; retry shortly.',
+      {
+        retryAfterSeconds: 1,
+      },
+    );
   }
 }

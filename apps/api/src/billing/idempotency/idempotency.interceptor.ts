@@ -39,22 +39,39 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const method = request.method;
     const path = request.url.split('?', 1)[0] ?? '/';
-    const claim = await this.idempotency.claim({ userId, key, method, path, fingerprint: requestFingerprint(method, path, request.body) });
+    const claim = await this.idempotency.claim({
+      userId,
+      key,
+      method,
+      path,
+      fingerprint: requestFingerprint(method, path, request.body),
+    });
     if (claim.kind === 'replay') return of(replayOf(claim.response));
 
     const { recordId } = claim;
-    const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (method === 'POST' ? 201 : 200);
+    const status =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+      (method === 'POST' ? 201 : 200);
     return next.handle().pipe(
       catchError((error: unknown) => from(this.failed(userId, recordId, error, String(request.id), path))),
       mergeMap(async (body: unknown) => {
-        await this.store(userId, recordId, { status, body: body === undefined ? null : JSON.parse(JSON.stringify(body)) });
+        await this.store(userId, recordId, {
+          status,
+          body: body === undefined ? null : JSON.parse(JSON.stringify(body)),
+        });
         return body;
       }),
     );
   }
 
   /** Stores a non-retryable client error for replay, releases the key otherwise; rethrows either way. */
-  private async failed(userId: string, recordId: string, error: unknown, requestId: string, path: string): Promise<never> {
+  private async failed(
+    userId: string,
+    recordId: string,
+    error: unknown,
+    requestId: string,
+    path: string,
+  ): Promise<never> {
     const problem = toProblem(error, requestId, path);
     if (error instanceof DomainError && problem.status >= 400 && problem.status < 500 && problem.status !== 429) {
       // The same body the exception filter sends now, built by the same function.

@@ -47,10 +47,18 @@ export class IdempotencyRepository {
   async find(userId: string, key: string): Promise<IdempotencyRecordState | null> {
     const row = await this.prisma.idempotencyRecord.findUnique({
       where: { userId_key: { userId, key } },
-      select: { requestHash: true, responseStatus: true, responseBody: true, completedAt: true, createdAt: true, expiresAt: true },
+      select: {
+        requestHash: true,
+        responseStatus: true,
+        responseBody: true,
+        completedAt: true,
+        createdAt: true,
+        expiresAt: true,
+      },
     });
     if (!row) return null;
-    const response = row.completedAt && row.responseStatus !== null ? { status: row.responseStatus, body: row.responseBody } : null;
+    const response =
+      row.completedAt && row.responseStatus !== null ? { status: row.responseStatus, body: row.responseBody } : null;
     return { requestHash: row.requestHash, response, createdAt: row.createdAt, expiresAt: row.expiresAt };
   }
 
@@ -61,7 +69,11 @@ export class IdempotencyRepository {
    */
   async deleteIfStale(userId: string, key: string, now: Date, abandonedBefore: Date): Promise<boolean> {
     const { count } = await this.prisma.idempotencyRecord.deleteMany({
-      where: { userId, key, OR: [{ expiresAt: { lte: now } }, { completedAt: null, createdAt: { lt: abandonedBefore } }] },
+      where: {
+        userId,
+        key,
+        OR: [{ expiresAt: { lte: now } }, { completedAt: null, createdAt: { lt: abandonedBefore } }],
+      },
     });
     return count > 0;
   }
@@ -72,7 +84,10 @@ export class IdempotencyRepository {
       where: { id, userId, completedAt: null },
       data: {
         responseStatus: response.status,
-        responseBody: response.body === null || response.body === undefined ? Prisma.DbNull : (response.body as Prisma.InputJsonValue),
+        responseBody:
+          response.body === null || response.body === undefined
+            ? Prisma.DbNull
+            : (response.body as Prisma.InputJsonValue),
         completedAt: now,
       },
     });
@@ -88,7 +103,11 @@ export class IdempotencyRepository {
    * a time so it stays cheap (both queries use the index on expiresAt). Returns how many went.
    */
   async deleteExpired(now: Date, limit: number): Promise<number> {
-    const expired = await this.prisma.idempotencyRecord.findMany({ where: { expiresAt: { lte: now } }, select: { id: true }, take: limit });
+    const expired = await this.prisma.idempotencyRecord.findMany({
+      where: { expiresAt: { lte: now } },
+      select: { id: true },
+      take: limit,
+    });
     if (expired.length === 0) return 0;
     const { count } = await this.prisma.idempotencyRecord.deleteMany({
       where: { id: { in: expired.map(({ id }) => id) }, expiresAt: { lte: now } },

@@ -19,7 +19,9 @@ describe(canonicalJson.name, () => {
   });
 
   it('serialises scalars, undefined members and dates as JSON.stringify does', () => {
-    expect(canonicalJson({ s: 'é"\n', n: 1e21, f: 0.1, t: true, z: null, u: undefined })).toBe('{"f":0.1,"n":1e+21,"s":"é\\"\\n","t":true,"z":null}');
+    expect(canonicalJson({ s: 'é"\n', n: 1e21, f: 0.1, t: true, z: null, u: undefined })).toBe(
+      '{"f":0.1,"n":1e+21,"s":"é\\"\\n","t":true,"z":null}',
+    );
     expect(canonicalJson([undefined])).toBe('[null]');
     expect(canonicalJson({ at: new Date('2026-01-02T03:04:05.000Z') })).toBe('{"at":"2026-01-02T03:04:05.000Z"}');
     expect(canonicalJson(undefined)).toBe('null');
@@ -28,7 +30,11 @@ describe(canonicalJson.name, () => {
 
 describe(requestFingerprint.name, () => {
   const fingerprint = (overrides: { method?: string; path?: string; body?: unknown } = {}) =>
-    requestFingerprint(overrides.method ?? 'POST', overrides.path ?? '/v1/billing/checkout', 'body' in overrides ? overrides.body : { planCode: 'pro' });
+    requestFingerprint(
+      overrides.method ?? 'POST',
+      overrides.path ?? '/v1/billing/checkout',
+      'body' in overrides ? overrides.body : { planCode: 'pro' },
+    );
 
   it('is a SHA-256 in hex', () => {
     expect(fingerprint()).toMatch(/^[0-9a-f]{64}$/);

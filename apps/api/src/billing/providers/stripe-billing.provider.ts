@@ -115,7 +115,10 @@ export class StripeBillingProvider extends BillingProvider {
     const current = await this.call('subscriptions.retrieve', (stripe) => stripe.subscriptions.retrieve(id));
     const items = current.items.data;
     if (items.length !== 1 || !items[0]) {
-      this.logger.error({ subscriptionId: id, items: items.length }, 'A Stripe subscription of this API has exactly one item');
+      this.logger.error(
+        { subscriptionId: id, items: items.length },
+        'A Stripe subscription of this API has exactly one item',
+      );
       throw new BillingProviderRejectedError();
     }
     const item = items[0];
@@ -128,7 +131,11 @@ export class StripeBillingProvider extends BillingProvider {
     );
   }
 
-  async setCancelAtPeriodEnd(subscription: SubscriptionWithPlan, cancel: boolean, idempotencyKey: string): Promise<void> {
+  async setCancelAtPeriodEnd(
+    subscription: SubscriptionWithPlan,
+    cancel: boolean,
+    idempotencyKey: string,
+  ): Promise<void> {
     const id = this.stripeSubscriptionId(subscription);
     if (!id) return;
     await this.call('subscriptions.update', (stripe) =>

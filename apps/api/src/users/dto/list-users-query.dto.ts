@@ -35,4 +35,3 @@ export class ListUsersQueryDto extends CursorPageQueryDto {
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
 }
-
