@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { PrismaService, seedDatabase } from '@app/database';
+import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
-import { BillingService } from '../apps/api/src/billing/billing.service.js';
 import { requestFingerprint } from '../apps/api/src/billing/idempotency/request-fingerprint.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { seedTestPlans } from './utils/billing.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -19,12 +19,7 @@ describe('billing Idempotency-Key (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, {
-      ...t.config,
-      seed: { ...t.config.seed, adminEmail: undefined },
-      app: { ...t.config.app, env: 'production' },
-    });
-    await t.app.get(BillingService).invalidatePlans();
+    await seedTestPlans(t);
     provider = t.app.get(BillingProvider);
   });
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PrismaService, seedDatabase } from '@app/database';
+import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
-import { BillingService } from '../apps/api/src/billing/billing.service.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
 import {
@@ -13,6 +12,7 @@ import {
   WEBHOOK_SECRET,
 } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { seedTestPlans } from './utils/billing.js';
 
 const SECRET_KEY = 'sk_test_fake123';
 const FRONTEND_URL = 'https://app.example.com';
@@ -35,12 +35,7 @@ describe('billing with the Stripe provider (e2e)', () => {
       },
     });
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, {
-      ...t.config,
-      seed: { ...t.config.seed, adminEmail: undefined },
-      app: { ...t.config.app, env: 'production' },
-    });
-    await t.app.get(BillingService).invalidatePlans();
+    await seedTestPlans(t);
   });
 
   afterAll(async () => {

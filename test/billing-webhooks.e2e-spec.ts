@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PrismaService, seedDatabase } from '@app/database';
-import { BillingService } from '../apps/api/src/billing/billing.service.js';
+import { PrismaService } from '@app/database';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
 import {
@@ -15,6 +14,7 @@ import {
   type SubscriptionOptions,
 } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { seedTestPlans } from './utils/billing.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,12 +39,7 @@ describe('Stripe webhooks (e2e)', () => {
       },
     });
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, {
-      ...t.config,
-      seed: { ...t.config.seed, adminEmail: undefined },
-      app: { ...t.config.app, env: 'production' },
-    });
-    await t.app.get(BillingService).invalidatePlans();
+    await seedTestPlans(t);
   });
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get } from '@nestjs/common';
-import { PrismaService, seedDatabase } from '@app/database';
+import { PrismaService } from '@app/database';
 import { Auth } from '../apps/api/src/auth/decorators/auth.decorator.js';
 import { BillingModule } from '../apps/api/src/billing/billing.module.js';
 import { BillingService } from '../apps/api/src/billing/billing.service.js';
 import { RequiresEntitlement } from '../apps/api/src/billing/requires-entitlement.decorator.js';
 import { createAccountWithRole, registerAndLogin, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { seedTestPlans } from './utils/billing.js';
 
 /** How a feature module protects a route with a plan feature. */
 @Controller('test-exports')
@@ -27,12 +28,7 @@ describe('billing with the local provider (e2e)', () => {
     // A feature module imports BillingModule to use @RequiresEntitlement; the test module does the same.
     t = await createTestApp({ extra: { controllers: [ExportsController], imports: [BillingModule] } });
     prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, {
-      ...t.config,
-      seed: { ...t.config.seed, adminEmail: undefined },
-      app: { ...t.config.app, env: 'production' },
-    });
-    await t.app.get(BillingService).invalidatePlans();
+    await seedTestPlans(t);
   });
 
   afterAll(async () => {

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { InjectOptions, Response } from 'light-my-request';
-import { PrismaService, seedDatabase } from '@app/database';
-import { BillingService } from '../apps/api/src/billing/billing.service.js';
+import { PrismaService } from '@app/database';
 import { bearer, createAccountWithRole, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';
 import { extractToken, startTestSmtpServer, type TestSmtpServer } from './utils/smtp-server.js';
 import { WEBHOOK_PATH, WEBHOOK_SECRET, signature, stripeEvent } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { seedTestPlans } from './utils/billing.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -32,13 +32,7 @@ describe('no secret in any response (e2e)', () => {
   beforeAll(async () => {
     smtp = await startTestSmtpServer();
     t = await createTestApp({ env: { SMTP_URL: smtp.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
-    const prisma = t.app.get(PrismaService);
-    await seedDatabase(prisma, {
-      ...t.config,
-      seed: { ...t.config.seed, adminEmail: undefined },
-      app: { ...t.config.app, env: 'production' },
-    });
-    await t.app.get(BillingService).invalidatePlans();
+    await seedTestPlans(t);
   });
 
   afterAll(async () => {

@@ -53,18 +53,22 @@ export interface SeedResult {
  * Idempotent: plans are upserted by code; the admin account is created once and never
  * overwritten (its password may have been changed since).
  */
-export async function seedDatabase(
-  prisma: PrismaClient,
-  config: Pick<AppConfig, 'seed' | 'app'>,
-  plansFile = defaultPlansFile(),
-): Promise<SeedResult> {
+/** Upserts the plans of the data file by code; returns how many. */
+export async function seedPlans(prisma: PrismaClient, plansFile = defaultPlansFile()): Promise<number> {
   const plans = readPlanSeeds(plansFile);
   for (const plan of plans) {
     const data = { ...plan, entitlements: plan.entitlements };
     await prisma.plan.upsert({ where: { code: plan.code }, create: data, update: data });
   }
+  return plans.length;
+}
 
-  const result: SeedResult = { plans: plans.length };
+export async function seedDatabase(
+  prisma: PrismaClient,
+  config: Pick<AppConfig, 'seed' | 'app'>,
+  plansFile = defaultPlansFile(),
+): Promise<SeedResult> {
+  const result: SeedResult = { plans: await seedPlans(prisma, plansFile) };
   // Outside production an admin is always there to log in with; in production only on request.
   const email = config.seed.adminEmail ?? (config.app.env === 'production' ? undefined : 'admin@example.com');
   if (email === undefined) return result;
