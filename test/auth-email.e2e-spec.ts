@@ -195,6 +195,7 @@ describe('auth: email verification, password reset and change, email change (e2e
         'a missing name',
         { name: undefined },
         [
+          { field: 'name', message: 'name must be on one line' },
           { field: 'name', message: 'name must be longer than or equal to 1 characters' },
           { field: 'name', message: 'name must be a string' },
         ],

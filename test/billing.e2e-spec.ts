@@ -47,7 +47,13 @@ describe('billing with the local provider (e2e)', () => {
     const url = new URL(checkout.json().url as string);
     const page = await t.app.inject({ method: 'GET', url: url.pathname });
     expect(page.statusCode).toBe(200);
-    const done = await t.app.inject({ method: 'POST', url: url.pathname });
+    // The page's form, submitted by a browser: an empty url-encoded body.
+    const done = await t.app.inject({
+      method: 'POST',
+      url: url.pathname,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
     expect(done.statusCode).toBe(200);
     return { path: url.pathname, page, done };
   }

@@ -127,7 +127,7 @@ describe('nest g feature (schematic)', () => {
     expect(existsSync(path.join(copy, 'apps/api/src/thing'))).toBe(false);
   }, 60_000);
 
-  it('generates a feature that builds, type-checks and passes its own tests after db:generate and db:migration', async () => {
+  it('generates a feature that builds, type-checks, passes the spec lint and its own tests after the documented steps', async () => {
     await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--project', 'api'], copy);
 
     expect(read('apps/api/src/app.module.ts')).toContain(
@@ -137,13 +137,21 @@ describe('nest g feature (schematic)', () => {
     const schema = read('prisma/schema.prisma');
     expect(schema).toMatch(/^model Gadget \{[^}]*@@index\(\[ownerId, createdAt, id\]\)[^}]*@@map\("gadgets"\)/m);
     expect(schema).toMatch(/^model User \{[^}]*\n\s+gadgets\s+Gadget\[\]/m);
+    expect(read('apps/api/src/openapi/tags.ts')).toContain(`gadgets: "The caller's gadgets",`);
 
     await runOk('npm', ['run', 'db:generate'], copy);
     await runOk('npm', ['run', 'db:migration', '--', 'add_gadgets'], copy);
     expect(readdirSync(path.join(copy, 'prisma/migrations')).some((name) => name.endsWith('_add_gadgets'))).toBe(true);
 
-    await runOk('npx', ['nest', 'build', 'api'], copy);
+    // The spec and the client follow the code: `npm run openapi` builds and rewrites openapi.json.
+    await runOk('npm', ['run', 'openapi'], copy);
+    await runOk('npm', ['run', 'client'], copy);
     await runOk('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], copy);
+    const spec = JSON.parse(read('openapi.json')) as { paths: Record<string, unknown>; tags: Array<{ name: string }> };
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/gadgets', '/v1/gadgets/{id}']));
+    expect(spec.tags.map((tag) => tag.name)).toContain('gadgets');
+    // Spectral (recommended + OWASP) passes on the generated routes without a new exception.
+    await runOk('npm', ['run', 'lint:openapi'], copy);
 
     if (process.env.TEST_DB_MODE === 'postgres') copyTemplate = await buildCopyTemplate(copy);
     const jest = await run(
@@ -154,12 +162,14 @@ describe('nest g feature (schematic)', () => {
         'node_modules/jest/bin/jest.js',
         'apps/api/src/gadgets',
         'test/gadgets.e2e-spec.ts',
+        'test/openapi.e2e-spec.ts',
+        'libs/api-client/src/schema.spec.ts',
       ],
       copy,
       { timeoutMs: 150_000 },
     );
     if (jest.code !== 0) throw new Error(`the generated tests failed:\n${jest.output}`);
-    expect(jest.output).toMatch(/Test Suites: 2 passed, 2 total/);
+    expect(jest.output).toMatch(/Test Suites: 4 passed, 4 total/);
   }, 300_000);
 });
 

@@ -8,6 +8,7 @@ import { extractToken, startTestSmtpServer, type TestSmtpServer } from './utils/
 import { WEBHOOK_PATH, WEBHOOK_SECRET, signature, stripeEvent } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { seedTestPlans } from './utils/billing.js';
+import { OpenApiConformance } from './utils/openapi-conformance.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -26,7 +27,7 @@ function specOperations(): string[] {
 describe('no secret in any response (e2e)', () => {
   let t: TestApp;
   let smtp: TestSmtpServer;
-  const responses: Array<{ operation: string; status: number; text: string }> = [];
+  const responses: Array<{ operation: string; status: number; text: string; res: Response }> = [];
   const secrets = new Set<string>();
 
   beforeAll(async () => {
@@ -42,7 +43,7 @@ describe('no secret in any response (e2e)', () => {
 
   async function call(operation: string, options: InjectOptions): Promise<Response> {
     const res = await t.app.inject(options);
-    responses.push({ operation, status: res.statusCode, text: `${JSON.stringify(res.headers)}\n${res.body}` });
+    responses.push({ operation, status: res.statusCode, text: `${JSON.stringify(res.headers)}\n${res.body}`, res });
     return res;
   }
 
@@ -229,6 +230,51 @@ describe('no secret in any response (e2e)', () => {
     const victim = await createAccountWithRole(t.app, 'USER');
     await call('DELETE /v1/users/{id}', { method: 'DELETE', url: `/v1/users/${victim.id}`, headers: admin.auth });
 
+    // Refusals, so their bodies and headers are checked against the spec too.
+    await call('GET /v1/users/me', { method: 'GET', url: '/v1/users/me' });
+    await call('GET /v1/users/{id}', { method: 'GET', url: `/v1/users/${victim.id}`, headers: buyer.auth });
+    await call('GET /v1/users/{id}', { method: 'GET', url: '/v1/users/not-a-uuid', headers: admin.auth });
+    await call('GET /v1/users/{id}', {
+      method: 'GET',
+      url: '/v1/users/00000000-0000-4000-8000-000000000000',
+      headers: admin.auth,
+    });
+    await call('GET /v1/users', {
+      method: 'GET',
+      url: `/v1/users?limit=0&cursor=${'%'.repeat(3)}`,
+      headers: admin.auth,
+    });
+    await call('POST /v1/auth/login', {
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: uniqueEmail('nobody'), password: 'wrong-password' },
+    });
+    await call('POST /v1/auth/register', {
+      method: 'POST',
+      url: '/v1/auth/register',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<user/>',
+    });
+    await call('POST /v1/auth/register', {
+      method: 'POST',
+      url: '/v1/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":',
+    });
+    await call('POST /v1/billing/checkout', {
+      method: 'POST',
+      url: '/v1/billing/checkout',
+      headers: buyer.auth,
+      payload: { planCode: 'no-such-plan' },
+    });
+    await call('GET /v1/billing/local-checkout/{token}', { method: 'GET', url: checkoutPath });
+    await call('POST /v1/billing/webhooks/stripe', {
+      method: 'POST',
+      url: WEBHOOK_PATH,
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+      payload: event,
+    });
+
     // Every stored hash, too, must never appear.
     const prisma = t.app.get(PrismaService);
     for (const user of await prisma.user.findMany({ select: { passwordHash: true } })) secrets.add(user.passwordHash);
@@ -237,6 +283,14 @@ describe('no secret in any response (e2e)', () => {
 
     expect([...new Set(responses.map((r) => r.operation))].sort()).toEqual(specOperations().sort());
     expect(responses.filter((r) => r.status >= 500)).toEqual([]);
+  });
+
+  it('answered only statuses, bodies and headers that openapi.json declares', () => {
+    const spec = new OpenApiConformance();
+    expect(new Set(responses.map((r) => r.status))).toEqual(
+      new Set([200, 201, 202, 204, 400, 401, 403, 404, 409, 415]),
+    );
+    expect(responses.flatMap((r) => spec.problems(r.operation, r.res))).toEqual([]);
   });
 
   it('found no password, hash or secret field in any of them', () => {

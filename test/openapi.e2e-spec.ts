@@ -76,7 +76,8 @@ describe('openapi.json', () => {
     const spec = JSON.parse(await readFile('openapi.json', 'utf8'));
 
     expect(spec.components.securitySchemes).toEqual({
-      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: expect.stringContaining('RFC8725') },
+      stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature', description: expect.any(String) },
     });
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -36,6 +37,10 @@ function expectRateLimited(res: LightMyRequestResponse, instance: string) {
   expect(retryAfter).toMatch(/^\d+$/);
   expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
   expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+  // The limit that was exceeded, as on every answer of a rate-limited route.
+  expect(Number(res.headers['x-ratelimit-limit'])).toBeGreaterThanOrEqual(1);
+  expect(res.headers['x-ratelimit-remaining']).toBe('0');
+  expect(Number(res.headers['x-ratelimit-reset'])).toBeLessThanOrEqual(60);
 }
 
 function send(app: NestFastifyApplication, ip: string, options: InjectOptions): Promise<LightMyRequestResponse> {
@@ -168,7 +173,8 @@ describe('rate limits (e2e)', () => {
       const refresh = (refreshToken: string, from = ip) =>
         send(t.app, from, { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
 
-      for (let i = 1; i <= AUTH_LIMIT; i++) expect((await refresh(`not-a-refresh-token-${i}`)).statusCode).toBe(401);
+      for (let i = 1; i <= AUTH_LIMIT; i++)
+        expect((await refresh(randomBytes(32).toString('base64url'))).statusCode).toBe(401);
 
       expectRateLimited(await refresh(tokens.refreshToken), '/v1/auth/refresh');
       expect((await refresh(tokens.refreshToken, nextIp())).statusCode).toBe(200);
@@ -234,11 +240,17 @@ describe('rate limits (e2e)', () => {
   });
 
   describe('documentation', () => {
-    const documents429 = (spec: { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }) =>
+    interface Spec {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { headers: Record<string, unknown> };
+    }
+    const documents429 = (spec: Spec) => {
       expect(spec.paths['/v1/auth/login'].post.responses['429']).toMatchObject({
-        headers: { 'Retry-After': { schema: { type: 'integer' } } },
+        headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
       });
+      expect(spec.components.headers['Retry-After']).toMatchObject({ required: true, schema: { type: 'integer' } });
+    };
 
     it('documents the 429 with Retry-After on POST /v1/auth/login, in openapi.json and in the served spec', async () => {
       documents429(JSON.parse(await readFile('openapi.json', 'utf8')));

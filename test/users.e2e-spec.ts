@@ -86,7 +86,14 @@ describe('users (e2e)', () => {
       [{ passwordHash: 'x' }, [{ field: 'passwordHash', message: 'property passwordHash should not exist' }]],
       [{ status: 'ACTIVE', name: 'ok' }, [{ field: 'status', message: 'property status should not exist' }]],
       [{ emailVerified: true }, [{ field: 'emailVerified', message: 'property emailVerified should not exist' }]],
-      [{ name: '' }, [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }]],
+      [
+        { name: '' },
+        [
+          { field: 'name', message: 'name must be on one line' },
+          { field: 'name', message: 'name must be longer than or equal to 1 characters' },
+        ],
+      ],
+      [{ name: 'Eve\nBcc: all@example.com' }, [{ field: 'name', message: 'name must be on one line' }]],
       [{ email: 'not-an-email' }, [{ field: 'email', message: 'email must be an email' }]],
     ])('refuses %j (mass assignment and validation) with a 400 and changes nothing', async (body, errors) => {
       const me = await registerAndLogin(t.app, { name: 'Unchanged' });

@@ -17,6 +17,7 @@ const { strings } = require('@angular-devkit/core');
 const APP_SOURCE_ROOT = 'apps/api/src';
 const APP_MODULE = `${APP_SOURCE_ROOT}/app.module.ts`;
 const PRISMA_SCHEMA = 'prisma/schema.prisma';
+const API_TAGS = `${APP_SOURCE_ROOT}/openapi/tags.ts`;
 
 /** Regular English plurals: widget -> widgets, category -> categories, box -> boxes, bus -> buses. */
 function pluralize(word) {
@@ -79,6 +80,21 @@ function registerModule(n) {
   };
 }
 
+/** Lists the feature's OpenAPI tag, with a description, in API_TAGS. */
+function registerTag(n) {
+  return (tree) => {
+    const source = readText(tree, API_TAGS);
+    if (new RegExp(`^\\s+'?${n.plural}'?:`, 'm').test(source)) return tree;
+    const end = source.lastIndexOf('\n};');
+    if (end < 0)
+      throw new SchematicsException(`No "API_TAGS = { ... };" in ${API_TAGS}; add the ${n.plural} tag by hand.`);
+    const key = /^[a-z][a-z0-9]*$/.test(n.plural) ? n.plural : `'${n.plural}'`;
+    const entry = `\n  ${key}: "The caller's ${n.pluralWords}",`;
+    tree.overwrite(API_TAGS, source.slice(0, end) + entry + source.slice(end));
+    return tree;
+  };
+}
+
 /** Appends the model and adds its back-relation to `model User`. */
 function addPrismaModel(n) {
   return (tree) => {
@@ -131,9 +147,14 @@ exports.feature = function feature(options) {
       move('/'),
     ]);
     context.logger.info(
-      `Next: npm run db:generate && npm run db:migration -- add_${n.table}  (then npm test; npm run openapi to refresh the spec)`,
+      `Next: npm run db:generate && npm run db:migration -- add_${n.table} && npm run openapi && npm run client, then npm test`,
     );
-    return chain([mergeWith(templates), options.skipImport === true ? noop() : registerModule(n), addPrismaModel(n)]);
+    return chain([
+      mergeWith(templates),
+      options.skipImport === true ? noop() : registerModule(n),
+      registerTag(n),
+      addPrismaModel(n),
+    ]);
   };
 };
 

@@ -31,7 +31,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     credentials: true,
-    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'idempotent-replayed'],
+    exposedHeaders: [
+      REQUEST_ID_HEADER,
+      'retry-after',
+      'idempotent-replayed',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
   });
   app.enableShutdownHooks();
 

@@ -13,7 +13,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates an account and emails a verification link. */
+        /**
+         * Creates an account and emails a verification link.
+         * @description Public. The email is normalised (trimmed, compared case-insensitively) and must be unused (409
+         *     `USER_EMAIL_TAKEN`). The password must be 8-128 characters, not a common password and not built from
+         *     the email or name (400 `VALIDATION_FAILED` lists every problem). The account can sign in at once;
+         *     `emailVerified` turns true once the emailed token is posted to `/v1/auth/email/verify`. Strictly
+         *     rate limited per IP and per email.
+         */
         post: operations["authRegister"];
         delete?: never;
         options?: never;
@@ -30,7 +37,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Signs in with email and password, starting a session (one per device). */
+        /**
+         * Signs in with email and password, starting a session (one per device).
+         * @description Public. An unknown email and a wrong password get the same 401 `INVALID_CREDENTIALS`, in about the
+         *     same time; a disabled account gets 403. Returns a short-lived access token (send it as
+         *     `Authorization: Bearer`) and a single-use refresh token for `/v1/auth/refresh`. Strictly rate
+         *     limited per IP and per email.
+         */
         post: operations["authLogin"];
         delete?: never;
         options?: never;
@@ -47,7 +60,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchanges a refresh token for new tokens. Presenting a used token revokes its session. */
+        /**
+         * Exchanges a refresh token for new tokens. Presenting a used token revokes its session.
+         * @description Public: the refresh token is the credential. Every call rotates it: keep the new `refreshToken` and
+         *     forget the old one. Presenting a token that was already rotated is treated as theft: the whole
+         *     session (token family) is revoked, the event is recorded and the answer is 401
+         *     `REFRESH_TOKEN_REUSED`. Expired (idle or absolute), revoked or unknown tokens get 401
+         *     `INVALID_REFRESH_TOKEN`. Strictly rate limited per IP.
+         */
         post: operations["authRefresh"];
         delete?: never;
         options?: never;
@@ -64,7 +84,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the session of the access token used: its refresh token and access tokens stop working. */
+        /**
+         * Ends the session of the access token used: its refresh token and access tokens stop working.
+         * @description The access token used is refused from the next request on, before it expires. Other sessions
+         *     (devices) stay signed in; see `/v1/auth/logout-all`.
+         */
         post: operations["authLogout"];
         delete?: never;
         options?: never;
@@ -81,7 +105,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends every session of the caller, this one included. */
+        /**
+         * Ends every session of the caller, this one included.
+         * @description Every refresh token and access token of the caller stops working at once, on every device.
+         */
         post: operations["authLogoutAll"];
         delete?: never;
         options?: never;
@@ -98,7 +125,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirms an email address (or an email change) with the emailed token. */
+        /**
+         * Confirms an email address (or an email change) with the emailed token.
+         * @description Public: the emailed token is the credential. Tokens are single-use and expire (24 h by default); an
+         *     unknown, used or expired token is 400 `INVALID_OR_EXPIRED_TOKEN`. For an email change, the new
+         *     address replaces the old one now. 409 `EMAIL_ALREADY_VERIFIED` when the token no longer matches the
+         *     account's (pending) address, and `USER_EMAIL_TAKEN` when another account took the new address
+         *     meanwhile.
+         */
         post: operations["authVerifyEmail"];
         delete?: never;
         options?: never;
@@ -115,7 +149,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sends a new verification email; earlier links stop working. */
+        /**
+         * Sends a new verification email; earlier links stop working.
+         * @description 409 `EMAIL_ALREADY_VERIFIED` when it already is; 503 `MAIL_DELIVERY_FAILED` when the mail server
+         *     refuses the message. Strictly rate limited per IP.
+         */
         post: operations["authResendVerification"];
         delete?: never;
         options?: never;
@@ -132,7 +170,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Emails a password reset link if the account exists; the answer is the same either way. */
+        /**
+         * Emails a password reset link if the account exists; the answer is the same either way.
+         * @description Public. Always 202, whether or not an account has this email, so the route can't be used to find
+         *     accounts; the email (when sent) carries a single-use token valid for 1 hour by default. Strictly
+         *     rate limited per IP and per email.
+         */
         post: operations["authForgotPassword"];
         delete?: never;
         options?: never;
@@ -149,7 +192,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sets a new password with the emailed token; every session ends. */
+        /**
+         * Sets a new password with the emailed token; every session ends.
+         * @description Public: the emailed token is the credential (single-use, expiring; otherwise 400
+         *     `INVALID_OR_EXPIRED_TOKEN`). The new password follows the registration rules. Every session of the
+         *     account is revoked: sign in again. Strictly rate limited per IP.
+         */
         post: operations["authResetPassword"];
         delete?: never;
         options?: never;
@@ -166,7 +214,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Changes the password; every other session ends. */
+        /**
+         * Changes the password; every other session ends.
+         * @description Requires the current password (otherwise 400 `VALIDATION_FAILED` on `currentPassword`). The new
+         *     password follows the registration rules. Every other session of the account is revoked; this one
+         *     stays signed in.
+         */
         post: operations["authChangePassword"];
         delete?: never;
         options?: never;
@@ -181,15 +234,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's account. */
+        /**
+         * The caller's account.
+         * @description Served from the cache (Redis when configured) and refreshed on every change to the account.
+         */
         get: operations["usersGetMe"];
         put?: never;
         post?: never;
-        /** Deletes the caller's account (password required): personal data is scrubbed, every session ends. */
+        /**
+         * Deletes the caller's account (password required): personal data is scrubbed, every session ends.
+         * @description Soft delete: the account row stays for referential integrity, with its email, name and password hash
+         *     replaced by placeholders (the email is freed for a new account), and every session and emailed token
+         *     is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`.
+         */
         delete: operations["usersDeleteMe"];
         options?: never;
         head?: never;
-        /** Changes the caller's name and/or email. A new email is applied once confirmed from its inbox. */
+        /**
+         * Changes the caller's name and/or email. A new email is applied once confirmed from its inbox.
+         * @description Only `name` and `email` can be changed (any other field is 400). A new email is stored as
+         *     `pendingEmail` and a confirmation link is sent to it; it replaces `email` when the link's token is
+         *     posted to `/v1/auth/email/verify`. 409 when another account uses that email; 503 when the
+         *     confirmation can't be mailed.
+         */
         patch: operations["usersUpdateMe"];
         trace?: never;
     };
@@ -200,7 +267,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists accounts (admin), with filters and cursor pagination. */
+        /**
+         * Lists accounts (admin), with filters and cursor pagination.
+         * @description Requires `users:read`. Filters combine: `emailPrefix` (case-insensitive), `role`, `status` (deleted
+         *     accounts only with `status=DELETED`). Sorted by `sort` then id; pass `nextCursor` as `cursor` for
+         *     the next page.
+         */
         get: operations["usersList"];
         put?: never;
         post?: never;
@@ -217,15 +289,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One account (admin). */
+        /**
+         * One account (admin).
+         * @description Requires `users:read`. Deleted accounts are returned too, with `deletedAt` set.
+         */
         get: operations["usersGetById"];
         put?: never;
         post?: never;
-        /** Deletes an account (admin): personal data is scrubbed, every session ends. */
+        /**
+         * Deletes an account (admin): personal data is scrubbed, every session ends.
+         * @description Requires `users:write`. The same soft delete as `DELETE /v1/users/me`; an administrator can't delete
+         *     their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`).
+         */
         delete: operations["usersRemove"];
         options?: never;
         head?: never;
-        /** Changes an account's role or status (admin); either change signs the user out everywhere. */
+        /**
+         * Changes an account's role or status (admin); either change signs the user out everywhere.
+         * @description Requires `users:write`. Only `role` and `status` (`ACTIVE` or `DISABLED`) can be set; disabling
+         *     revokes every session of the user at once. An administrator can't change their own account this way
+         *     (403 `ADMIN_SELF_CHANGE_FORBIDDEN`); a deleted account is 404.
+         */
         patch: operations["usersUpdate"];
         trace?: never;
     };
@@ -236,7 +320,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The plans on offer (public, cached). */
+        /**
+         * The plans on offer (public, cached).
+         * @description Public. The plans of `prisma/seed/plans.json`, in display order, with the features and limits each
+         *     grants. Cached (Redis when configured) and refreshed when plans change.
+         */
         get: operations["billingListPlans"];
         put?: never;
         post?: never;
@@ -253,7 +341,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's current (or most recent) subscription. */
+        /**
+         * The caller's current (or most recent) subscription.
+         * @description 404 `NO_SUBSCRIPTION` when the caller never subscribed (they are on the free plan).
+         */
         get: operations["billingGetSubscription"];
         put?: never;
         post?: never;
@@ -272,7 +363,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Starts buying a plan: returns the provider's checkout URL to open in the browser. */
+        /**
+         * Starts buying a plan: returns the provider's checkout URL to open in the browser.
+         * @description Open `url` in the browser: Stripe Checkout, or with the local provider a page this API serves
+         *     (single-use, expiring link). The subscription starts when the checkout completes (Stripe tells the
+         *     API through its webhook). 404 `PLAN_NOT_FOUND` for an unknown plan code, 409 `ALREADY_SUBSCRIBED`
+         *     when the caller has a live subscription (change its plan instead), 422 `PLAN_NOT_PURCHASABLE` for
+         *     the free plan or a retired one. With Stripe: 503 `BILLING_PROVIDER_UNAVAILABLE` when Stripe can't be
+         *     reached (retry), 422 `BILLING_PROVIDER_REJECTED` when it refuses the request. Honours `Idempotency-
+         *     Key`.
+         */
         post: operations["billingCheckout"];
         delete?: never;
         options?: never;
@@ -289,7 +389,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Returns the URL of the provider's customer portal (payment methods, invoices). */
+        /**
+         * Returns the URL of the provider's customer portal (payment methods, invoices).
+         * @description With Stripe, a Customer Portal session of the caller (404 `NO_SUBSCRIPTION` before their first
+         *     checkout; 503/422 as for checkout); the local provider has no hosted portal and returns the web
+         *     app's billing page (`FRONTEND_URL/billing`). Honours `Idempotency-Key`.
+         */
         post: operations["billingOpenPortal"];
         delete?: never;
         options?: never;
@@ -306,7 +411,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Switches the caller's subscription to another plan. */
+        /**
+         * Switches the caller's subscription to another plan.
+         * @description The change takes effect at once (Stripe prorates); asking for the current plan changes nothing. 404
+         *     `NO_SUBSCRIPTION` without a live subscription, `PLAN_NOT_FOUND` for an unknown plan; 422
+         *     `PLAN_NOT_PURCHASABLE` for the free plan or a retired one; 503/422 from Stripe as for checkout.
+         *     Honours `Idempotency-Key`.
+         */
         post: operations["billingChangePlan"];
         delete?: never;
         options?: never;
@@ -323,7 +434,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancels at the end of the current period; the plan stays until then. */
+        /**
+         * Cancels at the end of the current period; the plan stays until then.
+         * @description Sets `cancelAtPeriodEnd`; entitlements stay until `currentPeriodEnd`, then the caller is back on the
+         *     free plan. 404 `NO_SUBSCRIPTION` without a live subscription; 503/422 from Stripe as for checkout.
+         *     Honours `Idempotency-Key`.
+         */
         post: operations["billingCancelSubscription"];
         delete?: never;
         options?: never;
@@ -340,7 +456,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undoes a cancellation before the period ends. */
+        /**
+         * Undoes a cancellation before the period ends.
+         * @description Clears `cancelAtPeriodEnd`: the subscription renews as before. 404 `NO_SUBSCRIPTION` without a live
+         *     subscription; 503/422 from Stripe as for checkout. Honours `Idempotency-Key`.
+         */
         post: operations["billingResumeSubscription"];
         delete?: never;
         options?: never;
@@ -355,7 +475,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's invoices, newest first. */
+        /**
+         * The caller's invoices, newest first.
+         * @description Cursor-paginated: pass `nextCursor` as `cursor` for the next page. Only the caller's own invoices.
+         */
         get: operations["billingListInvoices"];
         put?: never;
         post?: never;
@@ -372,7 +495,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the caller's plan grants now (the free plan's without a paid subscription). */
+        /**
+         * What the caller's plan grants now (the free plan's without a paid subscription).
+         * @description The features and limits of the live subscription's plan; past-due subscriptions keep them during the
+         *     grace period (`BILLING_PAST_DUE_GRACE_PERIOD`). A limit not listed is 0. Cached per user and
+         *     refreshed on every subscription change.
+         */
         get: operations["billingGetEntitlements"];
         put?: never;
         post?: never;
@@ -389,7 +517,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every subscription (admin), newest first, optionally of one status. */
+        /**
+         * Every subscription (admin), newest first, optionally of one status.
+         * @description Requires `billing:manage`. Cursor-paginated: pass `nextCursor` as `cursor` for the next page.
+         */
         get: operations["billingListSubscriptions"];
         put?: never;
         post?: never;
@@ -406,10 +537,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The confirmation page of a local checkout link (HTML). */
+        /**
+         * The confirmation page of a local checkout link (HTML).
+         * @description For browsers, local provider only: the link from `POST /v1/billing/checkout` carries its own token
+         *     (single-use, expiring after `LOCAL_CHECKOUT_TTL`), so no bearer header is needed. Shows the plan and
+         *     a button that posts to the same URL. 404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired
+         *     link.
+         */
         get: operations["localCheckoutShowPage"];
         put?: never;
-        /** Confirms a local checkout: the subscription starts at once (HTML). */
+        /**
+         * Confirms a local checkout: the subscription starts at once (HTML).
+         * @description For browsers, local provider only: the form of the confirmation page posts here. Uses up the link's
+         *     token; starts the subscription (trialing when the plan has a trial) and creates its first invoice.
+         *     404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired link; 409 `ALREADY_SUBSCRIBED` when the
+         *     user subscribed meanwhile.
+         */
         post: operations["localCheckoutConfirm"];
         delete?: never;
         options?: never;
@@ -426,7 +569,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receives a Stripe webhook event (enabled by STRIPE_WEBHOOK_SECRET; 404 without it). */
+        /**
+         * Receives a Stripe webhook event (enabled by STRIPE_WEBHOOK_SECRET; 404 without it).
+         * @description For Stripe only. The `Stripe-Signature` of the raw body is verified with the signing secret (5
+         *     minutes of tolerance): unsigned, tampered or stale deliveries are 400 `WEBHOOK_SIGNATURE_INVALID`.
+         *     Each event id is applied once (a duplicate is acknowledged with `duplicate: true`), and an older
+         *     event never overwrites newer subscription state, so deliveries may arrive twice, late or out of
+         *     order. Not rate limited.
+         */
         post: operations["stripeWebhooksReceive"];
         delete?: never;
         options?: never;
@@ -441,7 +591,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up and its event loop answers. No dependency is checked. */
+        /**
+         * Liveness: the process is up and its event loop answers.
+         * @description No dependency is checked, so a database outage never gets the process restarted.
+         *     For orchestrators' liveness probes; public and not rate limited.
+         */
         get: operations["healthLive"];
         put?: never;
         post?: never;
@@ -459,8 +613,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: 503 when the database is unreachable; a cache outage only degrades it (200).
-         *     Both answers use Terminus' health-check body, which says which dependency failed.
+         * Readiness: whether this instance should receive traffic.
+         * @description 503 when the database is unreachable (2 s timeout); a cache outage only degrades it
+         *     (200, `status: degraded`), since the API then answers from the database. Both answers use
+         *     Terminus' health-check body, which says which dependency failed. Public and not rate limited.
          */
         get: operations["healthReady"];
         put?: never;
@@ -478,7 +634,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's active sessions (devices), most recently used first. */
+        /**
+         * The caller's active sessions (devices), most recently used first.
+         * @description At most 100 sessions, the most recently used first. `current` marks the session of the access token
+         *     making the request.
+         */
         get: operations["sessionsList"];
         put?: never;
         post?: never;
@@ -498,7 +658,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Signs one of the caller's devices out: its refresh token and access tokens stop working. */
+        /**
+         * Signs one of the caller's devices out: its refresh token and access tokens stop working.
+         * @description Only the caller's own sessions can be revoked: another user's session id is answered 404, exactly
+         *     like an unknown id.
+         */
         delete: operations["sessionsRevoke"];
         options?: never;
         head?: never;
@@ -523,6 +687,7 @@ export interface components {
         };
         ProblemDetailsDto: {
             /**
+             * Format: uri
              * @description Identifies the kind of problem; derived from `code`.
              * @example urn:problem-type:validation-failed
              */
@@ -533,6 +698,7 @@ export interface components {
              */
             title: string;
             /**
+             * Format: int32
              * @description The HTTP status code.
              * @example 400
              */
@@ -543,7 +709,7 @@ export interface components {
              */
             detail: string;
             /**
-             * @description The request path that produced the problem.
+             * @description The request path that produced the problem (without its query string).
              * @example /v1/users/me
              */
             instance: string;
@@ -557,19 +723,22 @@ export interface components {
              * @example 0b6f4a4e-3d3c-4f55-9f55-8a0b1e6f1c2d
              */
             requestId: string;
-            /** @description Every invalid field, for `VALIDATION_FAILED`. */
+            /** @description Every invalid field, for `VALIDATION_FAILED` (at most the first 100). */
             errors?: components["schemas"]["FieldErrorDto"][];
         };
         RegisterDto: {
+            /**
+             * Format: password
+             * @description 8 to 128 characters, not a common password, not built from the email or name.
+             */
+            password: string;
+            /** @description Display name. */
+            name: string;
             /**
              * Format: email
              * @description Sign-in email; compared case-insensitively.
              */
             email: string;
-            /** @description 8 to 128 characters, not a common password, not built from the email or name. */
-            password: string;
-            /** @description Display name. */
-            name: string;
         };
         /** @enum {string} */
         Role: "USER" | "ADMIN";
@@ -583,6 +752,8 @@ export interface components {
              * @description Current (verified or not) email address.
              */
             email: string;
+            /** @description Display name (`Deleted user` once the account is deleted). */
+            name: string;
             role: components["schemas"]["Role"];
             status: components["schemas"]["UserStatus"];
             /**
@@ -594,21 +765,24 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-            name: string;
             /** @description Whether `email` has been confirmed from its inbox. */
             emailVerified: boolean;
         };
         LoginDto: {
+            /** Format: password */
+            password: string;
             /** Format: email */
             email: string;
-            password: string;
         };
         AuthTokensDto: {
             /** @description JWT to send as `Authorization: Bearer <accessToken>`. */
             accessToken: string;
             /** @description Opaque token for `POST /v1/auth/refresh`; single use, rotated on every refresh. */
             refreshToken: string;
-            /** @description Seconds until the access token expires. */
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
             expiresIn: number;
         };
         RefreshDto: {
@@ -626,12 +800,19 @@ export interface components {
         ResetPasswordDto: {
             /** @description The token from the password reset email. */
             token: string;
-            /** @description 8 to 128 characters, not a common password. */
+            /**
+             * Format: password
+             * @description 8 to 128 characters, not a common password.
+             */
             newPassword: string;
         };
         ChangePasswordDto: {
+            /** Format: password */
             currentPassword: string;
-            /** @description 8 to 128 characters, not a common password. */
+            /**
+             * Format: password
+             * @description 8 to 128 characters, not a common password.
+             */
             newPassword: string;
         };
         UpdateMeDto: {
@@ -644,7 +825,10 @@ export interface components {
             email?: string;
         };
         DeleteMeDto: {
-            /** @description The current password, to confirm the deletion. */
+            /**
+             * Format: password
+             * @description The current password, to confirm the deletion.
+             */
             password: string;
         };
         AdminUserResponseDto: {
@@ -655,6 +839,8 @@ export interface components {
              * @description Current (verified or not) email address.
              */
             email: string;
+            /** @description Display name (`Deleted user` once the account is deleted). */
+            name: string;
             role: components["schemas"]["Role"];
             status: components["schemas"]["UserStatus"];
             /**
@@ -671,7 +857,6 @@ export interface components {
              * @description When the account was deleted (its personal data is then scrubbed).
              */
             deletedAt: string | null;
-            name: string;
             /** @description Whether `email` has been confirmed from its inbox. */
             emailVerified: boolean;
         };
@@ -687,7 +872,24 @@ export interface components {
         /** @enum {string} */
         PlanInterval: "MONTH" | "YEAR";
         PlanResponseDto: {
+            /** @description Stable plan code, used to check out or change plan. */
+            code: string;
+            name: string;
+            /**
+             * Format: int32
+             * @description Price per interval in the currency's minor unit (cents).
+             */
+            priceCents: number;
+            /** @description ISO 4217, lower case. */
+            currency: string;
             interval: components["schemas"]["PlanInterval"];
+            /**
+             * Format: int32
+             * @description Free trial length of a new subscription.
+             */
+            trialDays: number;
+            /** @description Feature flags the plan grants (e.g. `api.export`). */
+            features: string[];
             /**
              * @description Numeric limits the plan grants (e.g. `{ "projects.max": 20 }`).
              * @example {
@@ -697,30 +899,19 @@ export interface components {
             limits: {
                 [key: string]: number;
             };
-            /** @description Stable plan code, used to check out or change plan. */
-            code: string;
-            name: string;
-            /** @description Price per interval in the currency's minor unit (cents). */
-            priceCents: number;
-            /** @description ISO 4217, lower case. */
-            currency: string;
-            /** @description Free trial length of a new subscription. */
-            trialDays: number;
-            /** @description Feature flags the plan grants (e.g. `api.export`). */
-            features: string[];
         };
         /** @enum {string} */
         SubscriptionStatus: "TRIALING" | "ACTIVE" | "PAST_DUE" | "CANCELED" | "INCOMPLETE";
         SubscriptionResponseDto: {
             /** Format: uuid */
             id: string;
+            /** @description Code of the subscribed plan. */
+            planCode: string;
             status: components["schemas"]["SubscriptionStatus"];
             /** Format: date-time */
             trialEndsAt: string | null;
             /** Format: date-time */
             canceledAt: string | null;
-            /** @description Code of the subscribed plan. */
-            planCode: string;
             /** Format: date-time */
             currentPeriodStart: string;
             /** Format: date-time */
@@ -733,6 +924,10 @@ export interface components {
             planCode: string;
         };
         RedirectResponseDto: {
+            /**
+             * Format: uri
+             * @description An https URL of the provider (or of this API, for the local provider).
+             */
             url: string;
         };
         /** @enum {string} */
@@ -740,13 +935,18 @@ export interface components {
         InvoiceResponseDto: {
             /** Format: uuid */
             id: string;
+            /** @description The invoice number printed on it (the provider's, or `LOCAL-...`). */
+            number: string;
+            /**
+             * Format: int32
+             * @description Amount in the currency's minor unit (cents).
+             */
+            amountCents: number;
+            /** @description ISO 4217, lower case. */
+            currency: string;
             status: components["schemas"]["InvoiceStatus"];
             /** @description The provider's page for this invoice, when it has one. */
             hostedUrl: string | null;
-            number: string;
-            /** @description Amount in the currency's minor unit (cents). */
-            amountCents: number;
-            currency: string;
             /** Format: date-time */
             periodStart: string;
             /** Format: date-time */
@@ -755,7 +955,12 @@ export interface components {
             createdAt: string;
         };
         EntitlementsResponseDto: {
+            /** @description The plan the entitlements come from (`free` without a paid subscription). */
+            planCode: string;
+            /** @description Feature flags granted (e.g. `api.export`). */
+            features: string[];
             /**
+             * @description Numeric limits granted; a limit not listed is 0.
              * @example {
              *       "projects.max": 3
              *     }
@@ -763,13 +968,12 @@ export interface components {
             limits: {
                 [key: string]: number;
             };
-            /** @description The plan the entitlements come from (`free` without a paid subscription). */
-            planCode: string;
-            features: string[];
         };
         AdminSubscriptionResponseDto: {
             /** Format: uuid */
             id: string;
+            /** @description Code of the subscribed plan. */
+            planCode: string;
             status: components["schemas"]["SubscriptionStatus"];
             /** Format: date-time */
             trialEndsAt: string | null;
@@ -777,12 +981,13 @@ export interface components {
             canceledAt: string | null;
             /** Format: uuid */
             userId: string;
-            /** @description `local` or `stripe`. */
-            provider: string;
+            /**
+             * @description The billing provider that manages it.
+             * @enum {string}
+             */
+            provider: "local" | "stripe";
             /** Format: date-time */
             createdAt: string;
-            /** @description Code of the subscribed plan. */
-            planCode: string;
             /** Format: date-time */
             currentPeriodStart: string;
             /** Format: date-time */
@@ -795,12 +1000,43 @@ export interface components {
             /** @description Set when this event was applied before: nothing changed this time. */
             duplicate?: boolean;
         };
+        HealthIndicatorDto: {
+            /**
+             * @description `degraded`: unavailable, but the API still serves (the cache: answers come from the database).
+             * @enum {string}
+             */
+            status: "up" | "down" | "degraded";
+            /**
+             * @description The cache's store (`redis`, or `memory` without REDIS_URL).
+             * @enum {string}
+             */
+            store?: "redis" | "memory";
+            /** @description Why the dependency is not up. */
+            message?: string;
+        };
+        HealthIndicatorsDto: {
+            database?: components["schemas"]["HealthIndicatorDto"];
+            cache?: components["schemas"]["HealthIndicatorDto"];
+        };
+        HealthResponseDto: {
+            /** @enum {string} */
+            status: "ok" | "degraded" | "error" | "shutting_down";
+            /** @description The dependencies that are up. */
+            info?: components["schemas"]["HealthIndicatorsDto"];
+            /** @description The dependencies that are down or degraded. */
+            error?: components["schemas"]["HealthIndicatorsDto"];
+            /** @description Every dependency checked. */
+            details: components["schemas"]["HealthIndicatorsDto"];
+        };
         SessionResponseDto: {
-            /** @description Session id; use it to revoke the session. */
+            /**
+             * Format: uuid
+             * @description Session id; use it to revoke the session.
+             */
             id: string;
-            /** @description The User-Agent the session signed in with. */
+            /** @description The User-Agent the session signed in with (its first 255 characters). */
             device: string | null;
-            /** @description The IP address the session signed in from. */
+            /** @description The IP address the session signed in from (IPv4 or IPv6). */
             ip: string | null;
             /**
              * Format: date-time
@@ -820,8 +1056,18 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description The request id: the `x-request-id` sent by the caller, or a generated UUID. */
-        RequestId: string;
+        /** @description The request id: the `x-request-id` sent by the caller when it is 1-128 safe characters, or a generated UUID. */
+        "x-request-id": string;
+        /** @description The request's `Origin`, when it is one of `CORS_ORIGINS` (absent otherwise: no cross-origin access). */
+        "Access-Control-Allow-Origin": string;
+        /** @description Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded). */
+        "X-RateLimit-Limit": number;
+        /** @description Requests left in the current window. */
+        "X-RateLimit-Remaining": number;
+        /** @description Seconds until the current window ends. */
+        "X-RateLimit-Reset": number;
+        /** @description Seconds to wait before retrying. */
+        "Retry-After": number;
     };
     pathItems: never;
 }
@@ -842,7 +1088,11 @@ export interface operations {
         responses: {
             201: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -852,7 +1102,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -862,19 +1116,54 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts. Retry after the number of seconds in `Retry-After`. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -884,7 +1173,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -908,7 +1198,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -918,7 +1212,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -928,7 +1226,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -938,19 +1240,54 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts. Retry after the number of seconds in `Retry-After`. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -960,7 +1297,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -984,7 +1322,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -994,7 +1336,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1004,19 +1350,54 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts. Retry after the number of seconds in `Retry-After`. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1026,7 +1407,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1046,15 +1428,80 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1064,7 +1511,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1084,15 +1532,80 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1102,7 +1615,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1126,7 +1640,11 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1134,7 +1652,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1144,7 +1666,54 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1154,7 +1723,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1174,15 +1744,37 @@ export interface operations {
         responses: {
             202: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1192,19 +1784,54 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts. Retry after the number of seconds in `Retry-After`. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1214,7 +1841,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1224,7 +1852,8 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1248,7 +1877,11 @@ export interface operations {
         responses: {
             202: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1256,19 +1889,54 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts. Retry after the number of seconds in `Retry-After`. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1278,7 +1946,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1302,7 +1971,11 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1310,19 +1983,54 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts. Retry after the number of seconds in `Retry-After`. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1332,7 +2040,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1356,7 +2065,11 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1364,7 +2077,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1374,7 +2091,54 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1384,7 +2148,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1404,7 +2169,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1414,7 +2183,26 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1424,7 +2212,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1448,7 +2237,11 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1456,7 +2249,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1466,7 +2263,54 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1476,7 +2320,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1500,7 +2345,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1510,7 +2359,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1520,7 +2373,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1530,7 +2387,54 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1540,7 +2444,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1550,7 +2455,8 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1562,18 +2468,18 @@ export interface operations {
     usersList: {
         parameters: {
             query?: {
+                /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
+                cursor?: string;
                 /** @description Page size. */
                 limit?: number;
+                /** @description Only users whose email starts with this (case-insensitive). */
+                emailPrefix?: string;
                 role?: components["schemas"]["Role"];
                 /** @description Deleted users are listed only when asked for with `status=DELETED`. */
                 status?: components["schemas"]["UserStatus"];
                 /** @description Sort key; ties are broken by id. */
                 sort?: "createdAt" | "email";
                 order?: "asc" | "desc";
-                /** @description Only users whose email starts with this (case-insensitive). */
-                emailPrefix?: string;
-                /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
-                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1584,7 +2490,11 @@ export interface operations {
             /** @description A page of AdminUserResponse items. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1598,7 +2508,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1608,7 +2522,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1618,7 +2536,26 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1628,7 +2565,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1650,7 +2588,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1660,7 +2602,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1670,7 +2616,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1680,7 +2630,11 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1690,7 +2644,26 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1700,7 +2673,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1722,7 +2696,11 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1730,7 +2708,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1740,7 +2722,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1750,7 +2736,11 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1760,7 +2750,54 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1770,7 +2807,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1796,7 +2834,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1806,7 +2848,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1816,7 +2862,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1826,7 +2876,11 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1836,7 +2890,54 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1846,7 +2947,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1864,19 +2966,40 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The plans, in display order. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlanResponseDto"][];
                 };
             };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1896,7 +3019,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1906,7 +3033,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,7 +3047,26 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1926,7 +3076,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1953,7 +3104,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1967,7 +3122,11 @@ export interface operations {
              */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1977,7 +3136,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1987,7 +3150,11 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2001,7 +3168,39 @@ export interface operations {
              */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2015,7 +3214,26 @@ export interface operations {
              */
             422: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2025,7 +3243,19 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2048,7 +3278,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2058,7 +3292,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2068,7 +3306,25 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The resource does not exist (or is not yours). */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2078,17 +3334,72 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description The request is well-formed but cannot be processed. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description The request is well-formed but cannot be processed.
+             *
+             *     The request is well-formed but cannot be processed.
+             */
             422: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2098,7 +3409,19 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2125,7 +3448,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2139,7 +3466,11 @@ export interface operations {
              */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2149,7 +3480,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2159,7 +3494,11 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2169,7 +3508,39 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2183,7 +3554,26 @@ export interface operations {
              */
             422: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2193,7 +3583,19 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2216,7 +3618,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2226,7 +3632,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2236,7 +3646,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,7 +3660,11 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2256,17 +3674,72 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description The request is well-formed but cannot be processed. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description The request is well-formed but cannot be processed.
+             *
+             *     The request is well-formed but cannot be processed.
+             */
             422: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2276,7 +3749,19 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2299,7 +3784,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2309,7 +3798,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2319,7 +3812,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2329,7 +3826,11 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2339,17 +3840,72 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description The request is well-formed but cannot be processed. */
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description The request is well-formed but cannot be processed.
+             *
+             *     The request is well-formed but cannot be processed.
+             */
             422: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,7 +3915,19 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2371,10 +3939,10 @@ export interface operations {
     billingListInvoices: {
         parameters: {
             query?: {
-                /** @description Page size. */
-                limit?: number;
                 /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
                 cursor?: string;
+                /** @description Page size. */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2385,7 +3953,11 @@ export interface operations {
             /** @description A page of InvoiceResponse items. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2399,7 +3971,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2409,7 +3985,26 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,7 +4014,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2439,7 +4035,11 @@ export interface operations {
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2449,7 +4049,26 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2459,7 +4078,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2471,11 +4091,11 @@ export interface operations {
     billingListSubscriptions: {
         parameters: {
             query?: {
+                /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
+                cursor?: string;
                 /** @description Page size. */
                 limit?: number;
                 status?: components["schemas"]["SubscriptionStatus"];
-                /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
-                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2486,7 +4106,11 @@ export interface operations {
             /** @description A page of AdminSubscriptionResponse items. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2500,7 +4124,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2510,7 +4138,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2520,7 +4152,26 @@ export interface operations {
             /** @description Authenticated, but not allowed to do this. */
             403: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2530,7 +4181,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,9 +4203,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The page: the plan, its price and a Subscribe button. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2563,7 +4220,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2573,7 +4234,26 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2583,7 +4263,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2604,9 +4285,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The confirmation: the subscription and a link back to the app. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2616,7 +4302,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2626,7 +4316,11 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2636,7 +4330,54 @@ export interface operations {
             /** @description The request conflicts with the current state. */
             409: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2646,7 +4387,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2659,7 +4401,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Stripe's signature of the raw body, with its timestamp. */
+                /** @description Stripe's signature of the raw body, with its timestamp: `t=<unix time>,v1=<hex HMAC>[,...]`. */
                 "Stripe-Signature": string;
             };
             path?: never;
@@ -2668,13 +4410,24 @@ export interface operations {
         /** @description A Stripe event, byte for byte as Stripe signed it. */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    id: string;
+                    /** @enum {string} */
+                    object?: "event";
+                    type: string;
+                    /** Format: int64 */
+                    created?: number;
+                    data?: {
+                        object?: Record<string, never>;
+                    };
+                };
             };
         };
         responses: {
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2684,7 +4437,8 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2694,7 +4448,30 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2704,7 +4481,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2714,7 +4492,8 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2732,153 +4511,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description Healthy (or degraded: the cache is down). */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["HealthResponseDto"];
                 };
             };
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description Not healthy (or shutting down); `error` says which dependency. */
             503: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["HealthResponseDto"];
                 };
             };
         };
@@ -2892,153 +4555,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description Healthy (or degraded: the cache is down). */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["HealthResponseDto"];
                 };
             };
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description Not healthy (or shutting down); `error` says which dependency. */
             503: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["HealthResponseDto"];
                 };
             };
         };
@@ -3052,9 +4599,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The active sessions, most recently used first. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3064,7 +4616,26 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3074,7 +4645,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,7 +4669,11 @@ export interface operations {
         responses: {
             204: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3105,7 +4681,11 @@ export interface operations {
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
             400: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3115,7 +4695,11 @@ export interface operations {
             /** @description Missing, invalid or expired credentials. */
             401: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3125,7 +4709,54 @@ export interface operations {
             /** @description The resource does not exist (or is not yours). */
             404: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3135,7 +4766,8 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {

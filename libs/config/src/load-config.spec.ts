@@ -81,6 +81,13 @@ describe(loadConfig.name, () => {
     expect(problems).toHaveLength(7);
   });
 
+  it('refuses an access token lifetime above one day', () => {
+    expect(problemsOf({ ACCESS_TOKEN_TTL: '2d' })).toEqual([
+      'ACCESS_TOKEN_TTL: must be at most 1d: access tokens are short-lived',
+    ]);
+    expect(loadConfig({ ACCESS_TOKEN_TTL: '1d' }).auth.accessTokenTtlSeconds).toBe(86_400);
+  });
+
   it('formats the error as one message with a line per problem', () => {
     expect(() => loadConfig({ PORT: '0', HTTP_BODY_LIMIT: '-1' })).toThrow(
       /^Invalid configuration \(2 problems\):\n {2}- PORT: must be between 1 and 65535\n {2}- HTTP_BODY_LIMIT: must be at least 1$/,

@@ -32,6 +32,12 @@ const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`);
 
+/** The highest rate limit the configuration accepts (requests per minute). */
+export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
+/** Access tokens can't be revoked by their holder losing them: they stay short-lived. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 86_400;
+
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `900`, `900s`, `15m`, `12h` or `7d`, in seconds. */
@@ -96,17 +102,19 @@ const EnvSchema = z.object({
   CACHE_OPERATION_TIMEOUT_MS: positiveInt(10_000).default(250),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
-  JWT_ISSUER: z.string().min(1).default('nest-starter-api'),
-  JWT_AUDIENCE: z.string().min(1).default('nest-starter-api'),
-  ACCESS_TOKEN_TTL: duration.default(900),
+  JWT_ISSUER: z.string().min(1).max(200).default('nest-starter-api'),
+  JWT_AUDIENCE: z.string().min(1).max(200).default('nest-starter-api'),
+  ACCESS_TOKEN_TTL: duration
+    .refine((seconds) => seconds <= MAX_ACCESS_TOKEN_TTL_SECONDS, 'must be at most 1d: access tokens are short-lived')
+    .default(900),
   REFRESH_TOKEN_IDLE_TTL: duration.default(7 * 86_400),
   REFRESH_TOKEN_ABSOLUTE_TTL: duration.default(30 * 86_400),
 
   EMAIL_VERIFICATION_TTL: duration.default(24 * 3600),
   PASSWORD_RESET_TTL: duration.default(3600),
 
-  RATE_LIMIT_PER_MINUTE: positiveInt(1_000_000).default(300),
-  RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(1_000_000).default(10),
+  RATE_LIMIT_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(300),
+  RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
 
   SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).max(200).default('Nest Starter API <no-reply@localhost>'),

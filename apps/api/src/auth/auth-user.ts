@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import type { FastifyRequest } from 'fastify';
 import type { Role } from '@app/database';
 
 /** The authenticated caller, taken from a verified access token (no database read). */
@@ -9,6 +11,22 @@ export interface AuthUser {
 
 /** Where a request comes from, recorded on sessions and security events. */
 export interface ClientInfo {
-  ip: string;
+  /** A valid IPv4 or IPv6 address; undefined when a proxy header carried something else. */
+  ip: string | undefined;
+  /** The User-Agent, cut to {@link USER_AGENT_MAX_LENGTH} characters. */
   userAgent: string | undefined;
+}
+
+export const USER_AGENT_MAX_LENGTH = 255;
+
+/**
+ * The caller's IP (honouring TRUST_PROXY) and User-Agent, made safe to store and to show: with a
+ * trusted proxy the IP comes from `X-Forwarded-For`, which a client can fill with anything.
+ */
+export function clientInfoOf(request: FastifyRequest): ClientInfo {
+  const userAgent = request.headers['user-agent'];
+  return {
+    ip: isIP(request.ip) === 0 ? undefined : request.ip,
+    userAgent: userAgent ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : undefined,
+  };
 }

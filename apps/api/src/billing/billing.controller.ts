@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiPaginatedResponse, ApiProblemResponses, CursorPageQueryDto, type Page } from '@app/common';
+import {
+  ApiArrayResponse,
+  ApiPaginatedResponse,
+  ApiProblemResponses,
+  CursorPageQueryDto,
+  type Page,
+} from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
@@ -24,6 +30,7 @@ import { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/sub
 import { EntitlementsService } from './entitlements.service.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.decorator.js';
 import { Idempotent } from './idempotency/idempotent.decorator.js';
+import { PLAN_RULES } from '@app/database';
 
 @ApiTags('billing')
 @Controller('billing')
@@ -34,14 +41,24 @@ export class BillingController {
     private readonly users: UsersService,
   ) {}
 
-  /** The plans on offer (public, cached). */
+  /**
+   * The plans on offer (public, cached).
+   *
+   * @remarks Public. The plans of `prisma/seed/plans.json`, in display order, with the features and limits each
+   * grants. Cached (Redis when configured) and refreshed when plans change.
+   */
   @Get('plans')
   @Public()
+  @ApiArrayResponse(PlanResponseDto, PLAN_RULES.maxPlans, 'The plans, in display order.')
   async listPlans(): Promise<PlanResponseDto[]> {
     return (await this.billing.listPlans()).map(toPlanResponse);
   }
 
-  /** The caller's current (or most recent) subscription. */
+  /**
+   * The caller's current (or most recent) subscription.
+   *
+   * @remarks 404 `NO_SUBSCRIPTION` when the caller never subscribed (they are on the free plan).
+   */
   @Get('subscription')
   @Auth()
   @ApiProblemResponses(404)
@@ -49,12 +66,22 @@ export class BillingController {
     return toSubscriptionResponse(await this.billing.getSubscription(user.id));
   }
 
-  /** Starts buying a plan: returns the provider's checkout URL to open in the browser. */
+  /**
+   * Starts buying a plan: returns the provider's checkout URL to open in the browser.
+   *
+   * @remarks Open `url` in the browser: Stripe Checkout, or with the local provider a page this API serves
+   * (single-use, expiring link). The subscription starts when the checkout completes (Stripe tells the
+   * API through its webhook). 404 `PLAN_NOT_FOUND` for an unknown plan code, 409 `ALREADY_SUBSCRIBED`
+   * when the caller has a live subscription (change its plan instead), 422 `PLAN_NOT_PURCHASABLE` for
+   * the free plan or a retired one. With Stripe: 503 `BILLING_PROVIDER_UNAVAILABLE` when Stripe can't be
+   * reached (retry), 422 `BILLING_PROVIDER_REJECTED` when it refuses the request. Honours `Idempotency-
+   * Key`.
+   */
   @Post('checkout')
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
-  @ApiProblemResponses(400, 404, 409, 422)
+  @ApiProblemResponses(400, 404, 409, 422, 503)
   async checkout(
     @CurrentUser() caller: AuthUser,
     @Body() body: PlanCodeDto,
@@ -68,21 +95,35 @@ export class BillingController {
     );
   }
 
-  /** Returns the URL of the provider's customer portal (payment methods, invoices). */
+  /**
+   * Returns the URL of the provider's customer portal (payment methods, invoices).
+   *
+   * @remarks With Stripe, a Customer Portal session of the caller (404 `NO_SUBSCRIPTION` before their first
+   * checkout; 503/422 as for checkout); the local provider has no hosted portal and returns the web
+   * app's billing page (`FRONTEND_URL/billing`). Honours `Idempotency-Key`.
+   */
   @Post('portal')
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
+  @ApiProblemResponses(404, 422, 503)
   openPortal(@CurrentUser() user: AuthUser): Promise<RedirectResponseDto> {
     return this.billing.portalUrl(user.id);
   }
 
-  /** Switches the caller's subscription to another plan. */
+  /**
+   * Switches the caller's subscription to another plan.
+   *
+   * @remarks The change takes effect at once (Stripe prorates); asking for the current plan changes nothing. 404
+   * `NO_SUBSCRIPTION` without a live subscription, `PLAN_NOT_FOUND` for an unknown plan; 422
+   * `PLAN_NOT_PURCHASABLE` for the free plan or a retired one; 503/422 from Stripe as for checkout.
+   * Honours `Idempotency-Key`.
+   */
   @Post('subscription/change')
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
-  @ApiProblemResponses(400, 404, 422)
+  @ApiProblemResponses(400, 404, 422, 503)
   async changePlan(
     @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
@@ -91,12 +132,18 @@ export class BillingController {
     return toSubscriptionResponse(await this.billing.changePlan(user.id, body.planCode, idempotencyKey));
   }
 
-  /** Cancels at the end of the current period; the plan stays until then. */
+  /**
+   * Cancels at the end of the current period; the plan stays until then.
+   *
+   * @remarks Sets `cancelAtPeriodEnd`; entitlements stay until `currentPeriodEnd`, then the caller is back on the
+   * free plan. 404 `NO_SUBSCRIPTION` without a live subscription; 503/422 from Stripe as for checkout.
+   * Honours `Idempotency-Key`.
+   */
   @Post('subscription/cancel')
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
-  @ApiProblemResponses(404)
+  @ApiProblemResponses(404, 422, 503)
   async cancelSubscription(
     @CurrentUser() user: AuthUser,
     @IdempotencyKey('cancel') idempotencyKey: string | undefined,
@@ -104,12 +151,17 @@ export class BillingController {
     return toSubscriptionResponse(await this.billing.cancelAtPeriodEnd(user.id, idempotencyKey));
   }
 
-  /** Undoes a cancellation before the period ends. */
+  /**
+   * Undoes a cancellation before the period ends.
+   *
+   * @remarks Clears `cancelAtPeriodEnd`: the subscription renews as before. 404 `NO_SUBSCRIPTION` without a live
+   * subscription; 503/422 from Stripe as for checkout. Honours `Idempotency-Key`.
+   */
   @Post('subscription/resume')
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
-  @ApiProblemResponses(404)
+  @ApiProblemResponses(404, 422, 503)
   async resumeSubscription(
     @CurrentUser() user: AuthUser,
     @IdempotencyKey('resume') idempotencyKey: string | undefined,
@@ -117,7 +169,11 @@ export class BillingController {
     return toSubscriptionResponse(await this.billing.resume(user.id, idempotencyKey));
   }
 
-  /** The caller's invoices, newest first. */
+  /**
+   * The caller's invoices, newest first.
+   *
+   * @remarks Cursor-paginated: pass `nextCursor` as `cursor` for the next page. Only the caller's own invoices.
+   */
   @Get('invoices')
   @Auth()
   @ApiPaginatedResponse(InvoiceResponseDto)
@@ -130,14 +186,24 @@ export class BillingController {
     return { items: page.items.map(toInvoiceResponse), nextCursor: page.nextCursor };
   }
 
-  /** What the caller's plan grants now (the free plan's without a paid subscription). */
+  /**
+   * What the caller's plan grants now (the free plan's without a paid subscription).
+   *
+   * @remarks The features and limits of the live subscription's plan; past-due subscriptions keep them during the
+   * grace period (`BILLING_PAST_DUE_GRACE_PERIOD`). A limit not listed is 0. Cached per user and
+   * refreshed on every subscription change.
+   */
   @Get('entitlements')
   @Auth()
   getEntitlements(@CurrentUser() user: AuthUser): Promise<EntitlementsResponseDto> {
     return this.entitlementsService.effective(user.id);
   }
 
-  /** Every subscription (admin), newest first, optionally of one status. */
+  /**
+   * Every subscription (admin), newest first, optionally of one status.
+   *
+   * @remarks Requires `billing:manage`. Cursor-paginated: pass `nextCursor` as `cursor` for the next page.
+   */
   @Get('subscriptions')
   @Auth(Permission.BillingManage)
   @ApiPaginatedResponse(AdminSubscriptionResponseDto)

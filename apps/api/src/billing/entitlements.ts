@@ -1,4 +1,4 @@
-import type { Plan } from '@app/database';
+import { isEntitlementName, PLAN_RULES, type Plan } from '@app/database';
 
 /** What a plan grants: feature flags and numeric limits. */
 export interface Entitlements {
@@ -7,14 +7,20 @@ export interface Entitlements {
   limits: Record<string, number>;
 }
 
-/** The `entitlements` JSON of a plan, checked: a malformed data file grants nothing. */
+/**
+ * The `entitlements` JSON of a plan, checked with the seed's rules: a malformed row (edited by
+ * hand in the database) grants nothing it can't describe.
+ */
 export function entitlementsOf(plan: Plan): Entitlements {
   const raw = (plan.entitlements ?? {}) as { features?: unknown; limits?: unknown };
-  const features = Array.isArray(raw.features) ? raw.features.filter((f): f is string => typeof f === 'string') : [];
+  const features = Array.isArray(raw.features)
+    ? raw.features.filter(isEntitlementName).slice(0, PLAN_RULES.maxFeatures)
+    : [];
   const limits: Record<string, number> = {};
   if (raw.limits && typeof raw.limits === 'object') {
-    for (const [name, value] of Object.entries(raw.limits)) {
-      if (typeof value === 'number' && Number.isFinite(value)) limits[name] = value;
+    for (const [name, value] of Object.entries(raw.limits).slice(0, PLAN_RULES.maxLimits)) {
+      if (isEntitlementName(name) && Number.isSafeInteger(value) && (value as number) >= 0)
+        limits[name] = value as number;
     }
   }
   return { planCode: plan.code, features, limits };

@@ -1,11 +1,17 @@
 import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '@app/common';
 import { AppConfig } from '@app/config';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { escapeHtml } from '../mail/mail-templates.js';
 import { BillingService } from './billing.service.js';
 import { CheckoutTokenParamDto } from './dto/checkout-token-param.dto.js';
+
+/** The pages are small: a title, the plan and a button (the bound covers the longest names and URLs). */
+const PAGE_MAX_LENGTH = 65_536;
+
+const ApiHtmlPage = (description: string) =>
+  ApiOkResponse({ description, content: { 'text/html': { schema: { type: 'string', maxLength: PAGE_MAX_LENGTH } } } });
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -31,11 +37,19 @@ export class LocalCheckoutController {
     private readonly config: AppConfig,
   ) {}
 
-  /** The confirmation page of a local checkout link (HTML). */
+  /**
+   * The confirmation page of a local checkout link (HTML).
+   *
+   * @remarks For browsers, local provider only: the link from `POST /v1/billing/checkout` carries its own token
+   * (single-use, expiring after `LOCAL_CHECKOUT_TTL`), so no bearer header is needed. Shows the plan and
+   * a button that posts to the same URL. 404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired
+   * link.
+   */
   @Get(':token')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   @ApiProduces('text/html')
+  @ApiHtmlPage('The page: the plan, its price and a Subscribe button.')
   @ApiProblemResponses(400, 404)
   async showPage(@Param() params: CheckoutTokenParamDto): Promise<string> {
     const plan = await this.billing.describeLocalCheckout(params.token);
@@ -50,12 +64,20 @@ export class LocalCheckoutController {
     );
   }
 
-  /** Confirms a local checkout: the subscription starts at once (HTML). */
+  /**
+   * Confirms a local checkout: the subscription starts at once (HTML).
+   *
+   * @remarks For browsers, local provider only: the form of the confirmation page posts here. Uses up the link's
+   * token; starts the subscription (trialing when the plan has a trial) and creates its first invoice.
+   * 404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired link; 409 `ALREADY_SUBSCRIBED` when the
+   * user subscribed meanwhile.
+   */
   @Post(':token')
   @HttpCode(HttpStatus.OK)
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   @ApiProduces('text/html')
+  @ApiHtmlPage('The confirmation: the subscription and a link back to the app.')
   @ApiProblemResponses(400, 404, 409)
   async confirm(@Param() params: CheckoutTokenParamDto): Promise<string> {
     const subscription = await this.billing.completeLocalCheckout(params.token);

@@ -1,15 +1,28 @@
-import { Controller, Get, Res, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Res, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, PrismaHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { PrismaService } from '@app/database';
+import { Public } from '../auth/decorators/public.decorator.js';
+import { NotRateLimited } from '../rate-limit/rate-limit.decorator.js';
 import { CacheHealthIndicator } from './cache.health.js';
+import { HealthResponseDto } from './dto/health-response.dto.js';
+
+/** A Terminus health check (never cached), documented with our DTO instead of Terminus' untyped maps. */
+function HealthEndpoint(): MethodDecorator {
+  return applyDecorators(
+    HealthCheck({ noCache: true, swaggerDocumentation: false }),
+    ApiOkResponse({ type: HealthResponseDto, description: 'Healthy (or degraded: the cache is down).' }),
+    ApiServiceUnavailableResponse({
+      type: HealthResponseDto,
+      description: 'Not healthy (or shutting down); `error` says which dependency.',
+    }),
+  );
+}
 
 @ApiTags('health')
 @Public()
-@SkipThrottle()
+@NotRateLimited()
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
@@ -19,19 +32,27 @@ export class HealthController {
     private readonly cacheIndicator: CacheHealthIndicator,
   ) {}
 
-  /** Liveness: the process is up and its event loop answers. No dependency is checked. */
+  /**
+   * Liveness: the process is up and its event loop answers.
+   *
+   * @remarks No dependency is checked, so a database outage never gets the process restarted.
+   * For orchestrators' liveness probes; public and not rate limited.
+   */
   @Get('live')
-  @HealthCheck()
+  @HealthEndpoint()
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   /**
-   * Readiness: 503 when the database is unreachable; a cache outage only degrades it (200).
-   * Both answers use Terminus' health-check body, which says which dependency failed.
+   * Readiness: whether this instance should receive traffic.
+   *
+   * @remarks 503 when the database is unreachable (2 s timeout); a cache outage only degrades it
+   * (200, `status: degraded`), since the API then answers from the database. Both answers use
+   * Terminus' health-check body, which says which dependency failed. Public and not rate limited.
    */
   @Get('ready')
-  @HealthCheck()
+  @HealthEndpoint()
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

@@ -1,11 +1,22 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { AppConfig } from '@app/config';
-import { PROBLEM_CONTENT_TYPE, ProblemDetailsDto, REQUEST_ID_HEADER } from '@app/common';
+import {
+  DocumentBuilder,
+  SwaggerModule,
+  type HeaderObject,
+  type OpenAPIObject,
+  type ResponsesObject,
+  type ServerObject,
+} from '@nestjs/swagger';
+import { MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
+import { ACCEPTED_REQUEST_ID, PROBLEM_CONTENT_TYPE, ProblemDetailsDto, REQUEST_ID_HEADER } from '@app/common';
+import { RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
+import { API_TAGS } from './tags.js';
 
 export const DOCS_PATH = 'docs';
 export const SPEC_PATH = 'docs/openapi.json';
 export const API_VERSION = '0.1.0';
+/** The security scheme of Stripe's webhook calls (see `StripeWebhooksController`). */
+export const STRIPE_SIGNATURE_SCHEME = 'stripeSignature';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -20,11 +31,34 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     .setTitle(config.app.name)
     .setDescription(
       'REST API. Errors are RFC 9457 `application/problem+json` bodies with a stable `code`; ' +
-        'every response carries an `x-request-id` header.',
+        'every response carries an `x-request-id` header. Rate-limited routes answer with ' +
+        '`X-RateLimit-*` headers and, past the limit, 429 with `Retry-After`.',
     )
     .setVersion(API_VERSION)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .addTag('health', 'Liveness and readiness probes');
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'The `accessToken` of `POST /v1/auth/login` or `/v1/auth/refresh`: a short-lived HS256 JWS whose ' +
+          'handling follows RFC8725 (JWT Best Current Practices): one allowed algorithm, explicit `typ` ' +
+          '(`at+jwt`), checked `iss`, `aud` and `exp`, and a revocation check of its session on every request.',
+      },
+      'bearer',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Stripe-Signature',
+        description:
+          "Stripe's webhook signature: an HMAC-SHA256 of the timestamp and the raw body with the endpoint's signing " +
+          'secret (`STRIPE_WEBHOOK_SECRET`), verified by the Stripe SDK with 5 minutes of tolerance. Only Stripe has the secret.',
+      },
+      STRIPE_SIGNATURE_SCHEME,
+    );
+  for (const [name, description] of Object.entries(API_TAGS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: operationId,
     extraModels: [ProblemDetailsDto],
@@ -32,35 +66,125 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
   return finalizeDocument(document);
 }
 
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
+});
+
+/** Methods whose requests Fastify parses a body of (so malformed, too large or unsupported bodies are refused). */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': { $ref: '#/components/headers/X-RateLimit-Limit' },
+  'X-RateLimit-Remaining': { $ref: '#/components/headers/X-RateLimit-Remaining' },
+  'X-RateLimit-Reset': { $ref: '#/components/headers/X-RateLimit-Reset' },
+};
+
 /**
- * Rules that hold for every operation, applied once here instead of on each route: any route can
- * fail with a 500 problem, and every response documents the request id header.
+ * Rules that hold for every operation, applied once here instead of on each route:
+ * - every response documents the request id and CORS headers;
+ * - any route can fail with a 500 problem;
+ * - a route that parses a body can refuse it: 400 (malformed), 413 (too large), 415 (not JSON);
+ * - a rate-limited route (all but those marked `@NotRateLimited()`) documents the `X-RateLimit-*`
+ *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`.
  */
 export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
+  boundFormattedStrings(document);
+  // Relative: the API is wherever this document is served from (local, staging or production).
+  document.servers = [
+    {
+      url: '/',
+      description: 'The server that serves this document: local, staging or production alike',
+      'x-internal': false,
+    } as ServerObject,
+  ];
   document.components ??= {};
-  document.components.headers = {
-    ...document.components.headers,
-    RequestId: {
-      description: 'The request id: the `x-request-id` sent by the caller, or a generated UUID.',
-      schema: { type: 'string' },
-    },
-  };
+  document.components.headers = { ...document.components.headers, ...COMMON_HEADERS };
   for (const pathItem of Object.values(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      operation.responses['500'] ??= {
-        description: 'Unexpected server error; the body reveals nothing but the request id.',
-        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
-      };
-      for (const response of Object.values(operation.responses)) {
-        if (!response || '$ref' in response) continue;
-        response.headers = { ...response.headers, [REQUEST_ID_HEADER]: { $ref: '#/components/headers/RequestId' } };
+      // The extension only carries `@NotRateLimited()` to here; it is not part of the published spec.
+      const rateLimited = Reflect.get(operation, RATE_LIMITED_EXTENSION) !== false;
+      Reflect.deleteProperty(operation, RATE_LIMITED_EXTENSION);
+      const responses = operation.responses;
+      if (BODY_METHODS.has(method)) {
+        responses['400'] ??= problem(
+          'The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`).',
+        );
+        responses['413'] ??= problem('The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`).');
+        responses['415'] ??= problem('The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`).');
       }
+      if (rateLimited) {
+        responses['429'] ??= problem('Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`.');
+      }
+      responses['500'] ??= problem('Unexpected server error; the body reveals nothing but the request id.');
+      for (const [status, response] of Object.entries(responses)) {
+        if (!response || '$ref' in response) continue;
+        const limited = rateLimited && /^[24]/.test(status);
+        response.headers = {
+          ...response.headers,
+          ...(limited ? RATE_LIMIT_HEADERS : {}),
+          ...(status === '429' ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
+          [REQUEST_ID_HEADER]: { $ref: `#/components/headers/${REQUEST_ID_HEADER}` },
+          'Access-Control-Allow-Origin': { $ref: '#/components/headers/Access-Control-Allow-Origin' },
+        };
+      }
+      operation.responses = sortedByStatus(responses);
     }
   }
   return document;
 }
+
+/** Lengths implied by a string format: `2026-11-25T10:00:00.000Z` (27 with a 6-digit year), a UUID. */
+const FORMAT_MAX_LENGTH: Record<string, number> = { 'date-time': 27, uuid: 36 };
+
+/** Gives every date-time or UUID string schema (request or response) the length its format implies. */
+function boundFormattedStrings(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) boundFormattedStrings(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  const implied = typeof schema.format === 'string' ? FORMAT_MAX_LENGTH[schema.format] : undefined;
+  if (schema.type === 'string' && implied !== undefined) schema.maxLength ??= implied;
+  for (const value of Object.values(schema)) boundFormattedStrings(value);
+}
+
+function sortedByStatus(responses: ResponsesObject): ResponsesObject {
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const COMMON_HEADERS: Record<string, HeaderObject> = {
+  [REQUEST_ID_HEADER]: {
+    description:
+      'The request id: the `x-request-id` sent by the caller when it is 1-128 safe characters, or a generated UUID.',
+    required: true,
+    schema: { type: 'string', maxLength: 128, pattern: ACCEPTED_REQUEST_ID.source },
+  },
+  'Access-Control-Allow-Origin': {
+    description: "The request's `Origin`, when it is one of `CORS_ORIGINS` (absent otherwise: no cross-origin access).",
+    schema: { type: 'string', format: 'uri', maxLength: 2048 },
+  },
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded).',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE },
+  },
+  'X-RateLimit-Remaining': {
+    description: 'Requests left in the current window.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: MAX_RATE_LIMIT_PER_MINUTE },
+  },
+  'X-RateLimit-Reset': {
+    description: 'Seconds until the current window ends.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 60 },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying.',
+    required: true,
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 60 },
+  },
+};
 
 /** Serves Swagger UI at /docs and the spec at /docs/openapi.json. */
 export function setupOpenApi(app: INestApplication, config: AppConfig): void {

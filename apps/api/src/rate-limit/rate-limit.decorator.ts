@@ -1,8 +1,19 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiExtension, ApiResponse } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { PROBLEM_CONTENT_TYPE } from '@app/common';
 
 export const STRICT_RATE_LIMIT_KEY = 'rate-limit:strict';
+/** Marks an operation as not rate limited in the generated spec (read and removed by `finalizeDocument`). */
+export const RATE_LIMITED_EXTENSION = 'x-rate-limited';
+
+/**
+ * Exempts a controller or route from every rate limit (health probes, signed provider webhooks),
+ * and says so in OpenAPI: no `X-RateLimit-*` headers and no 429 are documented for it.
+ */
+export function NotRateLimited(): ClassDecorator & MethodDecorator {
+  return applyDecorators(SkipThrottle(), ApiExtension(RATE_LIMITED_EXTENSION, false));
+}
 
 /**
  * The strict limit of credential routes (login, register, refresh, forgot-password): counted per
@@ -13,8 +24,8 @@ export function StrictRateLimit(): MethodDecorator {
     SetMetadata(STRICT_RATE_LIMIT_KEY, true),
     ApiResponse({
       status: 429,
-      description: 'Too many attempts. Retry after the number of seconds in `Retry-After`.',
-      headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
+      description:
+        'Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`.',
       content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
     }),
   );

@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses } from '@app/common';
+import { ApiArrayResponse, ApiProblemResponses } from '@app/common';
 import type { AuthUser, ClientInfo } from '../auth/auth-user.js';
 import { Auth } from '../auth/decorators/auth.decorator.js';
 import { Client, CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { SessionIdParamDto } from './dto/session-id-param.dto.js';
-import { SessionResponseDto } from './dto/session-response.dto.js';
+import { MAX_LISTED_SESSIONS, SessionResponseDto } from './dto/session-response.dto.js';
 import { SessionRevocationReason, SessionsService } from './sessions.service.js';
 
 @ApiTags('auth')
@@ -14,8 +14,14 @@ import { SessionRevocationReason, SessionsService } from './sessions.service.js'
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
-  /** The caller's active sessions (devices), most recently used first. */
+  /**
+   * The caller's active sessions (devices), most recently used first.
+   *
+   * @remarks At most 100 sessions, the most recently used first. `current` marks the session of the access token
+   * making the request.
+   */
   @Get()
+  @ApiArrayResponse(SessionResponseDto, MAX_LISTED_SESSIONS, 'The active sessions, most recently used first.')
   async list(@CurrentUser() user: AuthUser): Promise<SessionResponseDto[]> {
     const sessions = await this.sessions.listActive(user.id);
     return sessions.map((session) => ({
@@ -28,7 +34,12 @@ export class SessionsController {
     }));
   }
 
-  /** Signs one of the caller's devices out: its refresh token and access tokens stop working. */
+  /**
+   * Signs one of the caller's devices out: its refresh token and access tokens stop working.
+   *
+   * @remarks Only the caller's own sessions can be revoked: another user's session id is answered 404, exactly
+   * like an unknown id.
+   */
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiProblemResponses(400, 404)

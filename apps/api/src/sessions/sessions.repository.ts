@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type Role, type UserStatus } from '@app/database';
+import { MAX_LISTED_SESSIONS } from './dto/session-response.dto.js';
 
 export interface SessionRecord {
   id: string;
@@ -39,7 +40,7 @@ export class SessionsRepository {
   async create(input: {
     userId: string;
     userAgent: string | undefined;
-    ip: string;
+    ip: string | undefined;
     idleExpiresAt: Date;
     absoluteExpiresAt: Date;
     tokenHash: string;
@@ -48,7 +49,7 @@ export class SessionsRepository {
       data: {
         userId: input.userId,
         userAgent: input.userAgent ?? null,
-        ip: input.ip,
+        ip: input.ip ?? null,
         idleExpiresAt: input.idleExpiresAt,
         absoluteExpiresAt: input.absoluteExpiresAt,
         refreshTokens: { create: { tokenHash: input.tokenHash } },
@@ -99,6 +100,7 @@ export class SessionsRepository {
     return this.prisma.session.findMany({
       where: { userId, revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } },
       orderBy: [{ lastUsedAt: 'desc' }, { id: 'desc' }],
+      take: MAX_LISTED_SESSIONS,
       select: SESSION_FIELDS,
     });
   }

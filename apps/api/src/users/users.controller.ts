@@ -18,14 +18,25 @@ import { UsersService } from './users.service.js';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
-  /** The caller's account. */
+  /**
+   * The caller's account.
+   *
+   * @remarks Served from the cache (Redis when configured) and refreshed on every change to the account.
+   */
   @Get('me')
   @Auth()
   getMe(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
     return this.users.getMe(user.id);
   }
 
-  /** Changes the caller's name and/or email. A new email is applied once confirmed from its inbox. */
+  /**
+   * Changes the caller's name and/or email. A new email is applied once confirmed from its inbox.
+   *
+   * @remarks Only `name` and `email` can be changed (any other field is 400). A new email is stored as
+   * `pendingEmail` and a confirmation link is sent to it; it replaces `email` when the link's token is
+   * posted to `/v1/auth/email/verify`. 409 when another account uses that email; 503 when the
+   * confirmation can't be mailed.
+   */
   @Patch('me')
   @Auth()
   @ApiProblemResponses(400, 409, 503)
@@ -33,7 +44,13 @@ export class UsersController {
     return this.users.updateMe(user.id, body);
   }
 
-  /** Deletes the caller's account (password required): personal data is scrubbed, every session ends. */
+  /**
+   * Deletes the caller's account (password required): personal data is scrubbed, every session ends.
+   *
+   * @remarks Soft delete: the account row stays for referential integrity, with its email, name and password hash
+   * replaced by placeholders (the email is freed for a new account), and every session and emailed token
+   * is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`.
+   */
   @Delete('me')
   @Auth()
   @HttpCode(HttpStatus.NO_CONTENT)
@@ -42,7 +59,13 @@ export class UsersController {
     return this.users.deleteMe(user.id, body.password, client);
   }
 
-  /** Lists accounts (admin), with filters and cursor pagination. */
+  /**
+   * Lists accounts (admin), with filters and cursor pagination.
+   *
+   * @remarks Requires `users:read`. Filters combine: `emailPrefix` (case-insensitive), `role`, `status` (deleted
+   * accounts only with `status=DELETED`). Sorted by `sort` then id; pass `nextCursor` as `cursor` for
+   * the next page.
+   */
   @Get()
   @Auth(Permission.UsersRead)
   @ApiPaginatedResponse(AdminUserResponseDto)
@@ -51,7 +74,11 @@ export class UsersController {
     return this.users.list(query);
   }
 
-  /** One account (admin). */
+  /**
+   * One account (admin).
+   *
+   * @remarks Requires `users:read`. Deleted accounts are returned too, with `deletedAt` set.
+   */
   @Get(':id')
   @Auth(Permission.UsersRead)
   @ApiProblemResponses(400, 404)
@@ -59,7 +86,13 @@ export class UsersController {
     return this.users.getById(params.id);
   }
 
-  /** Changes an account's role or status (admin); either change signs the user out everywhere. */
+  /**
+   * Changes an account's role or status (admin); either change signs the user out everywhere.
+   *
+   * @remarks Requires `users:write`. Only `role` and `status` (`ACTIVE` or `DISABLED`) can be set; disabling
+   * revokes every session of the user at once. An administrator can't change their own account this way
+   * (403 `ADMIN_SELF_CHANGE_FORBIDDEN`); a deleted account is 404.
+   */
   @Patch(':id')
   @Auth(Permission.UsersWrite)
   @ApiProblemResponses(400, 404)
@@ -72,7 +105,12 @@ export class UsersController {
     return this.users.adminUpdate(actor, params.id, body, client);
   }
 
-  /** Deletes an account (admin): personal data is scrubbed, every session ends. */
+  /**
+   * Deletes an account (admin): personal data is scrubbed, every session ends.
+   *
+   * @remarks Requires `users:write`. The same soft delete as `DELETE /v1/users/me`; an administrator can't delete
+   * their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`).
+   */
   @Delete(':id')
   @Auth(Permission.UsersWrite)
   @HttpCode(HttpStatus.NO_CONTENT)

@@ -2,6 +2,21 @@ import type { FieldError } from './domain-error.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/**
+ * Upper bounds of a problem body, enforced by `toProblem` and declared in the OpenAPI schema, so a
+ * client can size its buffers and a long URL or a huge invalid payload can't inflate an error.
+ */
+export const PROBLEM_LIMITS = {
+  /** Characters of `type`, `title` and `code`. */
+  short: 100,
+  /** Characters of `detail`, `instance` and each field error's `message`. */
+  text: 2048,
+  /** Characters of a field error's dotted path. */
+  field: 256,
+  /** Entries of `errors`. */
+  errors: 100,
+} as const;
+
 /** RFC 9457 problem details, plus the stable `code` and the `requestId` of the failed request. */
 export interface ProblemDetails {
   type: string;

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { DomainError, ValidationFailedError, statusForKind, type ErrorKind } from './domain-error.js';
 import { toProblem } from './problem-mapper.js';
+import { PROBLEM_LIMITS } from './problem-details.js';
 
 describe(toProblem.name, () => {
   it("maps a domain error to its kind's status and keeps its code and message", () => {
@@ -32,6 +33,20 @@ describe(toProblem.name, () => {
 
     expect(sut.status).toBe(400);
     expect(sut.body.errors).toEqual([{ field: 'email', message: 'email must be an email' }]);
+  });
+
+  it('keeps a problem within its documented bounds: long paths and messages cut, at most 100 field errors', () => {
+    const errors = Array.from({ length: 250 }, (_, i) => ({ field: `items.${i}.${'x'.repeat(300)}`, message: 'bad' }));
+    const longPath = `/v1/${'a'.repeat(10_000)}`;
+
+    const sut = toProblem(new ValidationFailedError(errors, 'm'.repeat(5_000)), 'r', longPath);
+
+    expect(sut.body.instance).toHaveLength(PROBLEM_LIMITS.text);
+    expect(sut.body.instance.startsWith('/v1/aaa')).toBe(true);
+    expect(sut.body.detail).toHaveLength(PROBLEM_LIMITS.text);
+    expect(sut.body.errors).toHaveLength(PROBLEM_LIMITS.errors);
+    expect(sut.body.errors?.[0]?.field).toHaveLength(PROBLEM_LIMITS.field);
+    expect(sut.body.errors?.[0]?.field.endsWith('…')).toBe(true);
   });
 
   it('sets Retry-After for rate limits', () => {

@@ -1,6 +1,13 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, statusForKind } from './domain-error.js';
-import { codeForStatus, problemTypeForCode, titleForStatus, type ProblemDetails } from './problem-details.js';
+import type { FieldError } from './domain-error.js';
+import {
+  codeForStatus,
+  PROBLEM_LIMITS,
+  problemTypeForCode,
+  titleForStatus,
+  type ProblemDetails,
+} from './problem-details.js';
 
 export interface ProblemResponse {
   status: number;
@@ -26,11 +33,11 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
       type: problemTypeForCode(code),
       title: titleForStatus(status),
       status,
-      detail,
-      instance,
+      detail: truncate(detail, PROBLEM_LIMITS.text),
+      instance: truncate(instance, PROBLEM_LIMITS.text),
       code,
       requestId,
-      ...extra,
+      ...(extra.errors ? { errors: boundErrors(extra.errors) } : {}),
     },
   });
 
@@ -58,6 +65,18 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
   }
 
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The first {@link PROBLEM_LIMITS.errors} field errors, each within the documented lengths. */
+function boundErrors(errors: FieldError[]): FieldError[] {
+  return errors.slice(0, PROBLEM_LIMITS.errors).map(({ field, message }) => ({
+    field: truncate(field, PROBLEM_LIMITS.field),
+    message: truncate(message, PROBLEM_LIMITS.text),
+  }));
 }
 
 function httpExceptionDetail(error: HttpException): string {

@@ -7,7 +7,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  * Accept the caller's id when it is a short token of safe characters (a proxy's or a client's
  * trace id), otherwise mint a UUID. The bounds keep log lines and headers injection-free.
  */
-const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestIdFor(request: IncomingMessage): string {
   const incoming = request.headers[REQUEST_ID_HEADER];

@@ -11,6 +11,13 @@ export interface CursorPosition {
   id: string;
 }
 
+/**
+ * Bounds of a cursor string. The longest key is an email (254 characters, up to 4 UTF-8 bytes
+ * each), so a cursor stays under ~1,420 characters; 2,048 leaves room for other sort keys.
+ */
+export const CURSOR_MAX_LENGTH = 2048;
+export const CURSOR_PATTERN = /^[A-Za-z0-9_-]+$/;
+
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.key, position.id]), 'utf8').toString('base64url');
 }

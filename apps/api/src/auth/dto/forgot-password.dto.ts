@@ -1,7 +1,8 @@
 import { IsEmail, MaxLength } from 'class-validator';
+import { EMAIL_MAX_LENGTH } from '../../users/user-fields.js';
 
 export class ForgotPasswordDto {
   @IsEmail()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email: string;
 }

@@ -1,8 +1,7 @@
-import { IsString, Length } from 'class-validator';
+import { IsOpaqueToken } from '@app/common';
 
 export class RefreshDto {
   /** The refresh token from the last login or refresh; each one works once. */
-  @IsString()
-  @Length(1, 512)
+  @IsOpaqueToken()
   refreshToken: string;
 }

@@ -1,6 +1,8 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsAcceptablePassword } from '../password/password-policy.js';
+import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from '../../users/user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -8,7 +10,7 @@ export class RegisterDto {
   /** Sign-in email; compared case-insensitively. */
   @Transform(trim)
   @IsEmail()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email: string;
 
   /** 8 to 128 characters, not a common password, not built from the email or name. */
@@ -18,6 +20,8 @@ export class RegisterDto {
   /** Display name. */
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @Length(1, NAME_MAX_LENGTH)
+  @Matches(NAME_PATTERN, { message: 'name must be on one line' })
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN.source })
   name: string;
 }

@@ -1,8 +1,7 @@
-import { IsString, Length } from 'class-validator';
+import { IsOpaqueToken } from '@app/common';
 
 export class TokenDto {
   /** The token received by email. */
-  @IsString()
-  @Length(1, 512)
+  @IsOpaqueToken()
   token: string;
 }

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { isCommonPassword } from './common-passwords.js';
 
@@ -115,7 +116,7 @@ export function IsAcceptablePassword(options: AcceptablePasswordOptions = {}): P
     };
     return problemsOf(args.property, args.value, { email: sibling(emailProperty), name: sibling(nameProperty) });
   };
-  return ValidateBy(
+  const validate = ValidateBy(
     {
       name: 'isAcceptablePassword',
       constraints: [emailProperty, nameProperty],
@@ -127,4 +128,9 @@ export function IsAcceptablePassword(options: AcceptablePasswordOptions = {}): P
     },
     validationOptions,
   );
+  const document = ApiProperty({ format: 'password', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
+  return (target, property) => {
+    validate(target, property);
+    document(target, property);
+  };
 }

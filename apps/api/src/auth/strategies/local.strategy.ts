@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import type { FastifyRequest } from 'fastify';
 import { AuthService, type VerifiedCredentials } from '../auth.service.js';
+import { clientInfoOf } from '../auth-user.js';
 
 /** Email + password sign-in; the body was validated by LocalAuthGuard before this runs. */
 @Injectable()
@@ -12,7 +13,6 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   validate(request: FastifyRequest, email: string, password: string): Promise<VerifiedCredentials> {
-    const userAgent = request.headers['user-agent'];
-    return this.auth.verifyCredentials(email, password, { ip: request.ip, userAgent: userAgent?.slice(0, 255) });
+    return this.auth.verifyCredentials(email, password, clientInfoOf(request));
   }
 }

@@ -1,7 +1,9 @@
 import { Matches } from 'class-validator';
+import { ApiOpaqueToken, OPAQUE_TOKEN_PATTERN } from '@app/common';
 
 export class CheckoutTokenParamDto {
   /** The token of a local checkout link. */
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token must be a checkout link token' })
+  @Matches(OPAQUE_TOKEN_PATTERN, { message: 'token must be a checkout link token' })
+  @ApiOpaqueToken()
   token: string;
 }

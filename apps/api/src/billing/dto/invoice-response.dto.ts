@@ -1,17 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { InvoiceStatus } from '@app/database';
+import { InvoiceStatus, PLAN_RULES } from '@app/database';
 
 export class InvoiceResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
+  /** The invoice number printed on it (the provider's, or `LOCAL-...`). */
+  @ApiProperty({ maxLength: 255 })
   number: string;
   /** Amount in the currency's minor unit (cents). */
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: PLAN_RULES.maxPriceCents })
   amountCents: number;
+  /** ISO 4217, lower case. */
+  @ApiProperty({ maxLength: 3, pattern: PLAN_RULES.currency.source })
   currency: string;
   @ApiProperty({ enum: InvoiceStatus, enumName: 'InvoiceStatus' })
   status: InvoiceStatus;
   /** The provider's page for this invoice, when it has one. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, maxLength: 2048, nullable: true })
   hostedUrl: string | null;
   periodStart: Date;
   periodEnd: Date;

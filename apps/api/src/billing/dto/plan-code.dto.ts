@@ -1,8 +1,12 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
+import { PLAN_RULES } from '@app/database';
+import { PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
 
 export class PlanCodeDto {
   /** A plan code from `GET /v1/billing/plans`. */
   @IsString()
-  @Matches(/^[a-z0-9-]{1,40}$/, { message: 'planCode must be a plan code (lower-case letters, digits, -)' })
+  @Matches(PLAN_RULES.code, { message: 'planCode must be a plan code (lower-case letters, digits, -)' })
+  @ApiProperty(PLAN_CODE_SCHEMA)
   planCode: string;
 }

@@ -1,10 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SubscriptionStatus } from '@app/database';
+import { PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
 
 export class SubscriptionResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
   /** Code of the subscribed plan. */
+  @ApiProperty(PLAN_CODE_SCHEMA)
   planCode: string;
   @ApiProperty({ enum: SubscriptionStatus, enumName: 'SubscriptionStatus' })
   status: SubscriptionStatus;
@@ -22,7 +24,8 @@ export class SubscriptionResponseDto {
 export class AdminSubscriptionResponseDto extends SubscriptionResponseDto {
   @ApiProperty({ format: 'uuid' })
   userId: string;
-  /** `local` or `stripe`. */
+  /** The billing provider that manages it. */
+  @ApiProperty({ enum: ['local', 'stripe'] })
   provider: string;
   createdAt: Date;
 }

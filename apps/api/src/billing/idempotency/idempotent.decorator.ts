@@ -15,7 +15,7 @@ export function Idempotent(): MethodDecorator {
     ApiHeader({
       name: IDEMPOTENCY_KEY_HEADER,
       required: false,
-      schema: { type: 'string', minLength: 1, maxLength: 255 },
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\x20-\x7e]+$' },
       description:
         'Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 ' +
         'printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per ' +

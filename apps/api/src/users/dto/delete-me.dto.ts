@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class DeleteMeDto {
@@ -5,5 +6,6 @@ export class DeleteMeDto {
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
+  @ApiProperty({ format: 'password' })
   password: string;
 }

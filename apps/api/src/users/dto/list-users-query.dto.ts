@@ -1,16 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CursorPageQueryDto } from '@app/common';
 import { Role, UserStatus } from '@app/database';
+import { EMAIL_MAX_LENGTH } from '../user-fields.js';
 
 export const USER_SORT_FIELDS = ['createdAt', 'email'] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
 export class ListUsersQueryDto extends CursorPageQueryDto {
   /** Only users whose email starts with this (case-insensitive). */
+  @ApiPropertyOptional({ maxLength: EMAIL_MAX_LENGTH, pattern: '^\\S+$' })
   @IsOptional()
   @IsString()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
+  @Matches(/^\S+$/, { message: 'emailPrefix must not contain spaces' })
   emailPrefix?: string;
 
   @ApiPropertyOptional({ enum: Role, enumName: 'Role' })

@@ -1,5 +1,7 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -8,13 +10,15 @@ export class UpdateMeDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @Length(1, NAME_MAX_LENGTH)
+  @Matches(NAME_PATTERN, { message: 'name must be on one line' })
+  @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN.source })
   name?: string;
 
   /** New email address: applied once confirmed through the link sent to it. */
   @IsOptional()
   @Transform(trim)
   @IsEmail()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email?: string;
 }

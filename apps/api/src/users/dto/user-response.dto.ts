@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Role, UserStatus } from '@app/database';
+import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
 
 /** An account as its owner sees it. Never carries a password or token hash. */
 export class UserResponseDto {
@@ -7,9 +8,11 @@ export class UserResponseDto {
   id: string;
 
   /** Current (verified or not) email address. */
-  @ApiProperty({ format: 'email' })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
   email: string;
 
+  /** Display name (`Deleted user` once the account is deleted). */
+  @ApiProperty({ maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN.source })
   name: string;
 
   @ApiProperty({ enum: Role, enumName: 'Role' })
@@ -22,7 +25,7 @@ export class UserResponseDto {
   emailVerified: boolean;
 
   /** An email change waiting for confirmation from the new address. */
-  @ApiProperty({ format: 'email', nullable: true, type: String })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH, nullable: true, type: String })
   pendingEmail: string | null;
 
   @ApiProperty({ format: 'date-time' })
