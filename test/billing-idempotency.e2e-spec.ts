@@ -63,6 +63,20 @@ describe('billing Idempotency-Key (e2e)', () => {
       'This Idempotency-Key was already used for a different request; send a new key with a new request.',
       instance,
     );
+  /** A 400 VALIDATION_FAILED of the checkout route, and nothing started or recorded. */
+  async function expectRefused(
+    res: LightMyRequestResponse,
+    me: TestAccount,
+    error: { field: string; message: string },
+  ) {
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      ...problem(res, 400, 'VALIDATION_FAILED', 'The request is invalid.', '/v1/billing/checkout'),
+      errors: [error],
+    });
+    expect(await checkoutSessions(me)).toBe(0);
+    expect(await records(me)).toEqual([]);
+  }
   const inProgress = (res: LightMyRequestResponse) =>
     problem(
       res,
@@ -257,13 +271,26 @@ describe('billing Idempotency-Key (e2e)', () => {
 
       const res = await checkout(me, key);
 
-      expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({
-        ...problem(res, 400, 'VALIDATION_FAILED', 'The request is invalid.', '/v1/billing/checkout'),
-        errors: [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }],
+      await expectRefused(res, me, {
+        field: 'Idempotency-Key',
+        message: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
       });
-      expect(await checkoutSessions(me)).toBe(0);
-      expect(await records(me)).toEqual([]);
+    });
+
+    it('refuses a body nested too deep with a 400, with or without a key, and records nothing', async () => {
+      const me = await registerAndLogin(t.app);
+      const payload = `{"planCode":"pro","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+
+      for (const key of [undefined, randomUUID()]) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/billing/checkout',
+          headers: { ...me.auth, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+          payload,
+        });
+
+        await expectRefused(res, me, { field: '', message: 'nested more than 32 levels deep' });
+      }
     });
 
     it('stores a client error and replays it as it was', async () => {
