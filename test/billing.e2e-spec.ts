@@ -256,6 +256,19 @@ describe('billing with the local provider (e2e)', () => {
     expect((await post('/v1/billing/subscription/change', none, { planCode: 'pro' })).statusCode).toBe(404);
   });
 
+  it('starts one subscription when several checkout links of one user are confirmed at once', async () => {
+    const me = await registerAndLogin(t.app);
+    const links = [];
+    for (const planCode of ['pro', 'business', 'pro', 'business']) {
+      links.push(new URL((await post('/v1/billing/checkout', me, { planCode })).json().url as string).pathname);
+    }
+
+    const responses = await Promise.all(links.map((url) => t.app.inject({ method: 'POST', url })));
+
+    expect(responses.map((res) => res.statusCode).sort()).toEqual([200, 409, 409, 409]);
+    expect(await prisma.subscription.count({ where: { userId: me.id } })).toBe(1);
+  });
+
   it("never shows or changes one user's subscription or invoices for another", async () => {
     const alice = await registerAndLogin(t.app);
     await subscribe(alice, 'business');

@@ -98,13 +98,14 @@ export class BillingService implements OnApplicationBootstrap {
     const now = new Date();
     const session = await this.checkouts.findPending(hashOpaqueToken(token), now);
     if (!session || !(await this.checkouts.claim(session.id, now))) throw new CheckoutLinkInvalidError();
+    // Settles a live subscription first: one whose period ended canceled no longer counts.
     if (await this.findLiveSubscription(session.userId)) throw new AlreadySubscribedError();
     const { plan } = session;
     const trialing = plan.trialDays > 0;
     const periodEnd = trialing
       ? new Date(now.getTime() + plan.trialDays * 86_400_000)
       : addInterval(now, plan.interval);
-    const subscription = await this.subscriptions.create({
+    const subscription = await this.subscriptions.createUnlessLive({
       userId: session.userId,
       planId: plan.id,
       provider: 'local',
@@ -114,6 +115,8 @@ export class BillingService implements OnApplicationBootstrap {
       trialEndsAt: trialing ? periodEnd : null,
       providerUpdatedAt: now,
     });
+    // Another link of this user was confirmed meanwhile.
+    if (!subscription) throw new AlreadySubscribedError();
     if (!trialing) await this.invoicePeriod(subscription, now, periodEnd);
     await this.changed(session.userId);
     return subscription;
