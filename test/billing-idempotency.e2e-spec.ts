@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
+import { IdempotencyRepository } from '../apps/api/src/billing/idempotency/idempotency.repository.js';
 import { requestFingerprint } from '../apps/api/src/billing/idempotency/request-fingerprint.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -323,6 +324,20 @@ describe('billing Idempotency-Key (e2e)', () => {
 
       expect(retry.statusCode).toBe(200);
       expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(await checkoutSessions(me)).toBe(1);
+    });
+
+    it('still answers, and keeps the key usable, when the cleanup of expired records fails', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+      jest.spyOn(t.app.get(IdempotencyRepository), 'deleteExpired').mockRejectedValueOnce(new Error('connection lost'));
+
+      const first = await checkout(me, key);
+      const retry = await checkout(me, key);
+
+      expect(first.statusCode).toBe(200);
+      expect(retry.statusCode).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(await checkoutSessions(me)).toBe(1);
     });
 
