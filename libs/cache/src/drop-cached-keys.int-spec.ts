@@ -1,5 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { createClient } from 'redis';
 import { loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
@@ -9,6 +10,10 @@ const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
 const configWith = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
 
 describe(dropCachedKeys.name, () => {
+  // RedisConnection logs its (expected) connection failures; the CLI shows them, the tests need not.
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+
   it('does nothing without REDIS_URL (each instance caches in its own memory)', async () => {
     await expect(dropCachedKeys(configWith({}), ['k'])).resolves.toBe('no-redis');
   });
