@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
+import { IdempotencyRepository } from '../apps/api/src/billing/idempotency/idempotency.repository.js';
 import { requestFingerprint } from '../apps/api/src/billing/idempotency/request-fingerprint.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -63,6 +64,20 @@ describe('billing Idempotency-Key (e2e)', () => {
       'This Idempotency-Key was already used for a different request; send a new key with a new request.',
       instance,
     );
+  /** A 400 VALIDATION_FAILED of the checkout route, and nothing started or recorded. */
+  async function expectRefused(
+    res: LightMyRequestResponse,
+    me: TestAccount,
+    error: { field: string; message: string },
+  ) {
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      ...problem(res, 400, 'VALIDATION_FAILED', 'The request is invalid.', '/v1/billing/checkout'),
+      errors: [error],
+    });
+    expect(await checkoutSessions(me)).toBe(0);
+    expect(await records(me)).toEqual([]);
+  }
   const inProgress = (res: LightMyRequestResponse) =>
     problem(
       res,
@@ -257,13 +272,26 @@ describe('billing Idempotency-Key (e2e)', () => {
 
       const res = await checkout(me, key);
 
-      expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({
-        ...problem(res, 400, 'VALIDATION_FAILED', 'The request is invalid.', '/v1/billing/checkout'),
-        errors: [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }],
+      await expectRefused(res, me, {
+        field: 'Idempotency-Key',
+        message: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
       });
-      expect(await checkoutSessions(me)).toBe(0);
-      expect(await records(me)).toEqual([]);
+    });
+
+    it('refuses a body nested too deep with a 400, with or without a key, and records nothing', async () => {
+      const me = await registerAndLogin(t.app);
+      const payload = `{"planCode":"pro","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+
+      for (const key of [undefined, randomUUID()]) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/billing/checkout',
+          headers: { ...me.auth, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+          payload,
+        });
+
+        await expectRefused(res, me, { field: '', message: 'nested more than 32 levels deep' });
+      }
     });
 
     it('stores a client error and replays it as it was', async () => {
@@ -296,6 +324,20 @@ describe('billing Idempotency-Key (e2e)', () => {
 
       expect(retry.statusCode).toBe(200);
       expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(await checkoutSessions(me)).toBe(1);
+    });
+
+    it('still answers, and keeps the key usable, when the cleanup of expired records fails', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = randomUUID();
+      jest.spyOn(t.app.get(IdempotencyRepository), 'deleteExpired').mockRejectedValueOnce(new Error('connection lost'));
+
+      const first = await checkout(me, key);
+      const retry = await checkout(me, key);
+
+      expect(first.statusCode).toBe(200);
+      expect(retry.statusCode).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(await checkoutSessions(me)).toBe(1);
     });
 

@@ -217,9 +217,9 @@ describe('Stripe webhooks (e2e)', () => {
   });
 
   describe('checkout.session.completed', () => {
-    it('links the customer to the user, fetches the subscription it does not carry, and grants the plan', async () => {
-      const account = await registerAndLogin(t.app);
-      const customer = fakeId('cus_');
+    it('fetches the subscription it does not carry, and grants the plan', async () => {
+      const account = await customerAccount();
+      const { customer } = account;
       const subscriptionId = fakeId('sub_');
       const trialEnd = unixNow() + 14 * 86_400;
       fake.putSubscription(
@@ -243,10 +243,6 @@ describe('Stripe webhooks (e2e)', () => {
 
       expect(res.statusCode).toBe(200);
       expect(fake.requestsTo(`GET /v1/subscriptions/${subscriptionId}`)).toHaveLength(1);
-      expect(await prisma.billingCustomer.findUnique({ where: { userId: account.id } })).toMatchObject({
-        provider: 'stripe',
-        providerCustomerId: customer,
-      });
       const subscription = await stored(subscriptionId);
       expect(subscription).toMatchObject({
         userId: account.id,
@@ -279,8 +275,8 @@ describe('Stripe webhooks (e2e)', () => {
       );
 
       expect(res.statusCode).toBe(200);
-      const account = await registerAndLogin(t.app);
-      const customer = fakeId('cus_');
+      const account = await customerAccount();
+      const { customer } = account;
       const expanded = stripeSubscription({
         id: fakeId('sub_'),
         customer,
@@ -604,6 +600,58 @@ describe('Stripe webhooks (e2e)', () => {
         providerCustomerId: bob.customer,
       });
       expect((await entitlementsOf(bob)).planCode).toBe('pro');
+    });
+
+    it('never lets the user id of an event adopt a customer unknown here (checkout, subscription, invoice)', async () => {
+      // Anyone who can start a checkout in the Stripe account (a Payment Link, a pricing table)
+      // chooses its client_reference_id; only the customer our own checkout linked names a user.
+      const victim = await registerAndLogin(t.app);
+      const known = await subscribedAccount();
+      const strangerCustomer = fakeId('cus_');
+      const subscriptionId = fakeId('sub_');
+      const subscription = stripeSubscription({
+        id: subscriptionId,
+        customer: strangerCustomer,
+        priceId: BUSINESS_PRICE,
+        userId: victim.id,
+      });
+      fake.putSubscription(subscription);
+      const invoice = stripeInvoice({ customer: strangerCustomer, subscription: known.subscriptionId, status: 'open' });
+
+      const responses = [
+        await send(
+          stripeEvent(
+            'checkout.session.completed',
+            stripeCheckoutSession({ customer: strangerCustomer, subscription: subscriptionId, userId: victim.id }),
+          ),
+        ),
+        await send(stripeEvent('customer.subscription.created', subscription)),
+        await send(stripeEvent('invoice.payment_failed', invoice)),
+      ];
+
+      expect(responses.map((res) => res.statusCode)).toEqual([200, 200, 200]);
+      expect(await prisma.billingCustomer.count({ where: { providerCustomerId: strangerCustomer } })).toBe(0);
+      expect(await prisma.billingCustomer.count({ where: { userId: victim.id } })).toBe(0);
+      expect(await stored(subscriptionId)).toBeNull();
+      expect(await prisma.invoice.count({ where: { providerInvoiceId: invoice.id as string } })).toBe(0);
+      expect(await stored(known.subscriptionId)).toMatchObject({ userId: known.id, status: 'ACTIVE' });
+      expect((await entitlementsOf(victim)).planCode).toBe('free');
+    });
+
+    it('applies no subscription carried by a checkout of another customer', async () => {
+      const account = await customerAccount();
+      const other = await customerAccount();
+      const expanded = stripeSubscription({ id: fakeId('sub_'), customer: other.customer, priceId: PRO_PRICE });
+
+      const res = await send(
+        stripeEvent(
+          'checkout.session.completed',
+          stripeCheckoutSession({ customer: account.customer, subscription: expanded, userId: account.id }),
+        ),
+      );
+
+      expect(res.statusCode).toBe(200);
+      expect(await stored(expanded.id as string)).toBeNull();
     });
 
     it('stores nothing for a customer, price or user it does not know', async () => {

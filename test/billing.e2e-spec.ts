@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Controller, Get } from '@nestjs/common';
 import { PrismaService } from '@app/database';
 import { Auth } from '../apps/api/src/auth/decorators/auth.decorator.js';
@@ -8,6 +10,10 @@ import { RequiresEntitlement } from '../apps/api/src/billing/requires-entitlemen
 import { createAccountWithRole, registerAndLogin, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { seedTestPlans } from './utils/billing.js';
+import { usingPostgres } from './utils/test-database.js';
+import { TEST_REDIS_URL } from './setup/test-env.js';
+
+const execFileAsync = promisify(execFile);
 
 /** How a feature module protects a route with a plan feature. */
 @Controller('test-exports')
@@ -112,6 +118,32 @@ describe('billing with the local provider (e2e)', () => {
 
       await prisma.plan.update({ where: { code: 'pro' }, data: { name: 'Pro' } });
       await t.app.get(BillingService).invalidatePlans();
+    });
+
+    // The seed CLI reaches running instances through their shared Redis (not their memory stores).
+    const withRedis = process.env.TEST_REDIS_MODE === 'redis' && usingPostgres();
+    (withRedis ? it : it.skip)('shows a `db:seed` run at once: the seed drops the cached list in Redis', async () => {
+      await prisma.plan.update({ where: { code: 'pro' }, data: { name: 'Pro (before the seed)' } });
+      await t.app.get(BillingService).invalidatePlans();
+      expect((await get('/v1/billing/plans')).json()[1].name).toBe('Pro (before the seed)');
+
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        ['node_modules/tsx/dist/cli.mjs', 'libs/database/src/cli/seed.ts'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            NODE_ENV: 'test',
+            DATABASE_URL: t.database.url,
+            REDIS_URL: TEST_REDIS_URL,
+            CACHE_KEY_PREFIX: t.cachePrefix,
+          },
+          timeout: 60_000,
+        },
+      );
+
+      expect(stdout).toContain('Dropped the cached plan list in Redis.');
+      expect((await get('/v1/billing/plans')).json()[1].name).toBe('Pro');
     });
   });
 
@@ -260,6 +292,19 @@ describe('billing with the local provider (e2e)', () => {
       status: 404,
     });
     expect((await post('/v1/billing/subscription/change', none, { planCode: 'pro' })).statusCode).toBe(404);
+  });
+
+  it('starts one subscription when several checkout links of one user are confirmed at once', async () => {
+    const me = await registerAndLogin(t.app);
+    const links = [];
+    for (const planCode of ['pro', 'business', 'pro', 'business']) {
+      links.push(new URL((await post('/v1/billing/checkout', me, { planCode })).json().url as string).pathname);
+    }
+
+    const responses = await Promise.all(links.map((url) => t.app.inject({ method: 'POST', url })));
+
+    expect(responses.map((res) => res.statusCode).sort()).toEqual([200, 409, 409, 409]);
+    expect(await prisma.subscription.count({ where: { userId: me.id } })).toBe(1);
   });
 
   it("never shows or changes one user's subscription or invoices for another", async () => {

@@ -19,6 +19,11 @@ export type CacheRead<T> = { status: 'hit'; value: T } | { status: 'miss' } | { 
 
 type Attempt<T> = { ok: true; value: T } | { ok: false };
 
+/** `<prefix>:<module>:<part>:<part>`: the one spelling of cache keys, for AppCache and tools outside the app. */
+export function cacheKey(prefix: string, module: string, ...parts: Array<string | number>): string {
+  return [prefix, module, ...parts].join(':');
+}
+
 /**
  * The cache API features use: namespaced keys, read-through `getOrSet`, explicit invalidation.
  * Every call degrades gracefully: a store failure or timeout is logged and behaves like a miss
@@ -43,7 +48,7 @@ export class AppCache {
 
   /** `<prefix>:<module>:<part>:<part>`, e.g. `app:users:me:42`. */
   key(module: string, ...parts: Array<string | number>): string {
-    return [this.prefix, module, ...parts].join(':');
+    return cacheKey(this.prefix, module, ...parts);
   }
 
   /** The cached value, or undefined on a miss (or when the store is unavailable). */

@@ -3,7 +3,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { hashOpaqueToken, toPage, type Page } from '@app/common';
-import type { Invoice, Plan, SubscriptionStatus } from '@app/database';
+import { PLANS_CACHE_KEY, type Invoice, type Plan, type SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
 import {
   AlreadySubscribedError,
@@ -17,7 +17,7 @@ import { InvoicesRepository } from './invoices.repository.js';
 import { PlansRepository } from './plans.repository.js';
 import { SubscriptionsRepository, type SubscriptionWithPlan } from './subscriptions.repository.js';
 
-/** Plans change only through the seed: booting instances drop the list, running ones see it within this. */
+/** Plans change only through the seed, which drops the cached list in Redis; this bounds what it cannot reach. */
 const PLANS_CACHE_TTL_SECONDS = 300;
 /** Bounds the catch-up of a long-idle local subscription (one invoice per missed period). */
 const MAX_RENEWALS_PER_READ = 36;
@@ -44,7 +44,8 @@ export class BillingService implements OnApplicationBootstrap {
 
   /**
    * Plans change through the seed (prisma/seed/plans.json), which runs at boot or before a deploy:
-   * a booting instance drops the cached list, so a shared Redis never serves the old one.
+   * a booting instance drops the cached list, so a shared Redis never serves the old one; the
+   * `db:seed` CLI drops it too, for instances already running.
    */
   async onApplicationBootstrap(): Promise<void> {
     await this.invalidatePlans();
@@ -98,13 +99,14 @@ export class BillingService implements OnApplicationBootstrap {
     const now = new Date();
     const session = await this.checkouts.findPending(hashOpaqueToken(token), now);
     if (!session || !(await this.checkouts.claim(session.id, now))) throw new CheckoutLinkInvalidError();
+    // Settles a live subscription first: one whose period ended canceled no longer counts.
     if (await this.findLiveSubscription(session.userId)) throw new AlreadySubscribedError();
     const { plan } = session;
     const trialing = plan.trialDays > 0;
     const periodEnd = trialing
       ? new Date(now.getTime() + plan.trialDays * 86_400_000)
       : addInterval(now, plan.interval);
-    const subscription = await this.subscriptions.create({
+    const subscription = await this.subscriptions.createUnlessLive({
       userId: session.userId,
       planId: plan.id,
       provider: 'local',
@@ -114,6 +116,8 @@ export class BillingService implements OnApplicationBootstrap {
       trialEndsAt: trialing ? periodEnd : null,
       providerUpdatedAt: now,
     });
+    // Another link of this user was confirmed meanwhile.
+    if (!subscription) throw new AlreadySubscribedError();
     if (!trialing) await this.invoicePeriod(subscription, now, periodEnd);
     await this.changed(session.userId);
     return subscription;
@@ -261,6 +265,6 @@ export class BillingService implements OnApplicationBootstrap {
   }
 
   private plansKey(): string {
-    return this.cache.key('billing', 'plans');
+    return this.cache.key(...PLANS_CACHE_KEY);
   }
 }

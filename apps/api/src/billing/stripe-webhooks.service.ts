@@ -311,11 +311,15 @@ export class StripeWebhooksService {
     const context = { eventId: event.id, type: event.type };
     switch (changes.kind) {
       case 'subscription':
-        return this.applySubscription(writes, changes.subscription, undefined, context);
+        return this.applySubscription(writes, changes.subscription, context);
       case 'checkout': {
         const owner = await this.ownerOf(writes, changes.customerId, changes.userHint, context);
         if (!owner || !changes.subscription) return [];
-        return this.applySubscription(writes, changes.subscription, owner, context);
+        if (changes.subscription.customerId !== changes.customerId) {
+          this.logger.warn(context, 'Stripe checkout whose subscription is of another customer: not applied');
+          return [];
+        }
+        return this.applySubscription(writes, changes.subscription, context);
       }
       case 'invoice':
         return this.applyInvoice(writes, changes.invoice, event.created, context);
@@ -325,10 +329,9 @@ export class StripeWebhooksService {
   private async applySubscription(
     writes: ProviderEventWrites,
     snapshot: SubscriptionSnapshot,
-    knownOwner: string | undefined,
     context: Record<string, string>,
   ): Promise<string[]> {
-    const userId = knownOwner ?? (await this.ownerOf(writes, snapshot.customerId, snapshot.userHint, context));
+    const userId = await this.ownerOf(writes, snapshot.customerId, snapshot.userHint, context);
     if (!userId) return [];
     const result = await writes.syncSubscription(
       { ...snapshot.state, userId },
@@ -360,8 +363,8 @@ export class StripeWebhooksService {
     const subscription = invoice.providerSubscriptionId
       ? await writes.findSubscription(invoice.providerSubscriptionId)
       : null;
-    const customerOwner = invoice.customerId ? await writes.customerOwner(invoice.customerId) : null;
-    const userId = customerOwner ?? subscription?.userId;
+    // Whose invoice it is comes from its customer only; a subscription it names must be theirs too.
+    const userId = invoice.customerId ? await writes.customerOwner(invoice.customerId) : null;
     if (!userId || (subscription && subscription.userId !== userId)) {
       this.logger.warn(
         { ...context, invoiceId: invoice.providerInvoiceId },
@@ -378,8 +381,10 @@ export class StripeWebhooksService {
   }
 
   /**
-   * Whose customer (and so subscription) this is: the user linked to the customer, else the user
-   * our checkout named (then linked to the customer). Both known and different: nobody's.
+   * Whose customer (and so subscription) this is: the user linked to the customer, which our
+   * checkout links before Stripe ever sees it. The user id an event carries (client_reference_id,
+   * metadata) is only checked against that link, never trusted alone: anyone able to start a
+   * checkout in the Stripe account (a Payment Link, a pricing table) chooses it.
    */
   private async ownerOf(
     writes: ProviderEventWrites,
@@ -387,18 +392,15 @@ export class StripeWebhooksService {
     userHint: string | undefined,
     context: Record<string, string>,
   ): Promise<string | null> {
-    const linked = customerId ? await writes.customerOwner(customerId) : null;
-    if (linked && userHint && linked !== userHint) {
+    const owner = customerId ? await writes.customerOwner(customerId) : null;
+    if (!owner) {
+      this.logger.warn({ ...context, customerId }, 'Stripe event of a customer unknown here: not applied');
+      return null;
+    }
+    if (userHint && userHint !== owner) {
       this.logger.warn({ ...context, customerId }, 'Stripe event names another user than the customer’s: not applied');
       return null;
     }
-    if (linked) return linked;
-    if (userHint && (await writes.userExists(userHint))) {
-      if (!customerId || (await writes.linkCustomer(userHint, customerId))) return userHint;
-      this.logger.warn({ ...context, customerId }, 'Stripe customer of a user who has another customer: not applied');
-      return null;
-    }
-    this.logger.warn({ ...context, customerId }, 'Stripe event of no user here: not applied');
-    return null;
+    return owner;
   }
 }

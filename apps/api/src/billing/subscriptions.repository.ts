@@ -48,8 +48,18 @@ export class SubscriptionsRepository {
     return (await this.prisma.subscription.count({ where: { provider, providerSubscriptionId } })) > 0;
   }
 
-  create(data: Prisma.SubscriptionUncheckedCreateInput): Promise<SubscriptionWithPlan> {
-    return this.prisma.subscription.create({ data, include: { plan: true } });
+  /**
+   * Creates the user's subscription unless they already have a live one (then null). The user's
+   * row is locked first, so concurrent calls for one user run one after the other and only the
+   * first creates.
+   */
+  createUnlessLive(data: Prisma.SubscriptionUncheckedCreateInput): Promise<SubscriptionWithPlan | null> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${data.userId}::uuid FOR UPDATE`;
+      const live = await tx.subscription.count({ where: { userId: data.userId, status: { in: LIVE_STATUSES } } });
+      if (live > 0) return null;
+      return tx.subscription.create({ data, include: { plan: true } });
+    });
   }
 
   /** Owner-scoped update; resolves null when that user has no such subscription. */

@@ -63,10 +63,6 @@ export class ProviderEventWrites {
     private readonly provider: string,
   ) {}
 
-  async userExists(userId: string): Promise<boolean> {
-    return (await this.tx.user.count({ where: { id: userId } })) === 1;
-  }
-
   /** The user a provider customer is linked to. */
   async customerOwner(providerCustomerId: string): Promise<string | null> {
     const row = await this.tx.billingCustomer.findFirst({
@@ -74,16 +70,6 @@ export class ProviderEventWrites {
       select: { userId: true },
     });
     return row?.userId ?? null;
-  }
-
-  /** Links a customer to a user; false when the user already has another customer (nothing changes then). */
-  async linkCustomer(userId: string, providerCustomerId: string): Promise<boolean> {
-    const inserted = await this.tx.billingCustomer.createMany({
-      data: [{ userId, provider: this.provider, providerCustomerId }],
-      skipDuplicates: true,
-    });
-    if (inserted.count === 1) return true;
-    return (await this.customerOwner(providerCustomerId)) === userId;
   }
 
   /** Our row of a provider subscription, with its owner. */

@@ -110,6 +110,12 @@ export interface SeedResult {
  * Idempotent: plans are upserted by code; the admin account is created once and never
  * overwritten (its password may have been changed since).
  */
+/**
+ * The cache key (module and parts, under the cache prefix) of the plan list BillingService serves:
+ * whoever changes the plans drops it.
+ */
+export const PLANS_CACHE_KEY = ['billing', 'plans'] as const;
+
 /** Upserts the plans of the data file by code; returns how many. */
 export async function seedPlans(prisma: PrismaClient, plansFile = defaultPlansFile()): Promise<number> {
   const plans = readPlanSeeds(plansFile);

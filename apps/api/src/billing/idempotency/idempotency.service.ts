@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
 import { IdempotencyRepository, type IdempotencyRecordState, type StoredResponse } from './idempotency.repository.js';
 
@@ -37,6 +37,8 @@ export type IdempotencyClaim =
  */
 @Injectable()
 export class IdempotencyService {
+  private readonly logger = new Logger(IdempotencyService.name);
+
   constructor(private readonly records: IdempotencyRepository) {}
 
   /**
@@ -57,7 +59,11 @@ export class IdempotencyService {
         expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_SECONDS * 1000),
       });
       if (recordId) {
-        await this.records.deleteExpired(now, CLEANUP_BATCH_SIZE);
+        // Housekeeping only: its failure must not fail a request whose key is claimed already (the
+        // key would stay "in progress" for 5 minutes).
+        await this.records.deleteExpired(now, CLEANUP_BATCH_SIZE).catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'Could not delete expired idempotency records');
+        });
         return { kind: 'claimed', recordId };
       }
       const existing = await this.records.find(userId, key);
