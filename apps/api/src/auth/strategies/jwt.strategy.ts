@@ -1,6 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '@app/config';
 import { Role } from '@app/database';
@@ -8,6 +9,7 @@ import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from '../../sessions/access
 import { RevokedSessions } from '../../sessions/revoked-sessions.js';
 import { InvalidAccessTokenError } from '../../sessions/sessions.errors.js';
 import type { AuthUser } from '../auth-user.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 interface DecodedToken {
   header: { alg?: unknown; typ?: unknown };
@@ -16,19 +18,31 @@ interface DecodedToken {
 
 const ROLES: ReadonlySet<unknown> = new Set(Object.values(Role));
 
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/** passport's typings name Express's request; what arrives here is Fastify's. */
+type PassportRequest = Parameters<Strategy['authenticate']>[0];
+
 /**
  * Verifies access tokens: HS256 only (so `alg: none` and any other algorithm or key fail), our
  * issuer and audience, not expired, `typ: at+jwt` (an ID or refresh token is refused), then the
  * session's revocation, with one cache lookup.
+ *
+ * A token that passed verification once is remembered ({@link VerifiedTokens}): seen again, only its
+ * expiry is re-checked before `validate`, which runs on every request (claims, revocation).
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly verifiedTokens: VerifiedTokens<DecodedToken>;
+
   constructor(
     config: AppConfig,
     private readonly revokedSessions: RevokedSessions,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
+      // validate() receives the request, to remember the raw token it has just verified.
+      passReqToCallback: true,
       // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a
       // PEM public key on every verification, and that failed attempt cost ~30% of a request.
       secretOrKey: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
@@ -40,9 +54,33 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       // minted with a longer lifetime than the one configured now.
       jsonWebTokenOptions: { complete: true, maxAge: config.auth.accessTokenTtlSeconds },
     });
+    this.verifiedTokens = new VerifiedTokens(config.auth.accessTokenTtlSeconds);
   }
 
-  async validate(token: DecodedToken): Promise<AuthUser> {
+  /** passport-jwt's flow, minus the signature verification for a token already verified. */
+  override authenticate(request: PassportRequest, options?: unknown): void {
+    const raw = bearerToken(request);
+    const verified = raw ? this.verifiedTokens.get(raw) : undefined;
+    if (verified === undefined) {
+      super.authenticate(request, options);
+      return;
+    }
+    // As passport-jwt's verify callback: a failure of success() is reported as an error too.
+    this.check(verified)
+      .then((user) => this.success(user))
+      .catch((error: unknown) => this.error(error as Error));
+  }
+
+  /** Called by passport-jwt once the token's signature, issuer, audience and lifetime are verified. */
+  async validate(request: FastifyRequest, token: DecodedToken): Promise<AuthUser> {
+    const user = await this.check(token);
+    const raw = bearerToken(request);
+    if (raw) this.verifiedTokens.add(raw, token, token.payload);
+    return user;
+  }
+
+  /** What is checked on every request: our claims, and the session's revocation. */
+  private async check(token: DecodedToken): Promise<AuthUser> {
     const { header, payload } = token;
     const { sub, sid, role, jti } = payload;
     if (
