@@ -1,3 +1,4 @@
+export * from './collections/bounded-map.js';
 export * from './errors/domain-error.js';
 export * from './errors/problem-details.js';
 export * from './errors/problem-mapper.js';

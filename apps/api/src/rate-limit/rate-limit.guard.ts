@@ -1,14 +1,31 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import { DomainError } from '@app/common';
+import { BoundedMap, DomainError } from '@app/common';
+
+/** How many storage keys the guard remembers having hashed. */
+const HASHED_KEYS_MAX_ENTRIES = 10_000;
 
 /**
  * @nestjs/throttler's guard, answering with our problem+json 429 and a plain `Retry-After`. The
  * 429 carries the `X-RateLimit-*` headers of the limit that was exceeded, like every other answer
- * of a rate-limited route.
+ * of a rate-limited route. It remembers the keys it hashed: the built-in hashes route, throttler
+ * and client into a SHA-256 on every request, while the same clients keep calling the same routes.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  private readonly hashedKeys = new BoundedMap<string, string>(HASHED_KEYS_MAX_ENTRIES);
+
+  /** The built-in key (the same Redis keys), computed once per route, throttler and client. */
+  protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
+    const input = `${context.getClass().name}-${context.getHandler().name}-${name}-${suffix}`;
+    let key = this.hashedKeys.get(input);
+    if (key === undefined) {
+      key = super.generateKey(context, suffix, name);
+      this.hashedKeys.set(input, key);
+    }
+    return key;
+  }
+
   protected override async throwThrottlingException(
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,

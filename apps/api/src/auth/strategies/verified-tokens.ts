@@ -1,3 +1,5 @@
+import { BoundedMap } from '@app/common';
+
 /** How many verified access tokens one process remembers; the oldest entry goes first beyond it. */
 export const VERIFIED_TOKENS_MAX_ENTRIES = 10_000;
 
@@ -16,12 +18,14 @@ interface VerifiedToken<T> {
  * most {@link VERIFIED_TOKENS_MAX_ENTRIES} of them.
  */
 export class VerifiedTokens<T> {
-  private readonly entries = new Map<string, VerifiedToken<T>>();
+  private readonly entries: BoundedMap<string, VerifiedToken<T>>;
 
   constructor(
     private readonly maxAgeSeconds: number,
-    private readonly maxEntries = VERIFIED_TOKENS_MAX_ENTRIES,
-  ) {}
+    maxEntries = VERIFIED_TOKENS_MAX_ENTRIES,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   /** The decoded token if it was verified and has not expired since. */
   get(token: string, nowMs = Date.now()): T | undefined {
@@ -40,10 +44,6 @@ export class VerifiedTokens<T> {
     // jsonwebtoken requires `iat` with maxAge; without a number here nothing bounds the entry.
     if (typeof iat !== 'number') return;
     const expiresAt = typeof exp === 'number' ? Math.min(exp, iat + this.maxAgeSeconds) : iat + this.maxAgeSeconds;
-    if (this.entries.size >= this.maxEntries && !this.entries.has(token)) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
     this.entries.set(token, { decoded, expiresAt });
   }
 }
