@@ -142,6 +142,8 @@ describe('Stripe webhooks (e2e)', () => {
         deliver(payload, { 'stripe-signature': `${signature(payload)},v1=` }),
         deliver(payload, { 'stripe-signature': 'v1=deadbeef' }),
         deliver(payload, { 'stripe-signature': 't=soon,v1=deadbeef' }),
+        // A valid signature buried in an oversized header (more than the 1,024 characters documented).
+        deliver(payload, { 'stripe-signature': `${signature(payload)}${',v0=00'.repeat(200)}` }),
       ];
 
       for (const res of await Promise.all(attempts)) {
@@ -479,50 +481,67 @@ describe('Stripe webhooks (e2e)', () => {
       });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
 
-      const res = await send(stripeEvent('invoice.payment_failed', invoice, { created: unixNow() - 50 }));
+      const failedAt = unixNow() - 50;
+      const res = await send(stripeEvent('invoice.payment_failed', invoice, { created: failedAt }));
 
       expect(res.statusCode).toBe(200);
-      expect(await stored(account.subscriptionId)).toMatchObject({ status: 'PAST_DUE' });
+      expect(await stored(account.subscriptionId)).toMatchObject({
+        status: 'PAST_DUE',
+        pastDueSince: new Date(failedAt * 1000),
+      });
       expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({
         status: 'OPEN',
         amountCents: 1900,
       });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
 
-      // The period ended 10 minutes ago: still inside the 1 h grace period.
+      // Stripe moves the period on although it is unpaid: the grace period still counts from the failure.
       const base = { id: account.subscriptionId, customer: account.customer, priceId: PRO_PRICE, status: 'past_due' };
-      const start = unixNow() - 30 * 86_400;
+      const renewed = { periodStart: unixNow() - 60, periodEnd: unixNow() + 30 * 86_400 };
       await send(
-        subscriptionEvent(
-          'customer.subscription.updated',
-          { ...base, periodStart: start, periodEnd: unixNow() - 600 },
-          { created: unixNow() - 40 },
-        ),
+        subscriptionEvent('customer.subscription.updated', { ...base, ...renewed }, { created: unixNow() - 40 }),
       );
+      expect(await stored(account.subscriptionId)).toMatchObject({ pastDueSince: new Date(failedAt * 1000) });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
-
-      // Two hours ago: the grace period is over.
-      await send(
-        subscriptionEvent(
-          'customer.subscription.updated',
-          { ...base, periodStart: start, periodEnd: unixNow() - 2 * HOUR },
-          { created: unixNow() - 30 },
-        ),
-      );
-      expect(await stored(account.subscriptionId)).toMatchObject({ status: 'PAST_DUE' });
-      expect(await entitlementsOf(account)).toMatchObject({ planCode: 'free', features: [] });
 
       // Paid at last: the invoice is paid, and Stripe's update makes the subscription active again.
       await send(
         stripeEvent('invoice.paid', { ...invoice, status: 'paid', amount_paid: 1900 }, { created: unixNow() - 20 }),
       );
       await send(
-        subscriptionEvent('customer.subscription.updated', { ...base, status: 'active' }, { created: unixNow() - 20 }),
+        subscriptionEvent(
+          'customer.subscription.updated',
+          { ...base, ...renewed, status: 'active' },
+          { created: unixNow() - 20 },
+        ),
       );
       expect(await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } })).toMatchObject({
         status: 'PAID',
       });
+      expect(await stored(account.subscriptionId)).toMatchObject({ status: 'ACTIVE', pastDueSince: null });
       expect((await entitlementsOf(account)).planCode).toBe('pro');
+    });
+
+    it('ends the grant when the grace period after the failed payment is over, even in a period Stripe started', async () => {
+      const account = await subscribedAccount(unixNow() - 3 * HOUR);
+      const invoice = stripeInvoice({
+        customer: account.customer,
+        subscription: account.subscriptionId,
+        status: 'open',
+      });
+      // The payment failed two hours ago (the grace period is 1 h); the unpaid period runs for a month.
+      await send(stripeEvent('invoice.payment_failed', invoice, { created: unixNow() - 2 * HOUR }));
+      const base = { id: account.subscriptionId, customer: account.customer, priceId: PRO_PRICE, status: 'past_due' };
+      await send(
+        subscriptionEvent(
+          'customer.subscription.updated',
+          { ...base, periodStart: unixNow() - 2 * HOUR, periodEnd: unixNow() + 30 * 86_400 },
+          { created: unixNow() - 2 * HOUR + 60 },
+        ),
+      );
+
+      expect(await stored(account.subscriptionId)).toMatchObject({ status: 'PAST_DUE' });
+      expect(await entitlementsOf(account)).toMatchObject({ planCode: 'free', features: [] });
     });
 
     it('ignores a late payment_failed: the paid invoice stays paid, a newer subscription state stays', async () => {

@@ -60,10 +60,15 @@ export class EntitlementsService {
     if (currentCount >= limit) throw new LimitExceededError(name, limit);
   }
 
-  /** When the plan's grant ends unless something else happens first (renewal, payment). */
+  /**
+   * When the plan's grant ends unless something else happens first (renewal, payment): at the
+   * period's end, or for a past-due subscription at the end of the grace period, counted from the
+   * failed payment (the provider has usually started the next, unpaid, period by then).
+   */
   private grantEnds(subscription: SubscriptionWithPlan): Date {
-    const grace = subscription.status === 'PAST_DUE' ? this.config.billing.pastDueGracePeriodSeconds * 1000 : 0;
-    return new Date(subscription.currentPeriodEnd.getTime() + grace);
+    if (subscription.status !== 'PAST_DUE') return subscription.currentPeriodEnd;
+    const since = subscription.pastDueSince ?? subscription.providerUpdatedAt;
+    return new Date(since.getTime() + this.config.billing.pastDueGracePeriodSeconds * 1000);
   }
 
   /** Trialing and active grant; past-due keeps granting through the grace period. */

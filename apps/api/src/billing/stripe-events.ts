@@ -6,6 +6,11 @@ import { z } from 'zod';
  * find must be a clear 400, never a TypeError. Unknown fields are ignored.
  */
 
+/** `Stripe-Signature`: comma-separated `key=hex` elements (`t=<unix seconds>,v1=<hex>[,...]`). */
+export const STRIPE_SIGNATURE = /^[A-Za-z0-9]+=[0-9A-Fa-f]+(,[A-Za-z0-9]+=[0-9A-Fa-f]+)*$/;
+/** Longer headers are refused before any HMAC is computed (Stripe's are ~150 characters per secret). */
+export const STRIPE_SIGNATURE_MAX_LENGTH = 1024;
+
 const id = z.string().min(1).max(255);
 /** A Stripe id that the event may carry expanded into its object. */
 const expandable = z.union([id, z.object({ id })]).transform((value) => (typeof value === 'string' ? value : value.id));

@@ -6,12 +6,8 @@ import { Public } from '../auth/decorators/public.decorator.js';
 import { STRIPE_SIGNATURE_SCHEME } from '../openapi/openapi.js';
 import { NotRateLimited } from '../rate-limit/rate-limit.decorator.js';
 import { WebhookAckResponseDto } from './dto/webhook-ack-response.dto.js';
+import { STRIPE_SIGNATURE, STRIPE_SIGNATURE_MAX_LENGTH } from './stripe-events.js';
 import { StripeWebhooksService } from './stripe-webhooks.service.js';
-
-/** `t=<unix time>,v1=<hex>[,v0=<hex>...]`: comma-separated `key=hex` elements. */
-export const STRIPE_SIGNATURE_PATTERN = '^[A-Za-z0-9]+=[0-9A-Fa-f]+(,[A-Za-z0-9]+=[0-9A-Fa-f]+)*$';
-/** Longer headers are refused before any HMAC is computed (Stripe's are ~150 characters per secret). */
-export const STRIPE_SIGNATURE_MAX_LENGTH = 1024;
 
 /** The envelope of every Stripe event; `data.object` depends on `type`. */
 const STRIPE_EVENT_ENVELOPE_PROPERTIES = {
@@ -49,7 +45,7 @@ export class StripeWebhooksController {
     name: 'Stripe-Signature',
     required: true,
     description: "Stripe's signature of the raw body, with its timestamp: `t=<unix time>,v1=<hex HMAC>[,...]`.",
-    schema: { type: 'string', maxLength: STRIPE_SIGNATURE_MAX_LENGTH, pattern: STRIPE_SIGNATURE_PATTERN },
+    schema: { type: 'string', maxLength: STRIPE_SIGNATURE_MAX_LENGTH, pattern: STRIPE_SIGNATURE.source },
   })
   @ApiBody({
     description: 'A Stripe event, byte for byte as Stripe signed it.',

@@ -94,7 +94,14 @@ export class ProviderEventWrites {
       if (!state.planId) return 'no_plan';
       // Skips a row a concurrent event inserted meanwhile, which is then updated below.
       const created = await this.tx.subscription.createMany({
-        data: [{ ...state, planId: state.planId, provider: this.provider }],
+        data: [
+          {
+            ...state,
+            planId: state.planId,
+            provider: this.provider,
+            pastDueSince: state.status === 'PAST_DUE' ? state.providerUpdatedAt : null,
+          },
+        ],
         skipDuplicates: true,
       });
       if (created.count === 1) return 'created';
@@ -104,31 +111,53 @@ export class ProviderEventWrites {
     if (existing.userId !== state.userId) return 'foreign';
 
     const { planId, userId, providerSubscriptionId: _unchanged, ...changes } = state;
-    const updated = await this.tx.subscription.updateMany({
-      where: {
-        id: existing.id,
-        userId,
-        providerUpdatedAt: rules.replaceSameTime ? { lte: state.providerUpdatedAt } : { lt: state.providerUpdatedAt },
-        ...(rules.canceledIsFinal && state.status !== 'CANCELED' ? { status: { not: 'CANCELED' as const } } : {}),
-      },
-      data: { ...changes, ...(planId ? { planId } : {}) },
+    const where = {
+      id: existing.id,
+      userId,
+      providerUpdatedAt: rules.replaceSameTime ? { lte: state.providerUpdatedAt } : { lt: state.providerUpdatedAt },
+      ...(rules.canceledIsFinal && state.status !== 'CANCELED' ? { status: { not: 'CANCELED' as const } } : {}),
+    };
+    const data = { ...changes, ...(planId ? { planId } : {}) };
+    const updated = await this.updateTrackingPastDue(where, data, state.status, state.providerUpdatedAt);
+    return updated ? 'updated' : 'stale';
+  }
+
+  /**
+   * Applies a state change to the row `where` finds, keeping `pastDueSince` right: set to `at`
+   * when the row becomes past due, kept while it stays past due, cleared otherwise.
+   */
+  private async updateTrackingPastDue(
+    where: Prisma.SubscriptionWhereInput,
+    data: Prisma.SubscriptionUncheckedUpdateManyInput,
+    status: SubscriptionStatus,
+    at: Date,
+  ): Promise<boolean> {
+    if (status !== 'PAST_DUE') {
+      return (await this.tx.subscription.updateMany({ where, data: { ...data, pastDueSince: null } })).count === 1;
+    }
+    const becoming = await this.tx.subscription.updateMany({
+      where: { AND: [where, { status: { not: 'PAST_DUE' } }] },
+      data: { ...data, pastDueSince: at },
     });
-    return updated.count === 1 ? 'updated' : 'stale';
+    if (becoming.count === 1) return true;
+    const staying = await this.tx.subscription.updateMany({ where: { AND: [where, { status: 'PAST_DUE' }] }, data });
+    return staying.count === 1;
   }
 
   /** Marks the user's subscription past due, unless a newer state is stored or it is not live. */
   async markPastDue(userId: string, providerSubscriptionId: string, at: Date): Promise<boolean> {
-    const updated = await this.tx.subscription.updateMany({
-      where: {
+    return this.updateTrackingPastDue(
+      {
         provider: this.provider,
         providerSubscriptionId,
         userId,
         status: { in: PAST_DUE_FROM },
         providerUpdatedAt: { lt: at },
       },
-      data: { status: 'PAST_DUE', providerUpdatedAt: at },
-    });
-    return updated.count === 1;
+      { status: 'PAST_DUE', providerUpdatedAt: at },
+      'PAST_DUE',
+      at,
+    );
   }
 
   /** Creates the invoice, or updates it unless its stored status is one of `finalStatuses`. */
