@@ -46,7 +46,9 @@ function readSettings() {
     auth: process.env.BENCH_AUTH !== '0',
     logLevel,
     enforce: process.env.BENCH_ENFORCE === '1',
-    redisUrl: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
+    // `none`: no REDIS_URL at all, so the API runs on its in-process cache and rate-limit counters.
+    redisUrl:
+      process.env.BENCH_REDIS_URL === 'none' ? undefined : process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
     databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
     postgresUrl: process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };
@@ -197,6 +199,7 @@ async function createBenchDatabase(postgresUrl) {
 
 /** Deletes the keys the API wrote under the bench prefix (cache entries, rate limit counters). */
 async function clearBenchKeys(redisUrl) {
+  if (redisUrl === undefined) return;
   const client = createClient({ url: redisUrl, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
   client.on('error', () => undefined);
   try {
@@ -336,7 +339,7 @@ async function main() {
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
     DATABASE_URL: databaseUrl,
-    REDIS_URL: settings.redisUrl,
+    ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl } : {}),
     LOG_LEVEL: settings.logLevel,
     CACHE_KEY_PREFIX,
     // The configuration's maximum: far above what one benchmark sends in a minute.
