@@ -278,6 +278,19 @@ describe('billing Idempotency-Key (e2e)', () => {
       });
     });
 
+    it('refuses a key sent in two headers with a 400 and runs nothing', async () => {
+      const me = await registerAndLogin(t.app);
+
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/billing/checkout',
+        headers: { ...me.auth, 'idempotency-key': ['first', 'second'] },
+        payload: { planCode: 'pro' },
+      });
+
+      await expectRefused(res, me, { field: 'Idempotency-Key', message: 'Idempotency-Key must be sent once' });
+    });
+
     it('refuses a body nested too deep with a 400, with or without a key, and records nothing', async () => {
       const me = await registerAndLogin(t.app);
       const payload = `{"planCode":"pro","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;

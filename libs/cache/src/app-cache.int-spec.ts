@@ -6,7 +6,7 @@ import { createClient } from 'redis';
 import { AppConfigModule, loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { AppCacheModule } from './cache.module.js';
-import { AppCache } from './app-cache.service.js';
+import { AppCache, STALE_REFILL_WINDOW_MS } from './app-cache.service.js';
 import { RedisConnection } from './redis-connection.js';
 import { FlakyProxy, eventually } from '../../../test/utils/flaky-proxy.js';
 
@@ -53,6 +53,30 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
     await expect(sut.get(key)).resolves.toBeUndefined();
     await sut.set(key, { name: 'Ada', tags: ['x'] });
     await expect(sut.get(key)).resolves.toEqual({ name: 'Ada', tags: ['x'] });
+  });
+
+  it('does not keep a value a concurrent read-through loaded before an invalidation', async () => {
+    const key = sut.key('spec', 'stale-refill');
+    await sut.set(key, 'old');
+    await sut.del(key);
+    let release: () => void = () => undefined;
+    const loaderStarted = new Promise<void>((started) => {
+      // A reader misses and loads the old row from the database...
+      void sut.getOrSet(key, 60, async () => {
+        started();
+        await new Promise<void>((resume) => (release = resume));
+        return 'old';
+      });
+    });
+    await loaderStarted;
+    // ...the writer changes the row and invalidates; then the reader stores what it loaded.
+    await sut.del(key);
+    release();
+    await eventually(async () => (await sut.get(key)) === 'old');
+
+    await new Promise((done) => setTimeout(done, STALE_REFILL_WINDOW_MS + 200));
+
+    await expect(sut.get(key)).resolves.toBeUndefined();
   });
 
   it('tells a hit from a miss in read()', async () => {

@@ -1,10 +1,18 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
 
 class CacheTimeoutError extends Error {}
+
+/**
+ * How long after an invalidation its keys are deleted a second time. A read-through that loaded
+ * the old value from the database just before the write, and stores it just after the first
+ * delete (on this instance or another), would otherwise serve it until its TTL; the second delete
+ * bounds that to this window (for loaders faster than it).
+ */
+export const STALE_REFILL_WINDOW_MS = 1_000;
 
 /**
  * Values are stored wrapped, so a cached `null` ("we looked, there is nothing") is told apart
@@ -30,11 +38,12 @@ export function cacheKey(prefix: string, module: string, ...parts: Array<string 
  * (reads) or a no-op (writes); it never fails the request.
  */
 @Injectable()
-export class AppCache {
+export class AppCache implements OnApplicationShutdown {
   private readonly logger = new Logger(AppCache.name);
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly defaultTtlSeconds: number;
+  private readonly pendingDeletes = new Set<NodeJS.Timeout>();
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -71,10 +80,25 @@ export class AppCache {
     return result.ok;
   }
 
-  /** Explicit invalidation; call it after every write that changes what a key holds. */
+  /**
+   * Explicit invalidation; call it after every write that changes what a key holds. The keys are
+   * deleted now and once more {@link STALE_REFILL_WINDOW_MS} later, in case a concurrent
+   * read-through puts back what it loaded before the write.
+   */
   async del(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
+    const timer = setTimeout(() => {
+      this.pendingDeletes.delete(timer);
+      void this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
+    }, STALE_REFILL_WINDOW_MS);
+    timer.unref();
+    this.pendingDeletes.add(timer);
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.pendingDeletes) clearTimeout(timer);
+    this.pendingDeletes.clear();
   }
 
   /**

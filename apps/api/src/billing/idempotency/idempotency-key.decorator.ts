@@ -11,7 +11,7 @@ import { providerIdempotencyKey, readIdempotencyKey } from './idempotency-key.js
 export const IdempotencyKey = createParamDecorator(
   (operation: string, context: ExecutionContext): string | undefined => {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
-    const key = readIdempotencyKey(request.headers);
+    const key = readIdempotencyKey(request.headers, request.raw.rawHeaders);
     if (key === undefined) return undefined;
     if (!request.user) throw new Error('IdempotencyKey used on a route without authentication');
     return providerIdempotencyKey(request.user.id, operation, key);

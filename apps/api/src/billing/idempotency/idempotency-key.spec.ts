@@ -18,6 +18,13 @@ describe(readIdempotencyKey.name, () => {
     expect(readIdempotencyKey({})).toBeUndefined();
   });
 
+  it('refuses a header sent twice, which Node would join into one key', () => {
+    const rawHeaders = ['Idempotency-Key', 'a', 'content-type', 'application/json', 'idempotency-key', 'b'];
+
+    expect(() => readIdempotencyKey({ 'idempotency-key': 'a, b' }, rawHeaders)).toThrow(ValidationFailedError);
+    expect(readIdempotencyKey({ 'idempotency-key': 'a' }, ['Idempotency-Key', 'a'])).toBe('a');
+  });
+
   it.each([
     ['8e03978e-40d5-43e8-bc93-6894a57f9324', '8e03978e-40d5-43e8-bc93-6894a57f9324'],
     ['a', 'a'],

@@ -32,7 +32,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<IdempotentHttpRequest>();
-    const key = readIdempotencyKey(request.headers);
+    const key = readIdempotencyKey(request.headers, request.raw.rawHeaders);
     if (key === undefined) return next.handle();
     const userId = request.user?.id;
     if (!userId) throw new Error('@Idempotent() used on a route without authentication');
