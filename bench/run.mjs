@@ -16,6 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const API_MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 const MIGRATE = path.join(ROOT, 'dist/apps/api/libs/database/src/cli/migrate.js');
 const BARE_SERVER = path.join(ROOT, 'bench/fastify-hello.mjs');
+const SAME_WORK_SERVER = path.join(ROOT, 'bench/fastify-same-work.mjs');
 const RESULTS_FILE = path.join(ROOT, 'bench/results/latest.json');
 const BENCH_DATABASE = 'nest_starter_bench';
 const CACHE_KEY_PREFIX = 'bench';
@@ -289,7 +290,7 @@ async function measure(label, url, headers, settings) {
   };
 }
 
-function printTable(settings, rows, ratio) {
+function printTable(settings, rows, ratio, sameWorkRatio) {
   const format = (value, digits = 0) =>
     value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const header = ['target', 'req/s (avg)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
@@ -314,6 +315,11 @@ function printTable(settings, rows, ratio) {
   console.log('');
   const verdict = ratio >= TARGET_RATIO ? 'meets the target' : 'BELOW TARGET';
   console.log(`ratio api / bare: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}): ${verdict}`);
+  if (sameWorkRatio !== undefined) {
+    console.log(
+      `ratio same work by hand / bare: ${sameWorkRatio.toFixed(2)} (the ceiling for that work on this machine)`,
+    );
+  }
 }
 
 // ---- main ----------------------------------------------------------------------------------------
@@ -371,9 +377,29 @@ async function main() {
   const bareResult = await measure('bare Fastify GET /', `${bareUrl}/`, {}, settings);
   const apiResult = await measure(`API GET ${settings.path}`, `${apiUrl}${settings.path}`, headers, settings);
   const ratio = apiResult.requestsPerSecond / bareResult.requestsPerSecond;
-  printTable(settings, [bareResult, apiResult], ratio);
+  // The same per-request work as GET /v1/users/me, by hand on bare Fastify: meaningful for that
+  // route with a token and Redis only.
+  let sameWorkResult;
+  if (settings.auth && settings.redisUrl && settings.path === '/v1/users/me') {
+    const port = await freePort();
+    const sameWork = startChild('same-work', [SAME_WORK_SERVER], {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_URL: settings.redisUrl,
+      JWT_SECRET: apiEnv.JWT_SECRET,
+      KEY_PREFIX: CACHE_KEY_PREFIX,
+    });
+    onCleanup(() => stopChild(sameWork));
+    const url = `http://127.0.0.1:${port}/`;
+    await waitUntilReady(sameWork, `${url}ready`);
+    sameWorkResult = await measure('same work by hand GET /', url, headers, settings);
+    await stopChild(sameWork);
+  }
+  const sameWorkRatio = sameWorkResult && sameWorkResult.requestsPerSecond / bareResult.requestsPerSecond;
+  printTable(settings, [bareResult, apiResult, ...(sameWorkResult ? [sameWorkResult] : [])], ratio, sameWorkRatio);
 
-  const problems = [bareResult, apiResult]
+  const problems = [bareResult, apiResult, ...(sameWorkResult ? [sameWorkResult] : [])]
     .filter((row) => row.non2xx > 0 || row.errors > 0)
     .map(
       (row) =>
@@ -393,6 +419,7 @@ async function main() {
     bare: bareResult,
     api: apiResult,
     ratio,
+    ...(sameWorkResult ? { sameWork: sameWorkResult, sameWorkRatio } : {}),
     target: TARGET_RATIO,
     meetsTarget,
     valid,
