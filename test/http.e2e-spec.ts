@@ -92,6 +92,22 @@ describe('HTTP pipeline (e2e)', () => {
       });
     });
 
+    it.each([
+      ['a path that is not valid percent-encoding', '/v1/users/%FF%FE', 400, 'BAD_REQUEST'],
+      ['a path parameter over the length limit', `/v1/users/${'x'.repeat(101)}`, 414, 'URI_TOO_LONG'],
+    ])(
+      "answers %s (refused by Fastify's router, before Nest) with a problem too",
+      async (_label, url, status, code) => {
+        const res = await t.app.inject({ method: 'GET', url, headers: { 'x-request-id': 'router-error-1' } });
+
+        expect(res.statusCode).toBe(status);
+        expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        expect(res.headers['x-request-id']).toBe('router-error-1');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.json()).toMatchObject({ status, code, instance: url, requestId: 'router-error-1' });
+      },
+    );
+
     it('lists every invalid field of a body in a 400 problem', async () => {
       const res = await t.app.inject({
         method: 'POST',

@@ -1,15 +1,42 @@
-import { VersioningType } from '@nestjs/common';
+import { HttpException, VersioningType } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
-import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor } from '@app/common';
+import {
+  createValidationPipe,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsFilter,
+  REQUEST_ID_HEADER,
+  requestIdFor,
+  toProblem,
+} from '@app/common';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
 
+/** Helmet's headers, computed once: they are the same on every response. */
+const SECURITY_HEADERS = securityHeaders(HELMET_OPTIONS);
+
+/**
+ * Errors Fastify's router raises before any route (and Nest) runs: a path that is not valid
+ * percent-encoding (400), a path parameter over Fastify's length limit (414). Answered like every
+ * other error: problem+json with the request id and the security headers.
+ */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.url.split('?', 1)[0] ?? '/';
+  const problem = toProblem(new HttpException(error.message, error.statusCode ?? 400), String(request.id), path);
+  void reply
+    .status(problem.status)
+    .headers({ ...SECURITY_HEADERS, ...problem.headers, [REQUEST_ID_HEADER]: request.id })
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problem.body);
+}
+
 /** The HTTP adapter; options that Fastify only accepts at construction live here. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
+    frameworkErrors: answerFrameworkError,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     genReqId: requestIdFor,
@@ -44,10 +71,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
 
   await registerRequestLogging(app);
   const fastify = app.getHttpAdapter().getInstance();
-  const headers = securityHeaders(HELMET_OPTIONS);
   // Echo the request id on every response, errors included, with the security headers.
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
+    void reply.headers(SECURITY_HEADERS).header(REQUEST_ID_HEADER, request.id);
     done();
   });
   // During shutdown, a response that finishes an in-flight request also closes its keep-alive

@@ -85,6 +85,7 @@ const RATE_LIMIT_HEADERS = {
  * - every response documents the request id and CORS headers;
  * - any route can fail with a 500 problem;
  * - a route that parses a body can refuse it: 400 (malformed), 413 (too large), 415 (not JSON);
+ * - a route with path parameters answers 414 to one over Fastify's length limit;
  * - a rate-limited route (all but those marked `@NotRateLimited()`) documents the `X-RateLimit-*`
  *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`.
  */
@@ -100,7 +101,7 @@ export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
   ];
   document.components ??= {};
   document.components.headers = { ...document.components.headers, ...COMMON_HEADERS };
-  for (const pathItem of Object.values(document.paths)) {
+  for (const [path, pathItem] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
@@ -114,6 +115,9 @@ export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
         );
         responses['413'] ??= problem('The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`).');
         responses['415'] ??= problem('The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`).');
+      }
+      if (/\{[^}]+\}/.test(path)) {
+        responses['414'] ??= problem('A path parameter is longer than the server accepts (`URI_TOO_LONG`).');
       }
       if (rateLimited) {
         responses['429'] ??= problem('Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`.');

@@ -18,31 +18,45 @@ export const MAX_INPUT_DEPTH = 32;
 
 /**
  * Throws VALIDATION_FAILED when `value` nests objects or arrays more than MAX_INPUT_DEPTH levels
- * deep. Walks with its own stack, so it never overflows itself.
+ * deep, or when a string in it (a value or a key) contains a NUL character, which PostgreSQL
+ * cannot store in text (it would fail the query: a 500 instead of a 400). Walks with its own
+ * stack, so it never overflows itself.
  */
-export function assertInputDepth(value: unknown): void {
-  const pending: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
+export function assertSafeInput(value: unknown): void {
+  const pending: Array<{ node: unknown; depth: number; path: string }> = [{ node: value, depth: 1, path: '' }];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { node, depth } = next;
+    const { node, depth, path } = next;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000'))
+        throw new ValidationFailedError([
+          { field: path, message: `${path || 'the input'} must not contain NUL characters` },
+        ]);
+      continue;
+    }
     if (node === null || typeof node !== 'object') continue;
     if (depth > MAX_INPUT_DEPTH) {
       throw new ValidationFailedError([{ field: '', message: `nested more than ${MAX_INPUT_DEPTH} levels deep` }]);
     }
-    for (const child of Object.values(node)) pending.push({ node: child, depth: depth + 1 });
+    for (const [key, child] of Object.entries(node)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000'))
+        throw new ValidationFailedError([{ field: '', message: 'a field name contains a NUL character' }]);
+      pending.push({ node: child, depth: depth + 1, path: childPath });
+    }
   }
 }
 
-/** The global pipe, with the depth check before class-transformer walks the input. */
-class DepthCheckedValidationPipe extends ValidationPipe {
+/** The global pipe, with {@link assertSafeInput} before class-transformer walks the input. */
+class SafeInputValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    assertInputDepth(value);
+    assertSafeInput(value);
     return super.transform(value, metadata) as Promise<unknown>;
   }
 }
 
-/** The global pipe: unknown fields are rejected, payloads become DTO instances, deep nesting is refused. */
+/** The global pipe: unknown fields are rejected, payloads become DTO instances, deep nesting and NULs are refused. */
 export function createValidationPipe(): ValidationPipe {
-  return new DepthCheckedValidationPipe({
+  return new SafeInputValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -3,7 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { DomainError, flattenValidationErrors, ValidationFailedError } from '@app/common';
+import { assertSafeInput, DomainError, flattenValidationErrors, ValidationFailedError } from '@app/common';
 import { LoginDto } from '../dto/login.dto.js';
 import { InvalidCredentialsError } from '../auth.errors.js';
 
@@ -15,6 +15,10 @@ import { InvalidCredentialsError } from '../auth.errors.js';
 export class LocalAuthGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const body = context.switchToHttp().getRequest<FastifyRequest>().body ?? {};
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw new ValidationFailedError([{ field: '', message: 'the body must be a JSON object' }]);
+    }
+    assertSafeInput(body);
     const errors = await validate(plainToInstance(LoginDto, body), { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) throw new ValidationFailedError(flattenValidationErrors(errors));
     return (await super.canActivate(context)) as boolean;

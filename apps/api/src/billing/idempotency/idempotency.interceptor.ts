@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
-import { assertInputDepth, DomainError, PROBLEM_CONTENT_TYPE, toProblem } from '@app/common';
+import { assertSafeInput, DomainError, PROBLEM_CONTENT_TYPE, toProblem } from '@app/common';
 import type { AuthUser } from '../../auth/auth-user.js';
 import { IDEMPOTENT_REPLAYED_HEADER, readIdempotencyKey } from './idempotency-key.js';
 import { IdempotencyService } from './idempotency.service.js';
@@ -40,7 +40,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const method = request.method;
     const path = request.url.split('?', 1)[0] ?? '/';
     // Before the validation pipe sees it: too deep a body would overflow the fingerprint's walk.
-    assertInputDepth(request.body);
+    assertSafeInput(request.body);
     const claim = await this.idempotency.claim({
       userId,
       key,
