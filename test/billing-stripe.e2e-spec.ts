@@ -3,18 +3,10 @@ import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
-import {
-  signature,
-  stripeEvent,
-  stripeSubscription,
-  unixNow,
-  WEBHOOK_PATH,
-  WEBHOOK_SECRET,
-} from './utils/stripe-events.js';
+import { signature, stripeEvent, stripeSubscription, unixNow, WEBHOOK_PATH } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-import { seedTestPlans } from './utils/billing.js';
+import { seedTestPlans, STRIPE_TEST_SECRET_KEY as SECRET_KEY, stripeTestEnv } from './utils/billing.js';
 
-const SECRET_KEY = 'sk_test_fake123';
 const FRONTEND_URL = 'https://app.example.com';
 
 describe('billing with the Stripe provider (e2e)', () => {
@@ -24,16 +16,7 @@ describe('billing with the Stripe provider (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeStripe();
-    t = await createTestApp({
-      env: {
-        BILLING_PROVIDER: 'stripe',
-        STRIPE_SECRET_KEY: SECRET_KEY,
-        STRIPE_API_BASE_URL: fake.url,
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        STRIPE_TIMEOUT_MS: '400',
-        FRONTEND_URL,
-      },
-    });
+    t = await createTestApp({ env: stripeTestEnv(fake, { STRIPE_TIMEOUT_MS: '400', FRONTEND_URL }) });
     prisma = t.app.get(PrismaService);
     await seedTestPlans(t);
   });

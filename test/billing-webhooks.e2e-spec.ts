@@ -10,11 +10,10 @@ import {
   stripeSubscription,
   unixNow,
   WEBHOOK_PATH,
-  WEBHOOK_SECRET,
   type SubscriptionOptions,
 } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-import { seedTestPlans } from './utils/billing.js';
+import { seedTestPlans, stripeTestEnv } from './utils/billing.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,15 +28,7 @@ describe('Stripe webhooks (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeStripe();
-    t = await createTestApp({
-      env: {
-        BILLING_PROVIDER: 'stripe',
-        STRIPE_SECRET_KEY: 'sk_test_fake123',
-        STRIPE_API_BASE_URL: fake.url,
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        BILLING_PAST_DUE_GRACE_PERIOD: '1h',
-      },
-    });
+    t = await createTestApp({ env: stripeTestEnv(fake, { BILLING_PAST_DUE_GRACE_PERIOD: '1h' }) });
     prisma = t.app.get(PrismaService);
     await seedTestPlans(t);
   });

@@ -138,13 +138,12 @@ describe('malformed input on every route (e2e)', () => {
       const path = url(PATH_VALUES[0] ?? '');
       for (const query of QUERIES) await send(`${label} ?${query}`, { ...base, url: `${path}?${query}` });
       for (const headers of HEADERS) {
+        const body = hasBody ? { payload: '{}', contentType: { 'content-type': 'application/json' } } : undefined;
         await send(`${label} ${JSON.stringify(headers).slice(0, 60)}`, {
           ...base,
           url: path,
-          headers: { ...admin.auth, ...headers },
-          ...(hasBody
-            ? { payload: '{}', headers: { ...admin.auth, ...headers, 'content-type': 'application/json' } }
-            : {}),
+          headers: { ...admin.auth, ...body?.contentType, ...headers },
+          ...(body ? { payload: body.payload } : {}),
         });
       }
       if (!hasBody) continue;

@@ -3,14 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
-import {
-  createValidationPipe,
-  PROBLEM_CONTENT_TYPE,
-  ProblemDetailsFilter,
-  REQUEST_ID_HEADER,
-  requestIdFor,
-  toProblem,
-} from '@app/common';
+import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor, sendProblem } from '@app/common';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
@@ -24,13 +17,9 @@ const SECURITY_HEADERS = securityHeaders(HELMET_OPTIONS);
  * other error: problem+json with the request id and the security headers.
  */
 function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const path = request.url.split('?', 1)[0] ?? '/';
-  const problem = toProblem(new HttpException(error.message, error.statusCode ?? 400), String(request.id), path);
-  void reply
-    .status(problem.status)
-    .headers({ ...SECURITY_HEADERS, ...problem.headers, [REQUEST_ID_HEADER]: request.id })
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(problem.body);
+  // No hook has run: the headers the onRequest hook sets on every other answer.
+  void reply.headers(SECURITY_HEADERS).header(REQUEST_ID_HEADER, request.id);
+  sendProblem(request, reply, new HttpException(error.message, error.statusCode ?? 400));
 }
 
 /** The HTTP adapter; options that Fastify only accepts at construction live here. */

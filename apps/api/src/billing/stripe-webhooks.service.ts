@@ -26,6 +26,7 @@ import { SubscriptionsRepository } from './subscriptions.repository.js';
 import {
   WebhookEventsRepository,
   type ProviderEventWrites,
+  type ProviderInvoiceState,
   type ProviderSubscriptionState,
 } from './webhook-events.repository.js';
 
@@ -58,17 +59,10 @@ interface SubscriptionSnapshot {
   replaceSameTime: boolean;
 }
 
-interface InvoiceSnapshot {
-  providerInvoiceId: string;
+/** An invoice as the event describes it: the stored fields, and what links it to its owner. */
+interface InvoiceSnapshot extends Omit<ProviderInvoiceState, 'userId' | 'subscriptionId'> {
   customerId: string | undefined;
   providerSubscriptionId: string | undefined;
-  number: string;
-  amountCents: number;
-  currency: string;
-  status: InvoiceStatus;
-  hostedUrl: string | null;
-  periodStart: Date;
-  periodEnd: Date;
   paymentFailed: boolean;
 }
 

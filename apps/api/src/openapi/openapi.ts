@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
 import { ACCEPTED_REQUEST_ID, PROBLEM_CONTENT_TYPE, ProblemDetailsDto, REQUEST_ID_HEADER } from '@app/common';
-import { RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
+import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 
 export const DOCS_PATH = 'docs';
@@ -181,12 +181,12 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
   },
   'X-RateLimit-Reset': {
     description: 'Seconds until the current window ends.',
-    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 60 },
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: RATE_LIMIT_WINDOW_SECONDS },
   },
   'Retry-After': {
     description: 'Seconds to wait before retrying.',
     required: true,
-    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 60 },
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: RATE_LIMIT_WINDOW_SECONDS },
   },
 };
 

@@ -4,6 +4,8 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { PROBLEM_CONTENT_TYPE } from '@app/common';
 
 export const STRICT_RATE_LIMIT_KEY = 'rate-limit:strict';
+/** Every limit counts requests per this window (and blocks for at most as long). */
+export const RATE_LIMIT_WINDOW_SECONDS = 60;
 /** Marks an operation as not rate limited in the generated spec (read and removed by `finalizeDocument`). */
 export const RATE_LIMITED_EXTENSION = 'x-rate-limited';
 

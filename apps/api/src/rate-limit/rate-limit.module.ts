@@ -4,10 +4,10 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { createThrottlerStorage, RedisConnection } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
+import { RATE_LIMIT_WINDOW_SECONDS, STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
-const MINUTE_MS = 60_000;
+const WINDOW_MS = RATE_LIMIT_WINDOW_SECONDS * 1000;
 
 function isStrict(context: ExecutionContext): boolean {
   return Reflect.getMetadata(STRICT_RATE_LIMIT_KEY, context.getHandler()) === true;
@@ -32,17 +32,17 @@ function accountOf(context: ExecutionContext): string | undefined {
         // Counted in Redis when it is configured, so limits hold across instances.
         storage: createThrottlerStorage(redis, config),
         throttlers: [
-          { name: 'default', ttl: MINUTE_MS, limit: config.rateLimit.perMinute },
+          { name: 'default', ttl: WINDOW_MS, limit: config.rateLimit.perMinute },
           {
             name: 'strict-ip',
-            ttl: MINUTE_MS,
+            ttl: WINDOW_MS,
             limit: config.rateLimit.authPerMinute,
             setHeaders: false,
             skipIf: (context) => !isStrict(context),
           },
           {
             name: 'strict-account',
-            ttl: MINUTE_MS,
+            ttl: WINDOW_MS,
             limit: config.rateLimit.authPerMinute,
             setHeaders: false,
             skipIf: (context) => !isStrict(context) || accountOf(context) === undefined,

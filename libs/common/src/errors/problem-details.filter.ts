@@ -1,7 +1,20 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toProblem } from './problem-mapper.js';
+import { toProblem, type ProblemResponse } from './problem-mapper.js';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
+
+/**
+ * Answers `error` as `application/problem+json` (unless a response was already sent) and returns
+ * the problem. The instance is the path only: a query string may carry a token and must not be
+ * echoed back.
+ */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): ProblemResponse {
+  const problem = toProblem(error, String(request.id), request.url.split('?', 1)[0] ?? '/');
+  if (!reply.sent) {
+    void reply.status(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(problem.body);
+  }
+  return problem;
+}
 
 /**
  * The one global exception filter: every error leaves the API as `application/problem+json`
@@ -14,17 +27,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    // The path only: a query string may carry a token and must not be echoed back.
-    const path = request.url.split('?', 1)[0] ?? '/';
-    const problem = toProblem(exception, String(request.id), path);
+    const problem = sendProblem(request, http.getResponse<FastifyReply>(), exception);
     if (problem.unexpected) {
       this.logger.error(
-        { err: exception, requestId: request.id, method: request.method, url: path },
+        { err: exception, requestId: request.id, method: request.method, url: problem.body.instance },
         'Unhandled error',
       );
     }
-    if (reply.sent) return;
-    void reply.status(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(problem.body);
   }
 }

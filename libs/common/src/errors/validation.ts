@@ -49,7 +49,8 @@ export function assertSafeInput(value: unknown): void {
 /** The global pipe, with {@link assertSafeInput} before class-transformer walks the input. */
 class SafeInputValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    assertSafeInput(value);
+    // What the client sent (body, query, path); custom decorators hand over our own objects.
+    if (metadata.type !== 'custom') assertSafeInput(value);
     return super.transform(value, metadata) as Promise<unknown>;
   }
 }
