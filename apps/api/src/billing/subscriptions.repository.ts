@@ -68,8 +68,8 @@ export class SubscriptionsRepository {
   }
 
   /** Whether any subscription of the user (any provider, any status) ever had a trial. */
-  async hasHadTrial(userId: string): Promise<boolean> {
-    return (await this.prisma.subscription.count({ where: { userId, trialEndsAt: { not: null } } })) > 0;
+  hasHadTrial(userId: string): Promise<boolean> {
+    return this.hadTrial(this.prisma, userId);
   }
 
   /**
@@ -85,8 +85,7 @@ export class SubscriptionsRepository {
       await this.lockUser(tx, userId);
       const live = await tx.subscription.count({ where: { userId, status: { in: LIVE_STATUSES } } });
       if (live > 0) return null;
-      const hadTrial = (await tx.subscription.count({ where: { userId, trialEndsAt: { not: null } } })) > 0;
-      const { subscription, invoices } = build({ hadTrial });
+      const { subscription, invoices } = build({ hadTrial: await this.hadTrial(tx, userId) });
       const created = await tx.subscription.create({ data: { ...subscription, userId }, include: { plan: true } });
       await this.addInvoices(tx, userId, created.id, invoices);
       return created;
@@ -158,6 +157,10 @@ export class SubscriptionsRepository {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  private async hadTrial(db: Prisma.TransactionClient, userId: string): Promise<boolean> {
+    return (await db.subscription.count({ where: { userId, trialEndsAt: { not: null } } })) > 0;
+  }
 
   /** Serialises the billing writes of one user (subscription changes, invoice numbers). */
   private async lockUser(tx: Prisma.TransactionClient, userId: string): Promise<void> {
