@@ -16,6 +16,7 @@ import {
   ProblemDetailsDto,
   REQUEST_ID_HEADER,
 } from '@app/common';
+import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../auth/strategies/jwt.strategy.js';
 import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 
@@ -50,7 +51,8 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
         description:
           'The `accessToken` of `POST /v1/auth/login` or `/v1/auth/refresh`: a short-lived HS256 JWS whose ' +
           'handling follows RFC8725 (JWT Best Current Practices): one allowed algorithm, explicit `typ` ' +
-          '(`at+jwt`), checked `iss`, `aud` and `exp`, and a revocation check of its session on every request.',
+          `(\`at+jwt\`), checked \`iss\`, \`aud\`, \`exp\` and \`iat\` (at most ${ACCESS_TOKEN_CLOCK_SKEW_SECONDS} s ahead of the ` +
+          "server's clock), and a revocation check of its session on every request.",
       },
       'bearer',
     )
