@@ -39,7 +39,7 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
  * count becomes the trust function proxy-addr used to build for one: hop `i` (0 = the peer) is a
  * proxy while `i < hops`.
  */
-export function fastifyTrustProxy(
+function fastifyTrustProxy(
   setting: TrustProxySetting,
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting === 'number') return setting === 0 ? false : (_address, hop) => hop < setting;
