@@ -1068,6 +1068,8 @@ export interface components {
         "x-request-id": string;
         /** @description The request's `Origin`, when it is one of `CORS_ORIGINS` (absent otherwise: no cross-origin access). */
         "Access-Control-Allow-Origin": string;
+        /** @description `no-store`: the response carries a credential or a bearer link (tokens, a checkout, portal or invoice URL); no browser or proxy cache may keep it. */
+        "Cache-Control": "no-store";
         /** @description Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded). */
         "X-RateLimit-Limit": number;
         /** @description Requests left in the current window. */
@@ -1209,6 +1211,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -1333,6 +1336,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3140,7 +3144,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3157,6 +3161,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3318,7 +3323,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3331,6 +3336,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3484,7 +3490,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3662,7 +3668,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3828,7 +3834,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4010,6 +4016,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4263,6 +4270,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4373,6 +4381,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ import {
   ApiPaginatedResponse,
   ApiProblemResponses,
   CursorPageQueryDto,
+  NoStore,
   type Page,
 } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -79,6 +80,7 @@ export class BillingController {
    */
   @Post('checkout')
   @Auth()
+  @NoStore()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 409, 422, 503)
@@ -104,6 +106,7 @@ export class BillingController {
    */
   @Post('portal')
   @Auth()
+  @NoStore()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404, 422, 503)
@@ -182,6 +185,7 @@ export class BillingController {
    */
   @Get('invoices')
   @Auth()
+  @NoStore()
   @ApiPaginatedResponse(InvoiceResponseDto)
   @ApiProblemResponses(400)
   async listInvoices(

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses } from '@app/common';
+import { ApiProblemResponses, NoStore } from '@app/common';
 import { AppConfig } from '@app/config';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { escapeHtml } from '../mail/mail-templates.js';
@@ -48,7 +48,7 @@ export class LocalCheckoutController {
    */
   @Get(':token')
   @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiProduces('text/html')
   @ApiHtmlPage('The page: the plan, its price and a Subscribe button.')
   @ApiProblemResponses(400, 404, 422)
@@ -77,7 +77,7 @@ export class LocalCheckoutController {
   @Post(':token')
   @HttpCode(HttpStatus.OK)
   @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiProduces('text/html')
   @ApiHtmlPage('The confirmation: the subscription and a link back to the app.')
   @ApiProblemResponses(400, 404, 409, 422)
