@@ -12,7 +12,7 @@ import {
 } from './utils/auth.js';
 import { extractToken, startTestSmtpServer, type ParsedMessage, type TestSmtpServer } from './utils/smtp-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-import { expectProblem } from './utils/problem.js';
+import { expectProblem, VALIDATION_FAILED } from './utils/problem.js';
 
 const USER_KEYS = ['createdAt', 'email', 'emailVerified', 'id', 'name', 'pendingEmail', 'role', 'status', 'updatedAt'];
 
@@ -37,13 +37,6 @@ const EMAIL_TAKEN = {
   status: 409,
   detail: 'An account with this email already exists.',
   code: 'USER_EMAIL_TAKEN',
-};
-const VALIDATION_FAILED = {
-  type: 'urn:problem-type:validation-failed',
-  title: 'Bad Request',
-  status: 400,
-  detail: 'The request is invalid.',
-  code: 'VALIDATION_FAILED',
 };
 const INVALID_CREDENTIALS = {
   type: 'urn:problem-type:invalid-credentials',
