@@ -17,6 +17,8 @@ const INVISIBLES = [
 ] as const;
 
 const hex = () => randomBytes(4).toString('hex');
+/** Printable ASCII as its full-width compatibility form (`a` → `ａ`), which NFKC maps back. */
+const fullWidth = (text: string) => text.replace(/[!-~]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
 /** The character inside the local part, or first for the BOM (which `trim()` would silently drop). */
 const withInvisible = (char: string, local: string) =>
   char === '\uFEFF' ? `${char}${local}@example.com` : `${local.slice(0, 2)}${char}${local.slice(2)}@example.com`;
@@ -106,8 +108,7 @@ describe('email addresses as input (e2e)', () => {
 
   it('stores a full-width address in its NFKC form: one account, reachable by either spelling', async () => {
     const local = `wide-${hex()}`;
-    const fullWidth = [...local].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
-    const typed = `${fullWidth.toUpperCase()}@ＥＸＡＭＰＬＥ.ｃｏｍ`;
+    const typed = `${fullWidth(local.toUpperCase())}@${fullWidth('EXAMPLE')}.${fullWidth('com')}`;
     const password = strongPassword();
 
     const res = await post('/v1/auth/register', { email: typed, password, name: 'Wide' });
@@ -122,6 +123,34 @@ describe('email addresses as input (e2e)', () => {
     await expect(
       smtp.waitForMessage((m) => m.to.includes(`${local}@example.com`) && /^Reset your/.test(m.subject)),
     ).resolves.toMatchObject({ envelopeTo: [`${local}@example.com`] });
+  });
+
+  it('counts the strict per-account rate limit per normalised address: full-width spellings share it', async () => {
+    const limited = await createTestApp({ database: t.database, env: { RATE_LIMIT_AUTH_PER_MINUTE: '3' } });
+    try {
+      const account = await registerAndLogin(t.app, { email: `limit-${hex()}@example.com` });
+      const [local, domain] = account.email.split('@');
+      const spellings = [
+        `${fullWidth(local)}@${domain}`,
+        `${fullWidth(local)}@${fullWidth(domain)}`,
+        `${local}@${fullWidth(domain)}`,
+        account.email,
+      ];
+      const attempt = (email: string, i: number) =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          remoteAddress: `10.9.0.${i + 1}`,
+          payload: { email, password: `wrong-password-${i}` },
+        });
+
+      for (const [i, email] of spellings.slice(0, 3).entries()) {
+        expect({ i, status: (await attempt(email, i)).statusCode }).toEqual({ i, status: 401 });
+      }
+      expect((await attempt(spellings[3], 3)).statusCode).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 
   describe('the admin emailPrefix filter', () => {
