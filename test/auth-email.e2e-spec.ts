@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { newOpaqueToken } from '@app/common';
 import { PrismaService } from '@app/database';
 import {
   bearer,
@@ -366,6 +367,32 @@ describe('auth: email verification, password reset and change, email change (e2e
         '/v1/auth/password/reset',
       );
       expect((await attemptLogin(account.email, changed)).statusCode).toBe(200);
+    });
+
+    it('a reset retires every other outstanding reset link (ASVS 5.0 V6.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const used = await resetLinkFor(account.email);
+      // A second live link, as two concurrent forgot-password requests can leave.
+      const other = newOpaqueToken();
+      await t.app.get(PrismaService).userToken.create({
+        data: {
+          userId: account.id,
+          purpose: 'PASSWORD_RESET',
+          tokenHash: other.hash,
+          email: account.email,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        },
+      });
+
+      expect((await post('/v1/auth/password/reset', { token: used, newPassword: strongPassword() })).statusCode).toBe(
+        204,
+      );
+
+      expectProblem(
+        await post('/v1/auth/password/reset', { token: other.token, newPassword: strongPassword() }),
+        INVALID_TOKEN,
+        '/v1/auth/password/reset',
+      );
     });
 
     it('a link sent to the old address stops working once an email change is confirmed (ASVS 5.0 V6.4.3)', async () => {
