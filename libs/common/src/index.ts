@@ -14,4 +14,5 @@ export * from './pagination/cursor.js';
 export * from './pagination/cursor-page.dto.js';
 export * from './security/password-hasher.js';
 export * from './security/opaque-token.js';
+export * from './validation/email.js';
 export * from './validation/text.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasInvisibleCharacters, normalizeEmail } from '@app/common';
 import type { AppConfig } from './app-config.js';
 import { secretWeaknesses } from './secret-strength.js';
 import { parseTrustProxy, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
@@ -152,7 +153,12 @@ const EnvSchema = z.object({
   STRIPE_API_BASE_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
   STRIPE_TIMEOUT_MS: positiveInt(120_000).default(10_000),
 
-  SEED_ADMIN_EMAIL: z.email('must be an email address').optional(),
+  SEED_ADMIN_EMAIL: z
+    .string()
+    .refine((value) => !hasInvisibleCharacters(value), 'must not contain invisible characters')
+    .transform(normalizeEmail)
+    .pipe(z.email('must be an email address'))
+    .optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(128).optional(),
   SEED_ADMIN_NAME: z.string().min(1).max(100).default('Administrator'),
 });
@@ -295,7 +301,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       },
     },
     seed: {
-      adminEmail: e.SEED_ADMIN_EMAIL?.trim().toLowerCase(),
+      adminEmail: e.SEED_ADMIN_EMAIL,
       adminPassword: e.SEED_ADMIN_PASSWORD,
       adminName: e.SEED_ADMIN_NAME,
     },

@@ -28,7 +28,8 @@ export class AuthController {
   /**
    * Creates an account and emails a verification link.
    *
-   * @remarks Public. The email is normalised (trimmed, compared case-insensitively) and must be unused (409
+   * @remarks Public. The email is normalised (NFKC, trimmed, compared case-insensitively), must not contain
+   * invisible characters (zero-width, soft hyphen...: 400) and must be unused (409
    * `USER_EMAIL_TAKEN`). The password must be 8-128 characters, not a common password and not built from
    * the email or name (400 `VALIDATION_FAILED` lists every problem). The account can sign in at once;
    * `emailVerified` turns true once the emailed token is posted to `/v1/auth/email/verify`. Strictly
@@ -100,7 +101,8 @@ export class AuthController {
   /**
    * Ends every session of the caller, this one included.
    *
-   * @remarks Every refresh token and access token of the caller stops working at once, on every device.
+   * @remarks Every refresh token and access token of the caller stops working at once, on every device, and a
+   * pending email change is cancelled.
    */
   @Post('logout-all')
   @Auth()
@@ -124,6 +126,26 @@ export class AuthController {
   @ApiProblemResponses(400, 409)
   verifyEmail(@Body() body: TokenDto, @Client() client: ClientInfo): Promise<void> {
     return this.auth.verifyEmail(body.token, client);
+  }
+
+  /**
+   * Cancels an email change with the token mailed to the old address; every session ends.
+   *
+   * @remarks Public: the emailed token is the credential (single-use, expiring like verification links;
+   * otherwise 400 `INVALID_OR_EXPIRED_TOKEN`). A pending change is dropped (its confirmation link stops
+   * working); a change confirmed since is reverted, and the account gets the old address back (409
+   * `USER_EMAIL_TAKEN` if another account has taken it meanwhile; the token then stays usable). Either
+   * way every session of the account is revoked and the emailed links in flight (password reset,
+   * verification) stop working, since whoever asked for the change may hold a session: sign in again,
+   * and reset the password if the change was not yours. Strictly rate limited per IP.
+   */
+  @Post('email/cancel-change')
+  @Public()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @StrictRateLimit()
+  @ApiProblemResponses(400, 409)
+  cancelEmailChange(@Body() body: TokenDto, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.cancelEmailChange(body.token, client);
   }
 
   /**
@@ -161,8 +183,10 @@ export class AuthController {
    * Sets a new password with the emailed token; every session ends.
    *
    * @remarks Public: the emailed token is the credential (single-use, expiring; otherwise 400
-   * `INVALID_OR_EXPIRED_TOKEN`). The new password follows the registration rules. Every session of the
-   * account is revoked: sign in again. Strictly rate limited per IP.
+   * `INVALID_OR_EXPIRED_TOKEN`, also when the account's email is no longer the address the link was sent
+   * to). The new password follows the registration rules. Every session of the account is revoked, every
+   * other reset link stops working and a pending email change is cancelled: sign in again. Strictly rate
+   * limited per IP.
    */
   @Post('password/reset')
   @Public()
@@ -177,8 +201,8 @@ export class AuthController {
    * Changes the password; every other session ends.
    *
    * @remarks Requires the current password (otherwise 400 `VALIDATION_FAILED` on `currentPassword`). The new
-   * password follows the registration rules. Every other session of the account is revoked; this one
-   * stays signed in.
+   * password follows the registration rules. Every other session of the account is revoked (this one
+   * stays signed in), every reset link stops working and a pending email change is cancelled.
    */
   @Post('password/change')
   @Auth()

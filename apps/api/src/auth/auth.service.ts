@@ -8,7 +8,7 @@ import { SecurityEventsRepository, SecurityEventType } from '../sessions/securit
 import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
-import { IncorrectPasswordError } from '../users/users.errors.js';
+import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';
 import type { AuthUser, ClientInfo } from './auth-user.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import type { RegisterDto } from './dto/register.dto.js';
@@ -79,12 +79,18 @@ export class AuthService {
     return this.sessions.revoke(user.id, user.sessionId, SessionRevocationReason.Logout, client);
   }
 
+  /** Also ends a pending email change: it may have been asked for from one of those sessions. */
   async logoutAll(user: AuthUser, client: ClientInfo): Promise<void> {
     await this.sessions.revokeAll(user.id, SessionRevocationReason.LogoutAll, { client });
+    await this.users.endPendingEmailChange(user.id);
   }
 
   verifyEmail(token: string, client: ClientInfo): Promise<void> {
     return this.users.verifyEmail(token, client);
+  }
+
+  cancelEmailChange(token: string, client: ClientInfo): Promise<void> {
+    return this.users.cancelEmailChange(token, client);
   }
 
   resendVerification(user: AuthUser): Promise<void> {
@@ -101,10 +107,14 @@ export class AuthService {
     });
   }
 
-  /** Sets a new password from an emailed token and ends every session. */
+  /**
+   * Sets a new password from an emailed token and ends every session. A link only works while the
+   * account still has the address it was sent to; setting the password retires every other link.
+   */
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     // Checked against the account's email before the token is used up: a refused password leaves it usable.
     const pending = await this.userTokens.peek(token, ['PASSWORD_RESET']);
+    if ((await this.users.getUser(pending.userId)).email !== pending.email) throw new InvalidUserTokenError();
     const passwordHash = await this.acceptedHash(newPassword, pending.email, undefined);
     const record = await this.userTokens.consume(token, ['PASSWORD_RESET']);
     const user = await this.users.setPassword(record.userId, passwordHash);

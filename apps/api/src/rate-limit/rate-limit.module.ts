@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { createThrottlerStorage, RedisConnection } from '@app/cache';
 import { AppConfig } from '@app/config';
+import { normalizeEmail } from '@app/common';
 import { RATE_LIMIT_WINDOW_SECONDS, STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
@@ -16,7 +17,8 @@ function isStrict(context: ExecutionContext): boolean {
 /** The normalised email of a credential request, the "account" the strict limit also counts per. */
 function accountOf(context: ExecutionContext): string | undefined {
   const body = context.switchToHttp().getRequest<FastifyRequest>().body as { email?: unknown } | undefined;
-  return typeof body?.email === 'string' && body.email.length <= 320 ? body.email.trim().toLowerCase() : undefined;
+  // The form sign-in looks the account up by: spellings of one address (case, full-width) count together.
+  return typeof body?.email === 'string' && body.email.length <= 320 ? normalizeEmail(body.email) : undefined;
 }
 
 /**

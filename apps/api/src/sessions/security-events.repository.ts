@@ -13,6 +13,8 @@ export const SecurityEventType = {
   PasswordResetRequested: 'PASSWORD_RESET_REQUESTED',
   EmailVerified: 'EMAIL_VERIFIED',
   EmailChanged: 'EMAIL_CHANGED',
+  EmailChangeRequested: 'EMAIL_CHANGE_REQUESTED',
+  EmailChangeCancelled: 'EMAIL_CHANGE_CANCELLED',
   UserDisabled: 'USER_DISABLED',
   UserEnabled: 'USER_ENABLED',
   UserDeleted: 'USER_DELETED',

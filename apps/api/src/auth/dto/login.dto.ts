@@ -1,10 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
-import { EMAIL_MAX_LENGTH } from '../../users/user-fields.js';
+import { IsString, Length } from 'class-validator';
+import { IsAccountEmail } from '../../users/user-fields.js';
 
 export class LoginDto {
-  @IsEmail()
-  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsAccountEmail()
   email: string;
 
   @IsString()
