@@ -7,7 +7,7 @@ import {
   type ResponsesObject,
   type ServerObject,
 } from '@nestjs/swagger';
-import { MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
+import { MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
 import { ACCEPTED_REQUEST_ID, PROBLEM_CONTENT_TYPE, ProblemDetailsDto, REQUEST_ID_HEADER } from '@app/common';
 import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
@@ -184,9 +184,10 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
     schema: { type: 'integer', format: 'int32', minimum: 0, maximum: RATE_LIMIT_WINDOW_SECONDS },
   },
   'Retry-After': {
-    description: 'Seconds to wait before retrying.',
+    description:
+      'Seconds to wait before retrying (at most a minute for a request limit, `LOGIN_LOCKOUT_WINDOW` for a sign-in lockout).',
     required: true,
-    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: RATE_LIMIT_WINDOW_SECONDS },
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_LOGIN_LOCKOUT_WINDOW_SECONDS },
   },
 };
 

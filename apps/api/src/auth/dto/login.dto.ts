@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../../rate-limit/device-tokens.js';
 import { EMAIL_MAX_LENGTH } from '../../users/user-fields.js';
 
 export class LoginDto {
@@ -11,4 +12,15 @@ export class LoginDto {
   @Length(1, 1024)
   @ApiProperty({ format: 'password' })
   password: string;
+
+  /**
+   * The `deviceToken` an earlier sign-in of this account on this device returned (for clients
+   * that don't keep cookies; browsers send the `device_token` cookie instead). A device that has
+   * one is not locked out by failed sign-ins from other clients.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(DEVICE_TOKEN_PATTERN, { message: '$property must be a device token as issued' })
+  @ApiDeviceToken()
+  deviceToken?: string;
 }
