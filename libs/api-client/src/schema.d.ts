@@ -1093,7 +1093,7 @@ export interface components {
         "x-request-id": string;
         /** @description The request's `Origin`, when it is one of `CORS_ORIGINS` (absent otherwise: no cross-origin access). */
         "Access-Control-Allow-Origin": string;
-        /** @description Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded). */
+        /** @description Requests allowed per minute to this route from this client (on a 429 `RATE_LIMITED`: the limit that was exceeded; a sign-in lockout, `LOGIN_LOCKED_OUT`, is no request limit and leaves these headers as they were). */
         "X-RateLimit-Limit": number;
         /** @description Requests left in the current window. */
         "X-RateLimit-Remaining": number;

@@ -172,7 +172,8 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
     schema: { type: 'string', format: 'uri', maxLength: 2048 },
   },
   'X-RateLimit-Limit': {
-    description: 'Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded).',
+    description:
+      'Requests allowed per minute to this route from this client (on a 429 `RATE_LIMITED`: the limit that was exceeded; a sign-in lockout, `LOGIN_LOCKED_OUT`, is no request limit and leaves these headers as they were).',
     schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE },
   },
   'X-RateLimit-Remaining': {
