@@ -111,18 +111,23 @@ export class LoginLockout {
 
     const charges: Charge[] = [];
     let retryAfterMs = 0;
+    let unexpected: unknown;
     for (const [i, result] of results.entries()) {
       const charge = wanted[i];
       if (!charge) continue;
       if (result.status === 'fulfilled') charges.push({ ...charge, consumed: result.value.consumedPoints });
       else if (result.reason instanceof RateLimiterRes)
         retryAfterMs = Math.max(retryAfterMs, result.reason.msBeforeNext);
-      else throw result.reason;
+      else unexpected = result.reason;
     }
     const attempt = new LoginAttempt(charges);
     if (charges.length < wanted.length) {
-      // Refused: the password is never checked, so the other counters get their charge back.
+      // Refused (or not counted): the password is never checked, so the others get their charge back.
       await attempt.release();
+      if (unexpected !== undefined)
+        throw unexpected instanceof Error
+          ? unexpected
+          : new Error(`Unexpected failure of the lockout counter: ${JSON.stringify(unexpected)}`);
       throw new LoginLockedOutError(Math.ceil(retryAfterMs / 1000));
     }
     return attempt;
