@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LightMyRequestResponse } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RedisConnection } from '@app/cache';
 import { PrismaService } from '@app/database';
+import { TEST_REDIS_URL } from './setup/test-env.js';
 import { uniqueEmail } from './utils/auth.js';
 import { loginFrom, nextIp, registerFromNewAddress } from './utils/clients.js';
+import { FlakyProxy, eventually } from './utils/flaky-proxy.js';
 import { OpenApiConformance } from './utils/openapi-conformance.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
@@ -318,6 +321,27 @@ describe('failed sign-in lockout (e2e)', () => {
         expectStatus(await loginFrom(other.app, home, account.email, account.password, { deviceToken }), 200);
       } finally {
         await other.close();
+      }
+    });
+
+    withRedis('keeps locking accounts in process while Redis is down', async () => {
+      const proxy = new FlakyProxy(new URL(TEST_REDIS_URL));
+      await proxy.start();
+      const flaky = await createTestApp({
+        env: { ...LOCKOUT, REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
+        database: t.database,
+      });
+      try {
+        const account = await registerAccount(flaky.app);
+        await proxy.stop();
+        await eventually(() => !flaky.app.get(RedisConnection).isReady);
+
+        await sprayFromManyAddresses(flaky.app, account.email, ACCOUNT_FAILURES);
+
+        expectLockedOut(await loginFrom(flaky.app, nextIp(), account.email, account.password));
+      } finally {
+        await flaky.close();
+        await proxy.stop();
       }
     });
   });

@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { AppConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
@@ -10,6 +11,7 @@ import { RedisConnection } from './redis-connection.js';
 
 const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
 const uniqueKey = () => randomBytes(8).toString('hex');
+const FALLBACK_WARNING = 'The spec counter falls back to in-process counts';
 
 /** One "app instance" (config and the cache module, which connects Redis) and a counter on it. */
 async function counterOn(
@@ -49,6 +51,7 @@ describe(createFailureCounter.name, () => {
   afterEach(async () => {
     await moduleRef?.close();
     moduleRef = undefined;
+    jest.restoreAllMocks();
   });
 
   it('counts in process without REDIS_URL: refused past the limit, and a reward gives one back', async () => {
@@ -61,12 +64,14 @@ describe(createFailureCounter.name, () => {
     expect(await consumeTimes(counter, key, 1)).toEqual([2]);
   });
 
-  it('counts in process, promptly, when Redis is unreachable', async () => {
+  it('counts in process, promptly, when Redis is unreachable, and says so once', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
     ({ moduleRef, sut: counter } = await counterOn({ REDIS_URL: 'redis://127.0.0.1:1' }));
     const started = Date.now();
 
     expect(await consumeTimes(counter, uniqueKey(), 3)).toEqual([1, 2, 'refused']);
     expect(Date.now() - started).toBeLessThan(100);
+    expect(warn.mock.calls.filter(([message]) => String(message).includes(FALLBACK_WARNING))).toHaveLength(1);
   });
 
   describe('on Redis', () => {

@@ -1,6 +1,8 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
+import { Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
+import { ThrottledWarning } from './throttled-warning.js';
 
 export { RateLimiterRes };
 
@@ -16,6 +18,25 @@ export interface FailureCounterOptions {
   windowSeconds: number;
 }
 
+/** The in-process counter that takes over while Redis is down or slow, saying so in the log. */
+class FallbackCounter extends RateLimiterMemory {
+  private readonly warning = new ThrottledWarning(new Logger('FailureCounter'));
+
+  constructor(
+    options: ConstructorParameters<typeof RateLimiterMemory>[0],
+    private readonly name: string,
+  ) {
+    super(options);
+  }
+
+  override consume(...args: Parameters<RateLimiterMemory['consume']>): Promise<RateLimiterRes> {
+    this.warning.warn(
+      `The ${this.name} counter falls back to in-process counts (limits hold per instance): Redis is unavailable or slow`,
+    );
+    return super.consume(...args);
+  }
+}
+
 /**
  * A counter of events per key over a fixed window (rate-limiter-flexible): `consume` adds one and
  * rejects with a `RateLimiterRes` (its `msBeforeNext` says when the window ends) past `limit`;
@@ -24,7 +45,8 @@ export interface FailureCounterOptions {
  *
  * Like the throttler storage, it never takes the API down: when Redis is not connected, failing or
  * slower than `CACHE_OPERATION_TIMEOUT_MS`, the call is counted in process memory instead (limits
- * then hold per instance). Without `REDIS_URL` it counts in memory only.
+ * then hold per instance) and a warning is logged at most every 10 s. Without `REDIS_URL` it
+ * counts in memory only.
  */
 export function createFailureCounter(
   redis: RedisConnection,
@@ -36,8 +58,7 @@ export function createFailureCounter(
     points: options.limit,
     duration: options.windowSeconds,
   };
-  const memory = new RateLimiterMemory(limits);
-  if (config.cache.redisUrl === undefined || redis.client === undefined) return memory;
+  if (config.cache.redisUrl === undefined || redis.client === undefined) return new RateLimiterMemory(limits);
   return new RLWrapperTimeouts({
     limiter: new RateLimiterRedis({
       ...limits,
@@ -47,6 +68,6 @@ export function createFailureCounter(
       rejectIfRedisNotReady: true,
     }),
     timeoutMs: config.cache.operationTimeoutMs,
-    insuranceLimiter: memory,
+    insuranceLimiter: new FallbackCounter(limits, options.name),
   });
 }
