@@ -42,8 +42,18 @@ export interface paths {
          * Signs in with email and password, starting a session (one per device).
          * @description Public. An unknown email and a wrong password get the same 401 `INVALID_CREDENTIALS`, in about the
          *     same time; a disabled account gets 403. Returns a short-lived access token (send it as
-         *     `Authorization: Bearer`) and a single-use refresh token for `/v1/auth/refresh`. Strictly rate
-         *     limited per IP and per email.
+         *     `Authorization: Bearer`), a single-use refresh token for `/v1/auth/refresh`, and a `deviceToken`,
+         *     also set as the `device_token` cookie (httpOnly, Secure, SameSite=Strict, path `/v1/auth`).
+         *
+         *     Failed sign-ins lock out guessing, not the owner (OWASP's device cookies). Only failures count
+         *     (a successful sign-in gives its attempt back), over `LOGIN_LOCKOUT_WINDOW` (15 min by default):
+         *     a device that presents its device token (the cookie, or `deviceToken` in the body) is locked
+         *     after `LOGIN_LOCKOUT_CLIENT_FAILURES` (10) failures of its own, whatever happens elsewhere.
+         *     Clients without one are locked after 10 failures per account and address, and all of them
+         *     together after `LOGIN_LOCKOUT_ACCOUNT_FAILURES` (100) failures on the account. A locked attempt
+         *     gets 429 `LOGIN_LOCKED_OUT` with `Retry-After`, before the password is checked, and the same
+         *     answer whether or not the account exists. Independently, every attempt counts against the
+         *     strict per-IP request limit (429 `RATE_LIMITED`).
          */
         post: operations["authLogin"];
         delete?: never;
@@ -820,6 +830,33 @@ export interface components {
             email: string;
             /** Format: password */
             password: string;
+            /**
+             * @description The `deviceToken` an earlier sign-in of this account on this device returned (for clients
+             *     that don't keep cookies; browsers send the `device_token` cookie instead). A device that has
+             *     one is not locked out by failed sign-ins from other clients.
+             */
+            deviceToken?: string;
+        };
+        LoginResponseDto: {
+            /** @description JWT to send as `Authorization: Bearer <accessToken>`. */
+            accessToken: string;
+            /** @description Opaque token for `POST /v1/auth/refresh`; single use, rotated on every refresh. */
+            refreshToken: string;
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
+            expiresIn: number;
+            /**
+             * @description Proof that this device signed in to this account, for the next sign-ins: failed sign-ins from
+             *     other clients never lock it out. Browsers get it as the httpOnly `device_token` cookie too;
+             *     other clients send it back as `deviceToken` in the login body. Renewed on every sign-in.
+             */
+            deviceToken: string;
+        };
+        RefreshDto: {
+            /** @description The refresh token from the last login or refresh; each one works once. */
+            refreshToken: string;
         };
         AuthTokensDto: {
             /** @description JWT to send as `Authorization: Bearer <accessToken>`. */
@@ -831,10 +868,6 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expiresIn: number;
-        };
-        RefreshDto: {
-            /** @description The refresh token from the last login or refresh; each one works once. */
-            refreshToken: string;
         };
         TokenDto: {
             /** @description The token received by email. */
@@ -1114,13 +1147,13 @@ export interface components {
         "Access-Control-Allow-Origin": string;
         /** @description `no-store`: the response carries a credential or a bearer link (tokens, a checkout, portal or invoice URL); no browser or proxy cache may keep it. */
         "Cache-Control": "no-store";
-        /** @description Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded). */
+        /** @description Requests allowed per minute to this route from this client (on a 429 `RATE_LIMITED`: the limit that was exceeded; a sign-in lockout, `LOGIN_LOCKED_OUT`, is no request limit and leaves these headers as they were). */
         "X-RateLimit-Limit": number;
         /** @description Requests left in the current window. */
         "X-RateLimit-Remaining": number;
         /** @description Seconds until the current window ends. */
         "X-RateLimit-Reset": number;
-        /** @description Seconds to wait before retrying. */
+        /** @description Seconds to wait before retrying (at most a minute for a request limit, `LOGIN_LOCKOUT_WINDOW` for a sign-in lockout). */
         "Retry-After": number;
     };
     pathItems: never;
@@ -1252,6 +1285,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The device token as the `device_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/v1/auth`), sent back on the next sign-ins. */
+                    "Set-Cookie"?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -1261,7 +1296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthTokensDto"];
+                    "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
@@ -1334,7 +1369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
+            /** @description Too many failed sign-ins for this account from this client, or from all clients without a device token (`LOGIN_LOCKED_OUT`), or too many attempts from this IP (`RATE_LIMITED`). Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -41,6 +41,9 @@ const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
 /** The highest rate limit the configuration accepts (requests per minute). */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
+/** The longest sign-in lockout window the configuration accepts (so `Retry-After` stays bounded). */
+export const MAX_LOGIN_LOCKOUT_WINDOW_SECONDS = 86_400;
+
 /** Access tokens can't be revoked by their holder losing them: they stay short-lived. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 86_400;
 
@@ -135,6 +138,12 @@ const EnvSchema = z.object({
 
   RATE_LIMIT_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(300),
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
+  LOGIN_LOCKOUT_WINDOW: duration
+    .refine((seconds) => seconds <= MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, 'must be at most 1d')
+    .default(900),
+  LOGIN_LOCKOUT_CLIENT_FAILURES: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
+  LOGIN_LOCKOUT_ACCOUNT_FAILURES: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(100),
+  LOGIN_DEVICE_TOKEN_TTL: duration.default(90 * 86_400),
 
   SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).max(200).default('Nest Starter API <no-reply@localhost>'),
@@ -233,6 +242,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   if (parsed.success && parsed.data.REFRESH_TOKEN_ABSOLUTE_TTL < parsed.data.REFRESH_TOKEN_IDLE_TTL) {
     problems.push('REFRESH_TOKEN_ABSOLUTE_TTL: must not be shorter than REFRESH_TOKEN_IDLE_TTL');
   }
+  if (parsed.success && parsed.data.LOGIN_LOCKOUT_ACCOUNT_FAILURES < parsed.data.LOGIN_LOCKOUT_CLIENT_FAILURES) {
+    problems.push(
+      'LOGIN_LOCKOUT_ACCOUNT_FAILURES: must not be lower than LOGIN_LOCKOUT_CLIENT_FAILURES (it is the ceiling of all untrusted clients together)',
+    );
+  }
   if (parsed.success && parsed.data.BILLING_PROVIDER === 'stripe' && !parsed.data.STRIPE_SECRET_KEY) {
     problems.push('STRIPE_SECRET_KEY: must be set when BILLING_PROVIDER=stripe');
   }
@@ -284,6 +298,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
+    },
+    loginLockout: {
+      windowSeconds: e.LOGIN_LOCKOUT_WINDOW,
+      clientFailures: e.LOGIN_LOCKOUT_CLIENT_FAILURES,
+      accountFailures: e.LOGIN_LOCKOUT_ACCOUNT_FAILURES,
+      deviceTokenTtlSeconds: e.LOGIN_DEVICE_TOKEN_TTL,
     },
     mail: {
       smtpUrl: e.SMTP_URL,

@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses, NoStore } from '@app/common';
+import { DEVICE_COOKIE, deviceCookieOptions } from '../rate-limit/device-tokens.js';
 import { StrictRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/users.service.js';
@@ -10,7 +11,7 @@ import { AuthService, type VerifiedCredentials } from './auth.service.js';
 import { Auth } from './decorators/auth.decorator.js';
 import { Client, CurrentUser } from './decorators/current-user.decorator.js';
 import { Public } from './decorators/public.decorator.js';
-import { AuthTokensDto } from './dto/auth-tokens.dto.js';
+import { AuthTokensDto, LoginResponseDto } from './dto/auth-tokens.dto.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -48,22 +49,48 @@ export class AuthController {
    *
    * @remarks Public. An unknown email and a wrong password get the same 401 `INVALID_CREDENTIALS`, in about the
    * same time; a disabled account gets 403. Returns a short-lived access token (send it as
-   * `Authorization: Bearer`) and a single-use refresh token for `/v1/auth/refresh`. Strictly rate
-   * limited per IP and per email.
+   * `Authorization: Bearer`), a single-use refresh token for `/v1/auth/refresh`, and a `deviceToken`,
+   * also set as the `device_token` cookie (httpOnly, Secure, SameSite=Strict, path `/v1/auth`).
+   *
+   * Failed sign-ins lock out guessing, not the owner (OWASP's device cookies). Only failures count
+   * (a successful sign-in gives its attempt back), over `LOGIN_LOCKOUT_WINDOW` (15 min by default):
+   * a device that presents its device token (the cookie, or `deviceToken` in the body) is locked
+   * after `LOGIN_LOCKOUT_CLIENT_FAILURES` (10) failures of its own, whatever happens elsewhere.
+   * Clients without one are locked after 10 failures per account and address, and all of them
+   * together after `LOGIN_LOCKOUT_ACCOUNT_FAILURES` (100) failures on the account. A locked attempt
+   * gets 429 `LOGIN_LOCKED_OUT` with `Retry-After`, before the password is checked, and the same
+   * answer whether or not the account exists. Independently, every attempt counts against the
+   * strict per-IP request limit (429 `RATE_LIMITED`).
    */
   @Post('login')
   @Public()
   @NoStore()
   @UseGuards(LocalAuthGuard)
   @HttpCode(HttpStatus.OK)
-  @StrictRateLimit()
+  @StrictRateLimit({
+    perAccount: false,
+    description:
+      'Too many failed sign-ins for this account from this client, or from all clients without a device token (`LOGIN_LOCKED_OUT`), or too many attempts from this IP (`RATE_LIMITED`). Retry after the seconds in `Retry-After`.',
+  })
   @ApiBody({ type: LoginDto })
+  @ApiOkResponse({
+    type: LoginResponseDto,
+    headers: {
+      'Set-Cookie': {
+        description: `The device token as the \`${DEVICE_COOKIE}\` cookie (\`HttpOnly; Secure; SameSite=Strict; Path=/v1/auth\`), sent back on the next sign-ins.`,
+        schema: { type: 'string', maxLength: 256, pattern: `^${DEVICE_COOKIE}=` },
+      },
+    },
+  })
   @ApiProblemResponses(400, 401, 403)
-  login(
+  async login(
     @Req() request: FastifyRequest & { user: VerifiedCredentials },
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Client() client: ClientInfo,
-  ): Promise<AuthTokensDto> {
-    return this.auth.login(request.user, client);
+  ): Promise<LoginResponseDto> {
+    const { tokens, device } = await this.auth.login(request.user, client);
+    reply.setCookie(DEVICE_COOKIE, device.token, deviceCookieOptions(device.maxAgeSeconds));
+    return { ...tokens, deviceToken: device.token };
   }
 
   /**

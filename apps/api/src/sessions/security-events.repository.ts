@@ -5,6 +5,7 @@ import type { ClientInfo } from '../auth/auth-user.js';
 export const SecurityEventType = {
   LoginSucceeded: 'LOGIN_SUCCEEDED',
   LoginFailed: 'LOGIN_FAILED',
+  LoginLockedOut: 'LOGIN_LOCKED_OUT',
   RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
   SessionRevoked: 'SESSION_REVOKED',
   AllSessionsRevoked: 'ALL_SESSIONS_REVOKED',

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../../rate-limit/device-tokens.js';
 import { IsAccountEmail } from '../../users/user-fields.js';
 
 export class LoginDto {
@@ -10,4 +11,15 @@ export class LoginDto {
   @Length(1, 1024)
   @ApiProperty({ format: 'password' })
   password: string;
+
+  /**
+   * The `deviceToken` an earlier sign-in of this account on this device returned (for clients
+   * that don't keep cookies; browsers send the `device_token` cookie instead). A device that has
+   * one is not locked out by failed sign-ins from other clients.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(DEVICE_TOKEN_PATTERN, { message: '$property must be a device token as issued' })
+  @ApiDeviceToken()
+  deviceToken?: string;
 }
