@@ -125,8 +125,11 @@ describe('email addresses as input (e2e)', () => {
     ).resolves.toMatchObject({ envelopeTo: [`${local}@example.com`] });
   });
 
-  it('counts the strict per-account rate limit per normalised address: full-width spellings share it', async () => {
-    const limited = await createTestApp({ database: t.database, env: { RATE_LIMIT_AUTH_PER_MINUTE: '3' } });
+  it('counts sign-in failures per normalised address: full-width spellings share one lockout', async () => {
+    const limited = await createTestApp({
+      database: t.database,
+      env: { LOGIN_LOCKOUT_CLIENT_FAILURES: '3', LOGIN_LOCKOUT_ACCOUNT_FAILURES: '3' },
+    });
     try {
       const account = await registerAndLogin(t.app, { email: `limit-${hex()}@example.com` });
       const [local, domain] = account.email.split('@');
@@ -147,7 +150,8 @@ describe('email addresses as input (e2e)', () => {
       for (const [i, email] of spellings.slice(0, 3).entries()) {
         expect({ i, status: (await attempt(email, i)).statusCode }).toEqual({ i, status: 401 });
       }
-      expect((await attempt(spellings[3], 3)).statusCode).toBe(429);
+      const locked = await attempt(spellings[3], 3);
+      expect(locked.json()).toMatchObject({ status: 429, code: 'LOGIN_LOCKED_OUT' });
     } finally {
       await limited.close();
     }
