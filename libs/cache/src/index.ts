@@ -4,3 +4,5 @@ export * from './redis-connection.js';
 export * from './drop-cached-keys.js';
 export * from './cache-store.factory.js';
 export * from './redis-throttler.storage.js';
+export * from './redis-script.js';
+export * from './marker-set.js';
