@@ -5,6 +5,7 @@ import { FlakyProxy, eventually } from './utils/flaky-proxy.js';
 import { PrivateRedis } from './utils/private-redis.js';
 import { expectProblem, INVALID_ACCESS_TOKEN } from './utils/problem.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { createTestDatabase, type TestDatabase } from './utils/test-database.js';
 
 /** Longest wait for an instance to reconnect, or for a rebuild or a retry to land. */
 const SETTLE_MS = 15_000;
@@ -210,5 +211,55 @@ describe('revocation when Redis restarts, is flushed or is down (e2e)', () => {
       await eventually(() => refused(b, revoked), SETTLE_MS);
       await expectRevokedEverywhere(revoked, kept, [a, b, c]);
     });
+  });
+});
+
+describe('revocation without Redis (one instance, markers in its memory) (e2e)', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** An instance that uses the memory store, whatever store the rest of the suite runs on. */
+  async function startWithoutRedis(): Promise<TestApp> {
+    const mode = process.env.TEST_REDIS_MODE;
+    process.env.TEST_REDIS_MODE = 'memory'; // read by createTestApp only, to add REDIS_URL
+    try {
+      return await createTestApp({ database });
+    } finally {
+      process.env.TEST_REDIS_MODE = mode;
+    }
+  }
+
+  it('refuses a session revoked before the process restarted: the markers are rebuilt from the database at boot', async () => {
+    const first = await startWithoutRedis();
+    let revoked: TestAccount;
+    let kept: TestAccount;
+    try {
+      expect(first.config.cache.redisUrl).toBeUndefined();
+      revoked = await registerAndLogin(first.app);
+      kept = await registerAndLogin(first.app);
+      const res = await first.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: revoked.auth });
+      expect(res.statusCode).toBe(204);
+    } finally {
+      await first.close();
+    }
+
+    const second = await startWithoutRedis();
+    try {
+      for (let probe = 0; probe < PROBES; probe++) {
+        const refused = await second.app.inject({ method: 'GET', url: '/v1/users/me', headers: revoked.auth });
+        expectProblem(refused, INVALID_ACCESS_TOKEN, '/v1/users/me');
+        const ok = await second.app.inject({ method: 'GET', url: '/v1/users/me', headers: kept.auth });
+        expect(ok.statusCode).toBe(200);
+      }
+    } finally {
+      await second.close();
+    }
   });
 });
