@@ -124,12 +124,9 @@ export class RedisMarkerSet implements MarkerSet {
     const scores = await this.attempt('read', (client) => client.zmScore(this.key, [id, COMPLETE]));
     if (scores === undefined) return { status: 'unavailable' };
     const [mark, complete] = scores;
-    const now = Date.now();
-    return {
-      status: 'read',
-      marked: mark !== null && mark !== undefined && mark > now,
-      completeUntil: complete ?? undefined,
-    };
+    // Any member counts: every write drops the expired ones, and a token outlives its mark by no
+    // more than the clocks disagree (its own expiry is checked anyway).
+    return { status: 'read', marked: mark !== null && mark !== undefined, completeUntil: complete ?? undefined };
   }
 
   async add(entries: MarkerEntry[], options: { background?: boolean } = {}): Promise<boolean> {
