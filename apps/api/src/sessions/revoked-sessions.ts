@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { cacheKey, createMarkerSet, RedisConnection, type MarkerEntry, type MarkerSet } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { SessionsRepository } from './sessions.repository.js';
 
 /** How long a rebuild vouches for the markers: past it, misses go to the database again. */
-export const REVOCATIONS_COMPLETE_FOR_MS = 120_000;
+const REVOCATIONS_COMPLETE_FOR_MS = 120_000;
 /** A read that finds less than this left of the vouching starts the next rebuild, in the background. */
 const REBUILD_WHEN_LEFT_MS = 60_000;
 /** Longest a rebuild may hold the lock; a slower one is void (its markers stay, they are true). */
@@ -44,7 +38,7 @@ const MAX_UNWRITTEN = 10_000;
  * and writes the marker again every second (and at reconnection) until it is stored.
  */
 @Injectable()
-export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RevokedSessions.name);
   private readonly markers: MarkerSet;
   private readonly markerTtlMs: number;
@@ -55,6 +49,7 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
   private retryTimer: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
   private lastRebuildAt = 0;
+  private stopped = false;
   /** After a reconnection Redis may be empty (restarted): rebuild before the first request asks. */
   private readonly onReconnect = () => {
     void this.writeUnwritten();
@@ -75,15 +70,12 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
     this.rebuildInBackground();
   }
 
+  /** Before the database and Redis connections close: nothing new starts, a rebuild under way ends. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     this.redis.client?.off('ready', this.onReconnect);
     clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
     await this.rebuilding;
-  }
-
-  onApplicationShutdown(): void {
-    clearTimeout(this.retryTimer);
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
@@ -113,18 +105,13 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
     this.scheduleRetry();
   }
 
-  /** Runs one rebuild now (single-flight); resolves when this process's attempt is over. */
-  rebuildNow(): Promise<void> {
+  /** Starts a rebuild unless one of this process runs, or one started less than a second ago. */
+  private rebuildInBackground(): void {
+    if (this.stopped || this.rebuilding || Date.now() - this.lastRebuildAt < RETRY_INTERVAL_MS) return;
     this.lastRebuildAt = Date.now();
-    this.rebuilding ??= this.rebuild()
+    this.rebuilding = this.rebuild()
       .catch((error: unknown) => this.logger.warn(`Rebuilding the revocation markers failed: ${String(error)}`))
       .finally(() => (this.rebuilding = undefined));
-    return this.rebuilding;
-  }
-
-  private rebuildInBackground(): void {
-    if (this.rebuilding || Date.now() - this.lastRebuildAt < RETRY_INTERVAL_MS) return;
-    void this.rebuildNow();
   }
 
   private async rebuild(): Promise<void> {
@@ -179,7 +166,7 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer) return;
+    if (this.stopped || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.writeUnwritten();
