@@ -27,6 +27,10 @@ await redis.connect();
 const rateLimitSha = await redis.scriptLoad(RATE_LIMIT_SCRIPT);
 const userKey = `${KEY_PREFIX}:same-work:user`;
 await redis.set(userKey, JSON.stringify({ v: { id: 'user', email: 'user@example.com', name: 'User' } }), { EX: 600 });
+// The revoked sessions, vouched complete as a rebuild leaves them (the API's MarkerSet).
+const revokedKey = `${KEY_PREFIX}:same-work:revoked-sessions`;
+await redis.zAdd(revokedKey, { score: Date.now() + 600_000, value: '~complete' });
+await redis.pExpire(revokedKey, 600_000);
 
 const app = Fastify({ logger: false });
 app.get('/ready', async () => ({ ready: true }));
@@ -39,9 +43,10 @@ app.get('/', async (request, reply) => {
   } catch {
     return reply.code(401).send({ error: 'invalid token' });
   }
-  if ((await redis.get(`${KEY_PREFIX}:same-work:revoked:${claims.sid}`)) !== null) {
-    return reply.code(401).send({ error: 'revoked' });
-  }
+  const [revoked, complete] = await redis.zmScore(revokedKey, [claims.sid, '~complete']);
+  if (revoked !== null) return reply.code(401).send({ error: 'revoked' });
+  // The API would ask the database here; this server has none.
+  if (complete === null) return reply.code(503).send({ error: 'revocations not vouched for' });
   return JSON.parse((await redis.get(userKey)) ?? 'null').v;
 });
 

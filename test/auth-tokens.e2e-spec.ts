@@ -8,26 +8,21 @@ import { TEST_REDIS_URL } from './setup/test-env.js';
 import {
   bearer,
   createAccountWithRole,
+  decodeJwt,
   login,
   registerAndLogin,
+  sessionIdOf,
   strongPassword,
   uniqueEmail,
   type TestAccount,
 } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-import { expectProblem } from './utils/problem.js';
+import { expectProblem, INVALID_ACCESS_TOKEN } from './utils/problem.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCESS_TTL = 900;
 
 /** The fixed part of each problem body; `instance` and `requestId` are added per response. */
-const INVALID_ACCESS_TOKEN = {
-  type: 'urn:problem-type:invalid-access-token',
-  title: 'Unauthorized',
-  status: 401,
-  detail: 'A valid access token is required.',
-  code: 'INVALID_ACCESS_TOKEN',
-};
 const INVALID_REFRESH_TOKEN = {
   type: 'urn:problem-type:invalid-refresh-token',
   title: 'Unauthorized',
@@ -70,19 +65,6 @@ const VALIDATION_FAILED = {
   detail: 'The request is invalid.',
   code: 'VALIDATION_FAILED',
 };
-
-function decodeSegment(segment: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-}
-
-function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [header, payload] = token.split('.');
-  return { header: decodeSegment(header ?? ''), payload: decodeSegment(payload ?? '') };
-}
-
-function sessionIdOf(accessToken: string): string {
-  return decodeJwt(accessToken).payload.sid as string;
-}
 
 function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -309,8 +291,9 @@ describe('auth tokens and sessions (e2e)', () => {
       [
         'a real token whose payload was edited (role ADMIN)',
         () => {
-          const [header, payload, signature] = victim.accessToken.split('.');
-          return bearer(`${header}.${b64({ ...decodeSegment(payload ?? ''), role: 'ADMIN' })}.${signature}`);
+          const [header, , signature] = victim.accessToken.split('.');
+          const { payload } = decodeJwt(victim.accessToken);
+          return bearer(`${header}.${b64({ ...payload, role: 'ADMIN' })}.${signature}`);
         },
       ],
       ['the refresh token as a bearer token', () => bearer(victim.refreshToken)],
@@ -640,21 +623,25 @@ describe('auth tokens and sessions (e2e)', () => {
   });
 
   describe('revocation check', () => {
-    it('records a revoked session as a cache marker that lives as long as its access tokens can', async () => {
+    it('records a revoked session as a marker in Redis that lives as long as its access tokens can', async () => {
       if (process.env.TEST_REDIS_MODE !== 'redis') return expect(t.config.cache.redisUrl).toBeUndefined();
       const account = await registerAndLogin(t.app);
-      const key = `${t.cachePrefix}:auth:revoked-session:${sessionIdOf(account.accessToken)}`;
+      const key = `${t.cachePrefix}:auth:revoked-sessions`;
+      const sessionId = sessionIdOf(account.accessToken);
       const redis = createClient({ url: TEST_REDIS_URL });
       await redis.connect();
       try {
-        expect(await redis.exists(key)).toBe(0);
+        expect(await redis.zScore(key, sessionId)).toBeNull();
 
+        const before = Date.now();
         await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: account.auth });
 
-        expect(await redis.exists(key)).toBe(1);
-        const ttl = await redis.pTTL(key);
-        expect(ttl).toBeGreaterThan((ACCESS_TTL - 60) * 1000);
-        expect(ttl).toBeLessThanOrEqual(t.config.auth.accessTokenTtlSeconds * 1000);
+        // Member: the session; score: when its last access token expires.
+        const expiresAt = await redis.zScore(key, sessionId);
+        expect(expiresAt).toBeGreaterThanOrEqual(before + ACCESS_TTL * 1000);
+        expect(expiresAt).toBeLessThanOrEqual(Date.now() + t.config.auth.accessTokenTtlSeconds * 1000);
+        // The key itself lives no longer than its latest member.
+        expect(await redis.pTTL(key)).toBeGreaterThan(0);
       } finally {
         await redis.quit();
       }

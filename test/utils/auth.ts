@@ -27,6 +27,21 @@ export function bearer(accessToken: string): { authorization: string } {
   return { authorization: `Bearer ${accessToken}` };
 }
 
+function decodeSegment(segment: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+}
+
+/** A JWT's header and payload, unverified. */
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [header, payload] = token.split('.');
+  return { header: decodeSegment(header ?? ''), payload: decodeSegment(payload ?? '') };
+}
+
+/** The session (`sid`) an access token belongs to. */
+export function sessionIdOf(accessToken: string): string {
+  return decodeJwt(accessToken).payload.sid as string;
+}
+
 export async function login(
   app: NestFastifyApplication,
   email: string,

@@ -12,6 +12,15 @@ export const VALIDATION_FAILED = {
   code: 'VALIDATION_FAILED',
 };
 
+/** The fixed part of the answer to a missing, invalid, expired or revoked access token. */
+export const INVALID_ACCESS_TOKEN = {
+  type: 'urn:problem-type:invalid-access-token',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'A valid access token is required.',
+  code: 'INVALID_ACCESS_TOKEN',
+};
+
 /** Asserts the exact problem+json answer: status, content type and the whole body. */
 export function expectProblem(
   res: LightMyRequestResponse,

@@ -3,8 +3,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
-
-class CacheTimeoutError extends Error {}
+import { OperationTimeoutError, withTimeout } from './redis-script.js';
 
 /**
  * How long after an invalidation its keys are deleted a second time. A read-through that loaded
@@ -118,26 +117,18 @@ export class AppCache implements OnApplicationShutdown {
     const client = this.redis.client;
     if (!client) return { store: 'memory', up: true };
     if (!client.isReady) return { store: 'redis', up: false };
-    const pong = await this.withTimeout(client.ping()).catch(() => undefined);
+    const pong = await withTimeout(client.ping(), this.timeoutMs).catch(() => undefined);
     return { store: 'redis', up: pong === 'PONG' };
   }
 
   private async attempt<T>(operation: string, key: string, run: () => Promise<T>): Promise<Attempt<T>> {
     if (this.redis.client && !this.redis.isReady) return { ok: false }; // down: don't even try
     try {
-      return { ok: true, value: await this.withTimeout(run()) };
+      return { ok: true, value: await withTimeout(run(), this.timeoutMs) };
     } catch (error) {
-      const reason = error instanceof CacheTimeoutError ? `timed out after ${this.timeoutMs} ms` : String(error);
+      const reason = error instanceof OperationTimeoutError ? error.message : String(error);
       this.logger.warn(`Cache ${operation} failed for ${key}: ${reason}`);
       return { ok: false };
     }
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeoutError()), this.timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }

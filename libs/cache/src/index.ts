@@ -5,3 +5,5 @@ export * from './drop-cached-keys.js';
 export * from './cache-store.factory.js';
 export * from './redis-throttler.storage.js';
 export * from './failure-counter.js';
+export * from './redis-script.js';
+export * from './marker-set.js';

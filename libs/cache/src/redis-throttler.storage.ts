@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import { ErrorReply } from 'redis';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
+import { OperationTimeoutError, RedisScript, withTimeout } from './redis-script.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 /**
@@ -23,7 +22,7 @@ import { ThrottledWarning } from './throttled-warning.js';
  * clears the counted hits and counts itself. With `blockDuration <= 0` nothing is blocked for
  * longer than the window: a call is refused while `limit` hits are live.
  */
-const INCREMENT_SCRIPT = `
+const INCREMENT_SCRIPT = new RedisScript(`
 local stateKey, hitsKey = KEYS[1], KEYS[2]
 local ttl, limit, blockDuration = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local time = redis.call('TIME')
@@ -85,14 +84,10 @@ redis.call('PEXPIREAT', stateKey, keepUntil)
 redis.call('PEXPIREAT', hitsKey, keepUntil)
 
 return {totalHits, timeToExpire, isBlocked and 1 or 0, timeToBlockExpire}
-`;
+`);
 
 /** What `increment` resolves to (the package does not export its `ThrottlerStorageRecord` type). */
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
-
-const INCREMENT_SCRIPT_SHA1 = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
-
-class RedisTimeoutError extends Error {}
 
 /**
  * @nestjs/throttler storage in Redis, so a limit holds across every instance of the app. Same
@@ -148,15 +143,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       arguments: [String(ttl), String(limit), String(blockDuration)],
     };
     try {
-      const reply = await this.withTimeout(
-        client.evalSha(INCREMENT_SCRIPT_SHA1, options).catch((error: unknown) => {
-          // First call on this Redis (or after SCRIPT FLUSH / a restart): send the script itself,
-          // which also caches it for the next EVALSHA.
-          if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))
-            return client.eval(INCREMENT_SCRIPT, options);
-          throw error;
-        }),
-      );
+      const reply = await withTimeout(INCREMENT_SCRIPT.run(client, options), this.timeoutMs);
       const record = toRecord(reply);
       if (this.degraded) {
         this.degraded = false;
@@ -165,7 +152,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       return record;
     } catch (error) {
       const reason =
-        error instanceof RedisTimeoutError ? `Redis did not answer within ${this.timeoutMs} ms` : String(error);
+        error instanceof OperationTimeoutError ? `Redis did not answer within ${this.timeoutMs} ms` : String(error);
       return this.fallBack(key, ttl, limit, blockDuration, throttlerName, reason);
     }
   }
@@ -185,14 +172,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     this.degraded = true;
     this.fallbackWarning.warn(`Rate limiting falls back to in-process counters (limits hold per instance): ${reason}`);
     return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisTimeoutError()), this.timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "sessions_revokedAt_idx" ON "sessions"("revokedAt");
