@@ -15,7 +15,11 @@ export class HealthIndicatorDto {
   message?: string;
 
   /** The database's missing migrations, in apply order: `npm run db:migrate` applies them. */
-  @ApiPropertyOptional({ type: [String], maxItems: 1000, items: { type: 'string', maxLength: 255 } })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 1000,
+    items: { type: 'string', maxLength: 255, pattern: '^[\\w.-]+$' },
+  })
   pendingMigrations?: string[];
 }
 
