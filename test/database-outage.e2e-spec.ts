@@ -362,6 +362,32 @@ describe('database outage (e2e, a private PostgreSQL cluster stopped and restart
   });
 });
 
+describe('database and cache both down (e2e, private PostgreSQL, unreachable Redis)', () => {
+  let cluster: PrivatePostgres;
+  let t: TestApp;
+  let account: TestAccount;
+
+  beforeAll(async () => {
+    ({ cluster, t, account } = await startPrivateApp({ env: { REDIS_URL: 'redis://127.0.0.1:1' } }));
+  }, 60_000);
+  afterAll(() => stopPrivateApp(t, cluster), 60_000);
+
+  it('answers 503, not 401, to a valid token whose revocation check falls back to the stopped database', async () => {
+    await cluster.stop('fast');
+    let res: LightMyRequestResponse;
+    try {
+      res = await t.app.inject({ method: 'GET', url: '/v1/users/me', headers: account.auth });
+    } finally {
+      await cluster.start();
+    }
+
+    expectProblem(res, DATABASE_UNAVAILABLE, '/v1/users/me');
+    expect(res.headers['retry-after']).toBe('5');
+    const after = await t.app.inject({ method: 'GET', url: '/v1/users/me', headers: account.auth });
+    expect(after.statusCode).toBe(200);
+  });
+});
+
 describe('database pool exhausted (e2e, private PostgreSQL)', () => {
   let cluster: PrivatePostgres;
   let t: TestApp;
