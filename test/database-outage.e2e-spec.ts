@@ -130,6 +130,23 @@ async function stopPrivateApp(t: TestApp | undefined, cluster: PrivatePostgres |
 }
 
 /**
+ * Before the tests of a `describe`: a private cluster with a migrated database `app`, the app on
+ * it and a signed-in account; afterwards, the app closed and the cluster removed.
+ */
+function usePrivateApp(options: { maxConnections?: number; env?: Record<string, string> } = {}): {
+  cluster: PrivatePostgres;
+  t: TestApp;
+  account: TestAccount;
+} {
+  const ctx = {} as { cluster: PrivatePostgres; t: TestApp; account: TestAccount };
+  beforeAll(async () => {
+    Object.assign(ctx, await startPrivateApp(options));
+  }, 60_000);
+  afterAll(() => stopPrivateApp(ctx.t, ctx.cluster), 60_000);
+  return ctx;
+}
+
+/**
  * Takes an exclusive lock on `users` from a connection of its own, then starts a login (which
  * reads `users`) and waits until its query is blocked on the lock: the app's connection stays
  * busy on the server until `release()`, or until the server goes away.
@@ -170,39 +187,32 @@ async function loginBlockedOnLock(
 }
 
 describe('database outage (e2e, a private PostgreSQL cluster stopped and restarted)', () => {
-  let cluster: PrivatePostgres;
-  let t: TestApp;
-  let account: TestAccount;
-
-  beforeAll(async () => {
-    ({ cluster, t, account } = await startPrivateApp({ maxConnections: 30 }));
-  }, 60_000);
-  afterAll(() => stopPrivateApp(t, cluster), 60_000);
+  const ctx = usePrivateApp({ maxConnections: 30 });
 
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After on every route while the server is stopped, login included', async () => {
-    await cluster.stop('fast');
+    await ctx.cluster.stop('fast');
     try {
-      for (const call of databaseRoutes(account)) {
-        const res = await send(t, call);
+      for (const call of databaseRoutes(ctx.account)) {
+        const res = await send(ctx.t, call);
 
         expectProblem(res, DATABASE_UNAVAILABLE, call.url);
         expect(res.headers['retry-after']).toBe('5');
         expect(spec.problems(call.operation, res)).toEqual([]);
-        expect(res.body).not.toContain(String(cluster.port));
+        expect(res.body).not.toContain(String(ctx.cluster.port));
       }
     } finally {
-      await cluster.start();
+      await ctx.cluster.start();
     }
   });
 
   it('answers no 5xx but 503 on any operation of the spec while the server is stopped, each answer as the spec declares', async () => {
-    const admin = await createAccountWithRole(t.app, 'ADMIN');
-    await cluster.stop('fast');
+    const admin = await createAccountWithRole(ctx.t.app, 'ADMIN');
+    await ctx.cluster.stop('fast');
     const answers: Array<{ operation: string; status: number; problems: string[] }> = [];
     try {
       for (const { method, path } of specOperations()) {
         const operation = `${method} ${path}`;
-        const res = await t.app.inject({
+        const res = await ctx.t.app.inject({
           method: method as 'GET',
           url: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'),
           headers: admin.auth,
@@ -211,7 +221,7 @@ describe('database outage (e2e, a private PostgreSQL cluster stopped and restart
         answers.push({ operation, status: res.statusCode, problems: spec.problems(operation, res) });
       }
     } finally {
-      await cluster.start();
+      await ctx.cluster.start();
     }
 
     expect(answers.length).toBeGreaterThan(30);
@@ -222,12 +232,12 @@ describe('database outage (e2e, a private PostgreSQL cluster stopped and restart
   });
 
   it('reports the database down on /health/ready without naming its host or port, and ready again after', async () => {
-    await cluster.stop('fast');
+    await ctx.cluster.stop('fast');
     let down: LightMyRequestResponse;
     try {
-      down = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      down = await ctx.t.app.inject({ method: 'GET', url: '/health/ready' });
     } finally {
-      await cluster.start();
+      await ctx.cluster.start();
     }
 
     expect(down.statusCode).toBe(503);
@@ -237,55 +247,55 @@ describe('database outage (e2e, a private PostgreSQL cluster stopped and restart
       error: { database: { status: 'down' } },
       details: { database: { status: 'down' }, cache: expect.objectContaining({ status: 'up' }) },
     });
-    expect(down.body).not.toContain(String(cluster.port));
+    expect(down.body).not.toContain(String(ctx.cluster.port));
     expect(down.body).not.toContain('127.0.0.1');
     expect(spec.problems('GET /health/ready', down)).toEqual([]);
-    const up = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    const up = await ctx.t.app.inject({ method: 'GET', url: '/health/ready' });
     expect(up.statusCode).toBe(200);
   });
 
   it('under load: 400 concurrent requests during the outage are all 503, and the same app serves 200 after the restart', async () => {
-    await cluster.stop('fast');
+    await ctx.cluster.stop('fast');
     const statuses = new Map<number, number>();
     try {
-      const calls = Array.from({ length: 50 }, () => databaseRoutes(account)).flat();
-      const answers = await Promise.all(calls.map((call) => send(t, call)));
+      const calls = Array.from({ length: 50 }, () => databaseRoutes(ctx.account)).flat();
+      const answers = await Promise.all(calls.map((call) => send(ctx.t, call)));
       for (const res of answers) statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     } finally {
-      await cluster.start();
+      await ctx.cluster.start();
     }
 
     expect(Object.fromEntries(statuses)).toEqual({ 503: 400 });
-    const me = await t.app.inject({
+    const me = await ctx.t.app.inject({
       method: 'PATCH',
       url: '/v1/users/me',
       payload: { name: 'Back' },
-      headers: account.auth,
+      headers: ctx.account.auth,
     });
     expect(me.statusCode).toBe(200);
-    const signIn = await t.app.inject({
+    const signIn = await ctx.t.app.inject({
       method: 'POST',
       url: '/v1/auth/login',
-      payload: { email: account.email, password: account.password },
+      payload: { email: ctx.account.email, password: ctx.account.password },
     });
     expect(signIn.statusCode).toBe(200);
   });
 
   it('answers 503 to a request in flight when the server crashes (immediate stop), then recovers', async () => {
     // A lock held elsewhere keeps the login's query waiting on the server until the crash.
-    const blocked = await loginBlockedOnLock(cluster, t, account);
+    const blocked = await loginBlockedOnLock(ctx.cluster, ctx.t, ctx.account);
     let res: LightMyRequestResponse;
     try {
-      await cluster.stop('immediate');
+      await ctx.cluster.stop('immediate');
       res = await blocked.login;
     } finally {
       await blocked.release();
-      if (!cluster.running) await cluster.start();
+      if (!ctx.cluster.running) await ctx.cluster.start();
     }
 
     expectProblem(res, DATABASE_UNAVAILABLE, '/v1/auth/login');
-    await eventually(async () => (await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200);
-    const sessions = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+    await eventually(async () => (await ctx.t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200);
+    const sessions = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
     expect(sessions.statusCode).toBe(200);
   });
 
@@ -294,11 +304,11 @@ describe('database outage (e2e, a private PostgreSQL cluster stopped and restart
     let res: LightMyRequestResponse;
     try {
       // Drop the app's pooled connections, then take every slot of the server.
-      await cluster.withClient((client) =>
+      await ctx.cluster.withClient((client) =>
         client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'app'"),
       );
       for (let slot = 0; slot < 30; slot++) {
-        const client = new pg.Client({ connectionString: cluster.url('postgres') });
+        const client = new pg.Client({ connectionString: ctx.cluster.url('postgres') });
         client.on('error', () => undefined);
         try {
           await client.connect();
@@ -307,110 +317,97 @@ describe('database outage (e2e, a private PostgreSQL cluster stopped and restart
         }
         hogs.push(client);
       }
-      res = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+      res = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
     } finally {
       await Promise.all(hogs.map((client) => client.end().catch(() => undefined)));
     }
 
     expectProblem(res, DATABASE_UNAVAILABLE, '/v1/auth/sessions');
-    const after = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+    const after = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
     expect(after.statusCode).toBe(200);
   });
 
   it('answers 503 while the server is up but not accepting connections yet (57P03 cannot_connect_now)', async () => {
-    await cluster.stop('fast');
+    await ctx.cluster.stop('fast');
     let refused: LightMyRequestResponse;
     let ready: LightMyRequestResponse;
     try {
-      await cluster.startRefusingConnections();
-      await expect(cluster.withClient(async () => undefined)).rejects.toMatchObject({ code: '57P03' });
-      refused = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
-      ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      await ctx.cluster.startRefusingConnections();
+      await expect(ctx.cluster.withClient(async () => undefined)).rejects.toMatchObject({ code: '57P03' });
+      refused = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
+      ready = await ctx.t.app.inject({ method: 'GET', url: '/health/ready' });
     } finally {
-      await cluster.stop('fast');
-      await cluster.start();
+      await ctx.cluster.stop('fast');
+      await ctx.cluster.start();
     }
 
     expectProblem(refused, DATABASE_UNAVAILABLE, '/v1/auth/sessions');
     expect(ready.statusCode).toBe(503);
-    const after = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+    const after = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
     expect(after.statusCode).toBe(200);
   });
 
   it('after a crash, answers only 503 until the restarted server has recovered, then 200', async () => {
-    await cluster.stop('immediate');
+    await ctx.cluster.stop('immediate');
     const statuses = new Set<number>();
     try {
       // Crash recovery runs at the next start; requests keep coming meanwhile.
       let started = false;
-      const starting = cluster.start().finally(() => (started = true));
+      const starting = ctx.cluster.start().finally(() => (started = true));
       for (let round = 0; round < 200 && !started; round++) {
-        const res = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+        const res = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
         statuses.add(res.statusCode);
         if (res.statusCode === 503) expectProblem(res, DATABASE_UNAVAILABLE, '/v1/auth/sessions');
       }
       await starting;
     } finally {
-      if (!cluster.running) await cluster.start();
+      if (!ctx.cluster.running) await ctx.cluster.start();
     }
 
     expect([...statuses].filter((status) => status !== 503 && status !== 200)).toEqual([]);
     await eventually(
       async () =>
-        (await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth })).statusCode === 200,
+        (await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth })).statusCode ===
+        200,
     );
   });
 });
 
 describe('database and cache both down (e2e, private PostgreSQL, unreachable Redis)', () => {
-  let cluster: PrivatePostgres;
-  let t: TestApp;
-  let account: TestAccount;
-
-  beforeAll(async () => {
-    ({ cluster, t, account } = await startPrivateApp({ env: { REDIS_URL: 'redis://127.0.0.1:1' } }));
-  }, 60_000);
-  afterAll(() => stopPrivateApp(t, cluster), 60_000);
+  const ctx = usePrivateApp({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
 
   it('answers 503, not 401, to a valid token whose revocation check falls back to the stopped database', async () => {
-    await cluster.stop('fast');
+    await ctx.cluster.stop('fast');
     let res: LightMyRequestResponse;
     try {
-      res = await t.app.inject({ method: 'GET', url: '/v1/users/me', headers: account.auth });
+      res = await ctx.t.app.inject({ method: 'GET', url: '/v1/users/me', headers: ctx.account.auth });
     } finally {
-      await cluster.start();
+      await ctx.cluster.start();
     }
 
     expectProblem(res, DATABASE_UNAVAILABLE, '/v1/users/me');
     expect(res.headers['retry-after']).toBe('5');
-    const after = await t.app.inject({ method: 'GET', url: '/v1/users/me', headers: account.auth });
+    const after = await ctx.t.app.inject({ method: 'GET', url: '/v1/users/me', headers: ctx.account.auth });
     expect(after.statusCode).toBe(200);
   });
 });
 
 describe('database pool exhausted (e2e, private PostgreSQL)', () => {
-  let cluster: PrivatePostgres;
-  let t: TestApp;
-  let account: TestAccount;
-
-  beforeAll(async () => {
-    ({ cluster, t, account } = await startPrivateApp({ env: { DATABASE_POOL_MAX: '1' } }));
-  }, 60_000);
-  afterAll(() => stopPrivateApp(t, cluster), 60_000);
+  const ctx = usePrivateApp({ env: { DATABASE_POOL_MAX: '1' } });
 
   it('answers 503 to a request that waits too long for a pooled connection, and serves again once one is free', async () => {
     // The login holds the pool's only connection, blocked on the lock.
-    const blocked = await loginBlockedOnLock(cluster, t, account);
+    const blocked = await loginBlockedOnLock(ctx.cluster, ctx.t, ctx.account);
     let waiting: LightMyRequestResponse;
     try {
-      waiting = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+      waiting = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
     } finally {
       await blocked.release();
     }
 
     expectProblem(waiting, DATABASE_UNAVAILABLE, '/v1/auth/sessions');
     expect((await blocked.login).statusCode).toBe(200);
-    const after = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: account.auth });
+    const after = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
     expect(after.statusCode).toBe(200);
   }, 30_000);
 });
