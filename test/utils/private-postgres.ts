@@ -77,6 +77,19 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
   return created;
 }
 
+const ROOT_PREFIX = 'private-pg-';
+/** The pid of the test process that created a cluster: once it is gone, the cluster is abandoned. */
+const OWNER_FILE = 'owner.pid';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A PostgreSQL cluster of a test's own (initdb + pg_ctl on a free port, under a temporary
  * directory), for tests that stop, crash or restart the database server: the shared server is
@@ -101,8 +114,11 @@ export class PrivatePostgres {
   /** initdb, then start. */
   static async create(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
     const identity = serverIdentity();
-    const root = mkdtempSync(path.join(tmpdir(), 'private-pg-'));
-    const cluster = new PrivatePostgres(await freePort(), root, identity, binDir());
+    const bin = binDir();
+    await PrivatePostgres.removeAbandoned(identity, bin);
+    const root = mkdtempSync(path.join(tmpdir(), ROOT_PREFIX));
+    writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
+    const cluster = new PrivatePostgres(await freePort(), root, identity, bin);
     try {
       mkdirSync(cluster.run);
       if (identity) for (const dir of [root, cluster.run]) chownSync(dir, identity.uid, identity.gid);
@@ -124,6 +140,19 @@ export class PrivatePostgres {
     } catch (error) {
       await cluster.destroy();
       throw error;
+    }
+  }
+
+  /** Clusters left running by a test process killed before its afterAll: stopped and removed. */
+  private static async removeAbandoned(identity: { uid: number; gid: number } | undefined, bin: string) {
+    for (const name of readdirSync(tmpdir()).filter((entry) => entry.startsWith(ROOT_PREFIX))) {
+      const root = path.join(tmpdir(), name);
+      const ownerFile = path.join(root, OWNER_FILE);
+      // No owner yet: another process is creating it right now.
+      if (!existsSync(ownerFile)) continue;
+      const owner = Number(readFileSync(ownerFile, 'utf8'));
+      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+      await new PrivatePostgres(0, root, identity, bin).destroy();
     }
   }
 
