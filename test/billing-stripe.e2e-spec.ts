@@ -396,7 +396,7 @@ describe('billing with the Stripe provider (e2e)', () => {
         type: 'urn:problem-type:billing-provider-unavailable',
         title: 'Service Unavailable',
         status: 503,
-        detail: 'An unexpected error occurred.',
+        detail: 'The payment provider is unavailable; try again later.',
         instance: '/v1/billing/checkout',
         code: 'BILLING_PROVIDER_UNAVAILABLE',
         requestId: res.headers['x-request-id'],

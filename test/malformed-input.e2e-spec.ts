@@ -1,30 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import type { InjectOptions, Response } from 'light-my-request';
 import { createAccountWithRole } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
 import { WEBHOOK_SECRET, signature } from './utils/stripe-events.js';
+import { specOperations } from './utils/openapi-conformance.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-
-interface Operation {
-  method: string;
-  path: string;
-  parameters?: Array<{ in: string; name: string }>;
-}
-
-/** Every operation of the committed spec. */
-function operations(): Operation[] {
-  const spec = JSON.parse(readFileSync('openapi.json', 'utf8')) as {
-    paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
-  };
-  return Object.entries(spec.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path,
-      parameters: operation.parameters,
-    })),
-  );
-}
 
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
@@ -124,7 +104,7 @@ describe('malformed input on every route (e2e)', () => {
   }
 
   it('never answers 5xx, and refuses with problem+json', async () => {
-    for (const operation of operations()) {
+    for (const operation of specOperations()) {
       // A fresh admin per operation: a logout or a deletion must not blunt the next requests.
       const admin = await createAccountWithRole(t.app, 'ADMIN');
       const url = (value: string) => operation.path.replace(/\{[^}]+\}/g, value);

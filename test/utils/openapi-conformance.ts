@@ -22,6 +22,26 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
   ajv: Ajv,
 ) => Ajv;
 
+export interface SpecOperation {
+  method: string;
+  path: string;
+  parameters?: Array<{ in: string; name: string }>;
+}
+
+/** Every operation of the committed spec. */
+export function specOperations(file = 'openapi.json'): SpecOperation[] {
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as {
+    paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
+  };
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      parameters: operation.parameters,
+    })),
+  );
+}
+
 /**
  * Checks real responses against the committed openapi.json: the status is declared for the
  * operation, a JSON body validates against the declared schema (OpenAPI 3.0 `nullable`

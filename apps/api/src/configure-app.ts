@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, type TrustProxySetting } from '@app/config';
+import { databaseErrorToDomain } from '@app/database';
 import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor, sendProblem } from '@app/common';
 import { IDEMPOTENCY_KEY_HEADER } from './billing/idempotency/idempotency-key.js';
 import { registerRequestLogging } from './logging.js';
@@ -68,7 +69,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useLogger(app.get(Logger));
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter([databaseErrorToDomain]));
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     credentials: true,

@@ -671,9 +671,11 @@ export interface paths {
         };
         /**
          * Readiness: whether this instance should receive traffic.
-         * @description 503 when the database is unreachable (2 s timeout); a cache outage only degrades it
-         *     (200, `status: degraded`), since the API then answers from the database. Both answers use
-         *     Terminus' health-check body, which says which dependency failed. Public and not rate limited.
+         * @description 503 when the database is unreachable (2 s timeout) or lacks migrations of this build
+         *     (`pendingMigrations` names them, `message` the command that applies them); a cache outage only
+         *     degrades it (200, `status: degraded`), since the API then answers from the database. Both
+         *     answers use Terminus' health-check body, which names each dependency and its state; why one
+         *     is down goes to the log. Public and not rate limited.
          */
         get: operations["healthReady"];
         put?: never;
@@ -1096,8 +1098,10 @@ export interface components {
              * @enum {string}
              */
             store?: "redis" | "memory";
-            /** @description Why the dependency is not up. */
+            /** @description Why the dependency is not up, in a fixed sentence (details are in the log). */
             message?: string;
+            /** @description The database's missing migrations, in apply order: `npm run db:migrate` applies them. */
+            pendingMigrations?: string[];
         };
         HealthIndicatorsDto: {
             database?: components["schemas"]["HealthIndicatorDto"];
@@ -1268,6 +1272,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     authLogin: {
@@ -1395,6 +1411,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     authRefresh: {
@@ -1498,6 +1526,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -1610,6 +1650,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     authLogoutAll: {
@@ -1706,6 +1758,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -1822,6 +1886,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     authCancelEmailChange: {
@@ -1922,6 +1998,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2051,6 +2139,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2153,6 +2242,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     authResetPassword: {
@@ -2239,6 +2340,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2355,6 +2468,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     usersGetMe: {
@@ -2411,6 +2536,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2533,6 +2670,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2668,6 +2817,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2781,6 +2931,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -2903,6 +3065,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3065,6 +3239,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3241,6 +3427,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     billingListPlans: {
@@ -3284,6 +3482,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3362,6 +3572,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3541,6 +3763,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3708,6 +3931,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3886,6 +4110,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4052,6 +4277,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4218,6 +4444,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4315,6 +4542,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     billingGetEntitlements: {
@@ -4371,6 +4610,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4482,6 +4733,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     localCheckoutShowPage: {
@@ -4585,6 +4848,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4746,6 +5021,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     stripeWebhooksReceive: {
@@ -4843,6 +5130,7 @@ export interface operations {
             /** @description A dependency is unavailable. */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -5004,6 +5292,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
         };
     };
     sessionsRevoke: {
@@ -5131,6 +5431,18 @@ export interface operations {
             /** @description Unexpected server error; the body reveals nothing but the request id. */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
 export * from './database.module.js';
 export * from './prisma.service.js';
+export * from './database-errors.js';
 export * from './sql-session.js';
 export * from './embedded-database.js';
 export * from './migrations/migration-files.js';

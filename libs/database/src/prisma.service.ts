@@ -6,8 +6,9 @@ import { AppConfig } from '@app/config';
 import { PrismaClient } from './generated/prisma/client.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { openPgSession, pgliteSession, type SqlSession } from './sql-session.js';
-import { applyMigrations } from './migrations/migration-runner.js';
-import { defaultMigrationsDir } from './migrations/migration-files.js';
+import { applyMigrations, APPLIED_MIGRATION_NAMES } from './migrations/migration-runner.js';
+import { defaultMigrationsDir, readMigrationFiles } from './migrations/migration-files.js';
+import { DatabasePool, MIGRATE_COMMAND } from './database-errors.js';
 
 /**
  * The Prisma client of the application, on PostgreSQL (`DATABASE_URL`) through @prisma/adapter-pg
@@ -18,6 +19,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly logger = new Logger(PrismaService.name);
   private readonly config: AppConfig['database'];
   private readonly embedded: PGlite | undefined;
+  /** The committed migrations this build expects, in apply order. */
+  private readonly migrationNames = readMigrationFiles(defaultMigrationsDir()).map((file) => file.name);
+  /** Set once every migration is applied: they are never un-applied, so readiness stops asking. */
+  private migrationsApplied = false;
 
   constructor(config: AppConfig) {
     const database = config.database;
@@ -25,12 +30,16 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     super({
       adapter: embedded
         ? new PrismaPGlite(embedded)
-        : new PrismaPg({
-            connectionString: database.url,
-            max: database.poolMax,
-            // Fail a query (and the readiness probe) instead of queueing forever when the server is gone.
-            connectionTimeoutMillis: 5_000,
-          }),
+        : new PrismaPg(
+            new DatabasePool({
+              connectionString: database.url,
+              max: database.poolMax,
+              // Fail a query (and the readiness probe) instead of queueing forever when the server
+              // is gone or every connection stays busy: the request then answers 503.
+              connectionTimeoutMillis: 5_000,
+            }),
+            { disposeExternalPool: true },
+          ),
     });
     this.config = database;
     this.embedded = embedded;
@@ -49,6 +58,28 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     this.logger.log(
       this.embedded ? `Using the embedded PGlite database (${this.config.embeddedDir})` : 'Connected to PostgreSQL',
     );
+    const pending = await this.pendingMigrations();
+    if (pending.length > 0) this.logger.error(pendingMigrationsMessage(pending));
+  }
+
+  /**
+   * The committed migrations the database has not applied (all of them on a fresh database).
+   * Once none are pending the answer is cached: applied migrations stay applied.
+   */
+  async pendingMigrations(): Promise<string[]> {
+    if (this.migrationsApplied) return [];
+    const [table] = await this.$queryRaw<{ present: boolean }[]>`
+      SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`;
+    const applied = new Set(
+      table?.present
+        ? (await this.$queryRawUnsafe<{ migration_name: string }[]>(APPLIED_MIGRATION_NAMES)).map(
+            (row) => row.migration_name,
+          )
+        : [],
+    );
+    const pending = this.migrationNames.filter((name) => !applied.has(name));
+    this.migrationsApplied = pending.length === 0;
+    return pending;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -74,4 +105,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
       await session.close();
     }
   }
+}
+
+/** One line for the boot log: what is missing and the command that applies it. */
+export function pendingMigrationsMessage(pending: string[]): string {
+  return (
+    `The database lacks ${pending.length} migration${pending.length > 1 ? 's' : ''} of this build ` +
+    `(${pending.join(', ')}): run \`${MIGRATE_COMMAND}\` to apply them; /health/ready answers 503 until then.`
+  );
 }

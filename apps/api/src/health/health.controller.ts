@@ -1,11 +1,11 @@
 import { applyDecorators, Controller, Get, Res, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, PrismaHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
-import { PrismaService } from '@app/database';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { NotRateLimited } from '../rate-limit/rate-limit.decorator.js';
 import { CacheHealthIndicator } from './cache.health.js';
+import { DatabaseHealthIndicator } from './database.health.js';
 import { HealthResponseDto } from './dto/health-response.dto.js';
 
 /** A Terminus health check (never cached), documented with our DTO instead of Terminus' untyped maps. */
@@ -27,8 +27,7 @@ function HealthEndpoint(): MethodDecorator {
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly prismaIndicator: PrismaHealthIndicator,
-    private readonly prisma: PrismaService,
+    private readonly databaseIndicator: DatabaseHealthIndicator,
     private readonly cacheIndicator: CacheHealthIndicator,
   ) {}
 
@@ -47,16 +46,18 @@ export class HealthController {
   /**
    * Readiness: whether this instance should receive traffic.
    *
-   * @remarks 503 when the database is unreachable (2 s timeout); a cache outage only degrades it
-   * (200, `status: degraded`), since the API then answers from the database. Both answers use
-   * Terminus' health-check body, which says which dependency failed. Public and not rate limited.
+   * @remarks 503 when the database is unreachable (2 s timeout) or lacks migrations of this build
+   * (`pendingMigrations` names them, `message` the command that applies them); a cache outage only
+   * degrades it (200, `status: degraded`), since the API then answers from the database. Both
+   * answers use Terminus' health-check body, which names each dependency and its state; why one
+   * is down goes to the log. Public and not rate limited.
    */
   @Get('ready')
   @HealthEndpoint()
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
-        () => this.prismaIndicator.pingCheck('database', this.prisma).withTimeout(2_000),
+        () => this.databaseIndicator.check('database'),
         () => this.cacheIndicator.check('cache'),
       ]);
     } catch (error) {

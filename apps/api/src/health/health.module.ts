@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
 import { CacheHealthIndicator } from './cache.health.js';
+import { DatabaseHealthIndicator } from './database.health.js';
 
 @Module({
   imports: [TerminusModule.forRoot()],
   controllers: [HealthController],
-  providers: [CacheHealthIndicator],
+  providers: [CacheHealthIndicator, DatabaseHealthIndicator],
 })
 export class HealthModule {}

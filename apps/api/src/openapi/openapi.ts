@@ -92,7 +92,8 @@ const RATE_LIMIT_HEADERS = {
 /**
  * Rules that hold for every operation, applied once here instead of on each route:
  * - every response documents the request id and CORS headers;
- * - any route can fail with a 500 problem;
+ * - any route can fail with a 500 problem, and with a 503 problem carrying `Retry-After` when a
+ *   dependency (the database) is unavailable;
  * - a route that parses a body can refuse it: 400 (malformed), 413 (too large), 415 (not JSON);
  * - a route with path parameters answers 414 to one over Fastify's length limit;
  * - a rate-limited route (all but those marked `@NotRateLimited()`) documents the `X-RateLimit-*`
@@ -135,13 +136,19 @@ export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
         responses['429'] ??= problem('Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`.');
       }
       responses['500'] ??= problem('Unexpected server error; the body reveals nothing but the request id.');
+      responses['503'] ??= problem(
+        'A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while ' +
+          'migrations are pending); retry after the seconds in `Retry-After`.',
+      );
       for (const [status, response] of Object.entries(responses)) {
         if (!response || '$ref' in response) continue;
         const limited = rateLimited && /^[24]/.test(status);
+        // Problems that say when to retry: rate limits and unavailable dependencies (not the health bodies).
+        const retryAfter = status === '429' || (status === '503' && response.content?.[PROBLEM_CONTENT_TYPE]);
         response.headers = {
           ...response.headers,
           ...(limited ? RATE_LIMIT_HEADERS : {}),
-          ...(status === '429' ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
+          ...(retryAfter ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
           ...(noStore && status.startsWith('2')
             ? { [CACHE_CONTROL_HEADER]: { $ref: `#/components/headers/${CACHE_CONTROL_HEADER}` } }
             : {}),

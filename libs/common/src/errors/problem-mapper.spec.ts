@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { DomainError, ValidationFailedError, statusForKind, type ErrorKind } from './domain-error.js';
-import { toProblem } from './problem-mapper.js';
+import { DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS, toProblem } from './problem-mapper.js';
 import { PROBLEM_LIMITS } from './problem-details.js';
 
 describe(toProblem.name, () => {
@@ -57,6 +57,17 @@ describe(toProblem.name, () => {
     );
 
     expect(sut.headers).toEqual({ 'retry-after': '2' });
+  });
+
+  it('gives every unavailable dependency a Retry-After, its own or the default', () => {
+    const own = toProblem(new DomainError('unavailable', 'X_DOWN', 'down', { retryAfterSeconds: 30 }), 'r', '/');
+    const fallback = toProblem(new DomainError('unavailable', 'Y_DOWN', 'down'), 'r', '/');
+
+    expect(own).toMatchObject({ status: 503, headers: { 'retry-after': '30' }, body: { detail: 'down' } });
+    expect(fallback).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': String(DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    });
   });
 
   it('maps framework HTTP exceptions to generic codes', () => {

@@ -17,6 +17,9 @@ export interface ProblemResponse {
   unexpected: boolean;
 }
 
+/** `Retry-After` of a 503 whose error names no delay of its own. */
+export const DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 /** Turns anything thrown while handling a request into an RFC 9457 problem response. */
 export function toProblem(error: unknown, requestId: string, instance: string): ProblemResponse {
   const make = (
@@ -44,11 +47,14 @@ export function toProblem(error: unknown, requestId: string, instance: string): 
   if (error instanceof DomainError) {
     const status = statusForKind(error.kind);
     const headers: Record<string, string> = {};
-    if (error.extensions.retryAfterSeconds !== undefined) {
-      headers['retry-after'] = String(Math.max(1, Math.ceil(error.extensions.retryAfterSeconds)));
-    }
+    // An unavailable dependency always says when to come back.
+    const retryAfter =
+      error.extensions.retryAfterSeconds ??
+      (error.kind === 'unavailable' ? DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS : undefined);
+    if (retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
     // A domain error of kind 'internal' is still a server fault: its message stays in the logs.
-    const detail = status >= 500 ? 'An unexpected error occurred.' : error.message;
+    // An unavailable dependency's message is written for clients ("try again shortly").
+    const detail = status >= 500 && error.kind !== 'unavailable' ? 'An unexpected error occurred.' : error.message;
     const extra = error.extensions.errors ? { errors: error.extensions.errors } : {};
     return make(status, error.code, detail, extra, headers);
   }

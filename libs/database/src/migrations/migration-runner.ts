@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 );`;
 
+/** The names of the migrations applied to completion and not rolled back: the database's history. */
+export const APPLIED_MIGRATION_NAMES =
+  'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
+
 export class MigrationError extends Error {
   constructor(message: string) {
     super(message);

@@ -2,7 +2,6 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { DomainError } from '@app/common';
 import { InvalidAccessTokenError } from '../../sessions/sessions.errors.js';
 import type { AuthUser } from '../auth-user.js';
 import { InsufficientPermissionsError } from '../auth.errors.js';
@@ -30,9 +29,14 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     return true;
   }
 
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error instanceof DomainError) throw error;
-    if (error || !user) throw new InvalidAccessTokenError();
+  /**
+   * passport-jwt reports a bad token as "no user"; an error is our own verdict (a domain error) or
+   * a failure (the revocation lookup's database unavailable, a bug): thrown as it is, so it
+   * answers 503 or 500 rather than a misleading 401.
+   */
+  override handleRequest<T>(error: Error | null | undefined, user: T): T {
+    if (error) throw error;
+    if (!user) throw new InvalidAccessTokenError();
     return user;
   }
 }

@@ -3,7 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { assertSafeInput, DomainError, flattenValidationErrors, ValidationFailedError } from '@app/common';
+import { assertSafeInput, flattenValidationErrors, ValidationFailedError } from '@app/common';
 import { LoginDto } from '../dto/login.dto.js';
 import { InvalidCredentialsError } from '../auth.errors.js';
 
@@ -24,9 +24,13 @@ export class LocalAuthGuard extends AuthGuard('local') {
     return (await super.canActivate(context)) as boolean;
   }
 
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error instanceof DomainError) throw error;
-    if (error || !user) throw new InvalidCredentialsError();
+  /**
+   * passport-local reports bad credentials as "no user"; an error is something else (the database
+   * unavailable, a bug) and goes to the exception filter as it is: a 503 or a 500, never a 401.
+   */
+  override handleRequest<T>(error: Error | null | undefined, user: T): T {
+    if (error) throw error;
+    if (!user) throw new InvalidCredentialsError();
     return user;
   }
 }

@@ -10,9 +10,17 @@ export class HealthIndicatorDto {
   @ApiPropertyOptional({ enum: ['redis', 'memory'] })
   store?: 'redis' | 'memory';
 
-  /** Why the dependency is not up. */
+  /** Why the dependency is not up, in a fixed sentence (details are in the log). */
   @ApiPropertyOptional({ maxLength: 500 })
   message?: string;
+
+  /** The database's missing migrations, in apply order: `npm run db:migrate` applies them. */
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 1000,
+    items: { type: 'string', maxLength: 255, pattern: '^[\\w.-]+$' },
+  })
+  pendingMigrations?: string[];
 }
 
 /** The dependencies a readiness check looks at (none for liveness). */
