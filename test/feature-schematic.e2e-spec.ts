@@ -171,15 +171,16 @@ describe('nest g feature (schematic)', () => {
         'test/gadgets.e2e-spec.ts',
         'test/openapi.e2e-spec.ts',
         'libs/api-client/src/schema.spec.ts',
-        // The suites that walk every operation of openapi.json cover the new routes with no edit.
+        // The suites that walk every operation of openapi.json (secrets, malformed input, rate limits) cover the new routes with no edit.
         'test/no-secrets.e2e-spec.ts',
         'test/malformed-input.e2e-spec.ts',
+        'test/rate-limit.e2e-spec.ts',
       ],
       copy,
       { timeoutMs: 180_000 },
     );
     if (jest.code !== 0) throw new Error(`the generated tests failed:\n${jest.output}`);
-    expect(jest.output).toMatch(/Test Suites: 6 passed, 6 total/);
+    expect(jest.output).toMatch(/Test Suites: 7 passed, 7 total/);
   }, 330_000);
 });
 

@@ -15,7 +15,7 @@ import { WEBHOOK_PATH, WEBHOOK_SECRET, signature, stripeEvent } from './utils/st
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { seedTestPlans } from './utils/billing.js';
 import { OpenApiConformance } from './utils/openapi-conformance.js';
-import { exampleOf, readSpec, specOperations, type SpecOperation } from './utils/openapi-spec.js';
+import { exampleOf, pathOf, readSpec, specOperations, type SpecOperation } from './utils/openapi-spec.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -301,11 +301,9 @@ describe('no secret in any response (e2e)', () => {
       .sort((a, b) => walkOrder(a) - walkOrder(b));
     for (const op of rest) {
       const parameters = op.operation.parameters ?? [];
-      const example = (name: string, where: 'path' | 'query' | 'header') =>
+      const example = (name: string, where: 'query' | 'header') =>
         String(exampleOf(spec, parameters.find((p) => p.name === name && p.in === where)?.schema ?? {}, name));
-      const url = op.path.replace(/\{([^}]+)\}/g, (_match, name: string, offset: number) =>
-        encodeURIComponent(created.get(op.path.slice(0, offset - 1)) ?? example(name, 'path')),
-      );
+      const url = pathOf(spec, op, (parent) => created.get(parent));
       const query = parameters
         .filter((p) => p.in === 'query' && p.required)
         .map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(example(p.name, 'query'))}`);

@@ -63,6 +63,21 @@ export function specOperations(spec: OpenApiDocument = readSpec()): SpecOperatio
   );
 }
 
+/**
+ * The operation's path with every parameter filled: by `known(parentPath)` (say, the id of a
+ * resource created at `/v1/widgets` for `/v1/widgets/{id}`), else by an example of its schema.
+ */
+export function pathOf(
+  spec: OpenApiDocument,
+  op: SpecOperation,
+  known: (parentPath: string) => string | undefined = () => undefined,
+): string {
+  return op.path.replace(/\{([^}]+)\}/g, (_match, name: string, offset: number) => {
+    const schema = op.operation.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema ?? {};
+    return encodeURIComponent(known(op.path.slice(0, offset - 1)) ?? String(exampleOf(spec, schema, name)));
+  });
+}
+
 /** The query parameters an operation declares, by name. */
 export function queryParameters(operation: OperationObject): string[] {
   return (operation.parameters ?? [])
