@@ -177,11 +177,11 @@ describe('nest g feature (schematic)', () => {
         'test/rate-limit.e2e-spec.ts',
       ],
       copy,
-      { timeoutMs: 180_000 },
+      { timeoutMs: 240_000 },
     );
     if (jest.code !== 0) throw new Error(`the generated tests failed:\n${jest.output}`);
     expect(jest.output).toMatch(/Test Suites: 7 passed, 7 total/);
-  }, 330_000);
+  }, 420_000);
 });
 
 /**
