@@ -3,6 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { createClient } from 'redis';
 import { PrismaService } from '@app/database';
+import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../apps/api/src/auth/strategies/jwt.strategy.js';
 import { TEST_REDIS_URL } from './setup/test-env.js';
 import {
   bearer,
@@ -288,6 +289,13 @@ describe('auth tokens and sessions (e2e)', () => {
         'an expired token',
         () => bearer(signAccessToken({ ...claims(), iat: now() - 2 * ACCESS_TTL, exp: now() - 60 })),
       ],
+      // OWASP ASVS 5.0 9.2.1: a token is accepted only within its validity time span. Minted for an
+      // hour from now, it would pass jsonwebtoken's checks (exp, iat + maxAge) until long after that.
+      ['a token whose iat lies an hour ahead', () => bearer(signAccessToken({ ...claims(), iat: now() + 3600 }))],
+      [
+        'a token whose iat lies just beyond the clock skew',
+        () => bearer(signAccessToken({ ...claims(), iat: now() + ACCESS_TOKEN_CLOCK_SKEW_SECONDS + 5 })),
+      ],
       ['a token for another audience', () => bearer(signAccessToken(claims(), { audience: 'another-api' }))],
       ['a token from another issuer', () => bearer(signAccessToken(claims(), { issuer: 'another-issuer' }))],
       ["a token with typ 'JWT' instead of 'at+jwt'", () => bearer(signAccessToken(claims(), { typ: 'JWT' }))],
@@ -313,6 +321,16 @@ describe('auth tokens and sessions (e2e)', () => {
       const res = await me(headers());
 
       expectProblem(res, INVALID_ACCESS_TOKEN, '/v1/users/me');
+    });
+
+    it('accepts an iat a little ahead (another clock within the skew), and refuses a future one every time', async () => {
+      const early = bearer(signAccessToken({ ...claims(), iat: now() + ACCESS_TOKEN_CLOCK_SKEW_SECONDS - 10 }));
+      const future = bearer(signAccessToken({ ...claims(), iat: now() + 3600 }));
+
+      expect((await me(early)).statusCode).toBe(200);
+      // Seen again, a token skips signature verification (verified-tokens.ts); never its claim checks.
+      expect((await me(early)).statusCode).toBe(200);
+      for (let i = 0; i < 2; i++) expectProblem(await me(future), INVALID_ACCESS_TOKEN, '/v1/users/me');
     });
   });
 

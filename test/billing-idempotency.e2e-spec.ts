@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
+import { IdempotencySeal } from '../apps/api/src/billing/idempotency/idempotency-seal.js';
 import { IdempotencyRepository } from '../apps/api/src/billing/idempotency/idempotency.repository.js';
 import { requestFingerprint } from '../apps/api/src/billing/idempotency/request-fingerprint.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
@@ -43,6 +44,10 @@ describe('billing Idempotency-Key (e2e)', () => {
     post('/v1/billing/checkout', account, { ...(key !== undefined ? { key } : {}), payload: { planCode } });
   const checkoutSessions = (account: TestAccount) => prisma.checkoutSession.count({ where: { userId: account.id } });
   const records = (account: TestAccount) => prisma.idempotencyRecord.findMany({ where: { userId: account.id } });
+  const seal = () => t.app.get(IdempotencySeal);
+  /** A stored response body, opened as a request presenting the key would open it. */
+  const opened = (account: TestAccount, key: string, sealed: Uint8Array | null | undefined) =>
+    JSON.parse(seal().open(account.id, key, sealed ?? new Uint8Array()) ?? 'null');
 
   function problem(res: LightMyRequestResponse, status: number, code: string, detail: string, instance: string) {
     const titles: Record<number, string> = { 400: 'Bad Request', 409: 'Conflict', 422: 'Unprocessable Content' };
@@ -126,14 +131,39 @@ describe('billing Idempotency-Key (e2e)', () => {
       const [record, ...others] = await records(me);
       expect(others).toEqual([]);
       expect(record).toMatchObject({
-        key,
+        keyHash: seal().keyHash(me.id, key),
         method: 'POST',
         path: '/v1/billing/checkout',
         responseStatus: 200,
-        responseBody: first.json(),
       });
+      expect(opened(me, key, record?.responseBody)).toEqual(first.json());
       expect(record?.completedAt).toBeInstanceOf(Date);
       expect(record!.expiresAt.getTime() - record!.createdAt.getTime()).toBe(DAY_MS);
+    });
+
+    // The checkout link is a bearer credential: a copy of the table (a backup, a replica, a dump)
+    // must not hand it out, nor the key that would replay it.
+    it('stores neither the key nor the checkout link readable: a database reader can neither see nor replay them', async () => {
+      const me = await registerAndLogin(t.app);
+      const key = 'order-7';
+
+      const first = await checkout(me, key);
+      const url = first.json().url as string;
+      const token = new URL(url).pathname.split('/').pop() ?? '';
+      const rows = await prisma.$queryRaw<Array<{ row: string }>>`
+        SELECT row_to_json(r)::text AS row FROM idempotency_records r WHERE "userId" = ${me.id}::uuid`;
+
+      expect(rows).toHaveLength(1);
+      const [row] = rows.map((r) => r.row);
+      expect({ key: row?.includes(key), url: row?.includes(url), token: row?.includes(token) }).toEqual({
+        key: false,
+        url: false,
+        token: false,
+      });
+      // The sealed body opens with the client's key only.
+      const [record] = await records(me);
+      expect(seal().open(me.id, 'order-8', record!.responseBody!)).toBeUndefined();
+      expect(seal().open(me.id, key, record!.responseBody!)).toBe(JSON.stringify(first.json()));
     });
 
     it("takes the draft's quoted form of a key as the same key", async () => {
@@ -187,7 +217,7 @@ describe('billing Idempotency-Key (e2e)', () => {
       const { id } = await prisma.idempotencyRecord.create({
         data: {
           userId: me.id,
-          key,
+          keyHash: seal().keyHash(me.id, key),
           method: 'POST',
           path: '/v1/billing/checkout',
           requestHash: requestFingerprint('POST', '/v1/billing/checkout', { planCode: 'pro' }),
@@ -232,7 +262,7 @@ describe('billing Idempotency-Key (e2e)', () => {
       const key = randomUUID();
       const first = await checkout(me, key, 'pro');
       await prisma.idempotencyRecord.updateMany({
-        where: { userId: me.id, key },
+        where: { userId: me.id, keyHash: seal().keyHash(me.id, key) },
         data: { expiresAt: new Date(Date.now() - 1000) },
       });
 
@@ -245,7 +275,7 @@ describe('billing Idempotency-Key (e2e)', () => {
       const [record, ...others] = await records(me);
       expect(others).toEqual([]);
       expect(record?.expiresAt.getTime()).toBeGreaterThan(Date.now());
-      expect(record?.responseBody).toEqual(again.json());
+      expect(opened(me, key, record?.responseBody)).toEqual(again.json());
     });
 
     it('deletes expired records of anyone when a new key is recorded', async () => {

@@ -3,7 +3,14 @@ import { PrismaService } from '@app/database';
 import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
-import { signature, stripeEvent, stripeSubscription, unixNow, WEBHOOK_PATH } from './utils/stripe-events.js';
+import {
+  signature,
+  stripeEvent,
+  stripeSubscription,
+  unixNow,
+  WEBHOOK_PATH,
+  type SubscriptionOptions,
+} from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { seedTestPlans, STRIPE_TEST_SECRET_KEY as SECRET_KEY, stripeTestEnv } from './utils/billing.js';
 
@@ -37,18 +44,9 @@ describe('billing with the Stripe provider (e2e)', () => {
   /** The requests the fake received since `mark` (`fake.requests.length` taken earlier). */
   const since = (mark: number) => fake.requests.slice(mark);
 
-  /** A user with a Stripe subscription, as after checkout: customer linked, subscription known to Stripe and here. */
-  async function subscribedAccount(planPrice = 'price_pro_monthly') {
-    const account = await registerAndLogin(t.app);
-    expect((await checkout(account, 'pro')).statusCode).toBe(200);
-    const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } }))
-      .providerCustomerId;
-    const subscriptionId = fakeId('sub_');
-    const subscription = stripeSubscription({ id: subscriptionId, customer, priceId: planPrice, userId: account.id });
-    fake.putSubscription(subscription);
-    const payload = JSON.stringify(
-      stripeEvent('customer.subscription.created', subscription, { created: unixNow() - 60 }),
-    );
+  /** Delivers a signed webhook event. */
+  async function deliver(event: Record<string, unknown>) {
+    const payload = JSON.stringify(event);
     const res = await t.app.inject({
       method: 'POST',
       url: WEBHOOK_PATH,
@@ -56,6 +54,27 @@ describe('billing with the Stripe provider (e2e)', () => {
       payload,
     });
     expect(res.statusCode).toBe(200);
+  }
+
+  /** A user with a Stripe subscription, as after checkout: customer linked, subscription known to Stripe and here. */
+  async function subscribedAccount(
+    planPrice = 'price_pro_monthly',
+    state: Pick<SubscriptionOptions, 'status' | 'trialEnd'> = {},
+  ) {
+    const account = await registerAndLogin(t.app);
+    expect((await checkout(account, 'pro')).statusCode).toBe(200);
+    const customer = (await prisma.billingCustomer.findUniqueOrThrow({ where: { userId: account.id } }))
+      .providerCustomerId;
+    const subscriptionId = fakeId('sub_');
+    const subscription = stripeSubscription({
+      id: subscriptionId,
+      customer,
+      priceId: planPrice,
+      userId: account.id,
+      ...state,
+    });
+    fake.putSubscription(subscription);
+    await deliver(stripeEvent('customer.subscription.created', subscription, { created: unixNow() - 60 }));
     return { ...account, customer, subscriptionId, itemId: `si_${subscriptionId.replace(/^sub_/, '')}` };
   }
 
@@ -110,6 +129,29 @@ describe('billing with the Stripe provider (e2e)', () => {
 
       const session = since(mark).find((request) => request.path === '/v1/checkout/sessions');
       expect(session?.body).toMatchObject({ line_items: [{ price: 'price_business_yearly', quantity: '1' }] });
+      expect(session?.body.subscription_data).toEqual({ metadata: { userId: account.id } });
+    });
+
+    it('offers no trial to a user who had one, though it was cancelled', async () => {
+      const account = await subscribedAccount('price_pro_monthly', {
+        status: 'trialing',
+        trialEnd: unixNow() + 10 * 86_400,
+      });
+      const ended = stripeSubscription({
+        id: account.subscriptionId,
+        customer: account.customer,
+        priceId: 'price_pro_monthly',
+        status: 'canceled',
+        trialEnd: unixNow() + 10 * 86_400,
+        endedAt: unixNow(),
+      });
+      await deliver(stripeEvent('customer.subscription.deleted', ended));
+      const mark = fake.requests.length;
+
+      expect((await checkout(account, 'pro')).statusCode).toBe(200);
+
+      const session = since(mark).find((request) => request.path === '/v1/checkout/sessions');
+      expect(session?.body).toMatchObject({ line_items: [{ price: 'price_pro_monthly', quantity: '1' }] });
       expect(session?.body.subscription_data).toEqual({ metadata: { userId: account.id } });
     });
 
@@ -186,7 +228,7 @@ describe('billing with the Stripe provider (e2e)', () => {
   });
 
   describe('subscription changes', () => {
-    it('changes the plan by replacing the price of the subscription item, with proration', async () => {
+    it('changes the plan by replacing the price of the subscription item, prorated and invoiced at once', async () => {
       const account = await subscribedAccount();
       const mark = fake.requests.length;
 
@@ -207,13 +249,32 @@ describe('billing with the Stripe provider (e2e)', () => {
         path: `/v1/subscriptions/${account.subscriptionId}`,
         body: {
           items: [{ id: account.itemId, price: 'price_business_yearly' }],
-          proration_behavior: 'create_prorations',
+          proration_behavior: 'always_invoice',
         },
         headers: { 'idempotency-key': `${account.id}:change:upgrade-1`, authorization: `Bearer ${SECRET_KEY}` },
       });
       expect(
         (await t.app.inject({ method: 'GET', url: '/v1/billing/entitlements', headers: account.auth })).json().planCode,
       ).toBe('business');
+    });
+
+    it('ends a running trial at Stripe (trial_end=now) when the target plan has none', async () => {
+      const account = await subscribedAccount('price_pro_monthly', {
+        status: 'trialing',
+        trialEnd: unixNow() + 10 * 86_400,
+      });
+      const mark = fake.requests.length;
+
+      const res = await post('/v1/billing/subscription/change', account, { planCode: 'business' });
+
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ planCode: 'business', status: 'ACTIVE' });
+      const update = since(mark).find((request) => request.method === 'POST');
+      expect(update?.body).toEqual({
+        items: [{ id: account.itemId, price: 'price_business_yearly' }],
+        proration_behavior: 'always_invoice',
+        trial_end: 'now',
+      });
     });
 
     it("still applies Stripe's webhook for that change, though it is stamped to the second", async () => {
@@ -228,18 +289,9 @@ describe('billing with the Stripe provider (e2e)', () => {
         periodStart,
         periodEnd,
       });
-      const payload = JSON.stringify(
-        stripeEvent('customer.subscription.updated', subscription, { created: unixNow() }),
-      );
 
-      const res = await t.app.inject({
-        method: 'POST',
-        url: WEBHOOK_PATH,
-        headers: { 'content-type': 'application/json', 'stripe-signature': signature(payload) },
-        payload,
-      });
+      await deliver(stripeEvent('customer.subscription.updated', subscription, { created: unixNow() }));
 
-      expect(res.statusCode).toBe(200);
       const me = await t.app.inject({ method: 'GET', url: '/v1/billing/subscription', headers: account.auth });
       expect(me.json()).toMatchObject({
         planCode: 'business',

@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Body, Controller, Get, Logger, Post } from '@nestjs/common';
 import { IsEmail, IsInt, IsString, Max, MinLength } from 'class-validator';
 import { DomainError } from '@app/common';
+import { readFileSync } from 'node:fs';
 import { Public } from '../apps/api/src/auth/decorators/public.decorator.js';
+import { CORS_METHODS, CORS_REQUEST_HEADERS } from '../apps/api/src/configure-app.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 class EchoDto {
@@ -30,6 +32,11 @@ class ErrorsController {
   @Get('crash')
   crash(): never {
     throw new Error('database password is hunter2');
+  }
+
+  @Get('crash/:token')
+  crashWithToken(): never {
+    throw new Error('failed deep inside');
   }
 
   @Get('conflict')
@@ -201,6 +208,21 @@ describe('HTTP pipeline (e2e)', () => {
       });
       expect(res.body).not.toMatch(/hunter2|stack|at \w+ \(/);
     });
+
+    it('logs a 500 with its route pattern, never the path, which may carry a bearer token', async () => {
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        const res = await t.app.inject({ method: 'GET', url: '/v1/test-errors/crash/secret-link-token-123' });
+
+        expect(res.statusCode).toBe(500);
+        expect(logged.mock.calls).toEqual([
+          [expect.objectContaining({ url: '/v1/test-errors/crash/:token', method: 'GET' }), 'Unhandled error'],
+        ]);
+        expect(JSON.stringify(logged.mock.calls)).not.toContain('secret-link-token-123');
+      } finally {
+        logged.mockRestore();
+      }
+    });
   });
 
   describe('hardening', () => {
@@ -254,5 +276,61 @@ describe('CORS (e2e)', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(allowed.headers['access-control-expose-headers']).toContain('x-request-id');
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  const preflight = (origin: string, method: string, url: string) =>
+    t.app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin,
+        'access-control-request-method': method,
+        'access-control-request-headers': 'authorization, content-type, idempotency-key, x-request-id',
+      },
+    });
+  const listed = (value: unknown) =>
+    String(value ?? '')
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean);
+
+  it.each([
+    ['PATCH', '/v1/users/me'],
+    ['DELETE', '/v1/auth/sessions/00000000-0000-4000-8000-000000000000'],
+    ['POST', '/v1/billing/checkout'],
+  ])('lets a configured origin %s %s, sending the headers the API reads', async (method, url) => {
+    const res = await preflight('https://app.example', method, url);
+
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(listed(res.headers['access-control-allow-methods'])).toContain(method.toLowerCase());
+    expect(listed(res.headers['access-control-allow-headers'])).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'idempotency-key', 'x-request-id']),
+    );
+  });
+
+  it.each([
+    ['PATCH', '/v1/users/me'],
+    ['DELETE', '/v1/auth/sessions/00000000-0000-4000-8000-000000000000'],
+  ])('gives an unconfigured origin nothing to %s %s with', async (method, url) => {
+    const res = await preflight('https://evil.example', method, url);
+
+    // Without Access-Control-Allow-Origin naming it, the browser refuses the request.
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('allows every method that openapi.json declares, and only the request headers the API reads', () => {
+    const spec = JSON.parse(readFileSync('openapi.json', 'utf8')) as { paths: Record<string, object> };
+    const declared = new Set(
+      Object.values(spec.paths).flatMap((item) => Object.keys(item).map((m) => m.toUpperCase())),
+    );
+
+    expect([...declared].filter((method) => !(CORS_METHODS as readonly string[]).includes(method))).toEqual([]);
+    expect(CORS_REQUEST_HEADERS.map((header) => header.toLowerCase()).sort()).toEqual([
+      'authorization',
+      'content-type',
+      'idempotency-key',
+      'x-request-id',
+    ]);
   });
 });

@@ -41,6 +41,10 @@ describe('the built server (e2e)', () => {
     expect(await ui.text()).toContain('swagger-ui');
 
     const logs = server.output();
+    // NODE_ENV is unset here (as `npm start` runs it), with the development JWT secret: one warning.
+    expect(logs.split('\n').filter((line) => line.includes('NODE_ENV is not set'))).toEqual([
+      expect.stringMatching(/"level":40.*JWT_SECRET is the development default: anyone can forge access tokens/),
+    ]);
     expect(logs).toContain('Applied migration');
     expect(logs).toMatch(/Created admin account admin@example.com with the generated password \S+/);
     expect(logs).toContain(`docs at http://localhost:${port}/docs`);
@@ -52,13 +56,17 @@ describe('the built server (e2e)', () => {
     expect(server.stderr()).toBe('');
   }, 60_000);
 
-  it('keeps its data between restarts and neither re-migrates nor re-creates the admin', async () => {
+  it('keeps its data between restarts and neither re-migrates nor re-creates the admin; NODE_ENV=development warns of nothing', async () => {
     const port = await freePort();
-    const server = await startServer({ DATABASE_EMBEDDED_DIR: path.join(dataDir, 'pglite') }, port);
+    const server = await startServer(
+      { DATABASE_EMBEDDED_DIR: path.join(dataDir, 'pglite'), NODE_ENV: 'development' },
+      port,
+    );
 
     expect((await fetch(`${server.baseUrl}/health/ready`)).status).toBe(200);
     expect(server.output()).not.toContain('Applied migration');
     expect(server.output()).not.toContain('Created admin account');
+    expect(server.output()).not.toContain('"level":40');
 
     server.child.kill('SIGTERM');
     await expect(server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
@@ -82,6 +90,16 @@ describe('the built server (e2e)', () => {
       body: JSON.stringify({ email: 'logged@example.com', password: 'Unusual-lantern-4417', name: 'Logged' }),
     });
     expect(registered.status).toBe(201);
+    // A checkout link's token is a bearer credential: neither a matched route nor a mistyped one logs it.
+    const linkToken = 'Xq7-logged-checkout-link-token-0123456789ab';
+    const link = await fetch(`${server.baseUrl}/v1/billing/local-checkout/${linkToken}`, {
+      headers: { 'x-request-id': 'log-test-3' },
+    });
+    expect(link.status).toBe(404);
+    const mistyped = await fetch(`${server.baseUrl}/v1/billing/local-checkout/${linkToken}/`, {
+      headers: { 'x-request-id': 'log-test-4' },
+    });
+    expect(mistyped.status).toBe(404);
     await new Promise((done) => setTimeout(done, 200));
     server.child.kill('SIGTERM');
     await server.exited;
@@ -97,7 +115,8 @@ describe('the built server (e2e)', () => {
     expect(completed).toMatchObject({
       requestId: 'log-test-1',
       method: 'GET',
-      url: '/v1/nothing-here',
+      // Unmatched: no route pattern, and the raw path is never logged (it may carry a token).
+      url: '(no route)',
       statusCode: 404,
       level: 40,
     });
@@ -109,6 +128,11 @@ describe('the built server (e2e)', () => {
     expect(all).not.toContain('super-secret-token');
     expect(all).not.toContain('secret-cookie');
     expect(all).not.toContain('token=abc');
+    expect(all).not.toContain(linkToken);
+    const completedOf = (requestId: string) =>
+      lines.find((line) => line.requestId === requestId && line.msg === 'request completed');
+    expect(completedOf('log-test-3')).toMatchObject({ url: '/v1/billing/local-checkout/:token', statusCode: 404 });
+    expect(completedOf('log-test-4')).toMatchObject({ url: '(no route)', statusCode: 404 });
   }, 60_000);
 
   it('refuses to start with an invalid environment, listing every problem in one message', async () => {

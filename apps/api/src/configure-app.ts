@@ -2,11 +2,22 @@ import { HttpException, VersioningType } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { AppConfig } from '@app/config';
+import { AppConfig, type TrustProxySetting } from '@app/config';
 import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor, sendProblem } from '@app/common';
+import { IDEMPOTENCY_KEY_HEADER } from './billing/idempotency/idempotency-key.js';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
+
+/** Every method the API serves (HEAD is Fastify's, for each GET); a test checks them against the spec. */
+export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] as const;
+/** The request headers the API reads, which a browser must be allowed to send cross-origin. */
+export const CORS_REQUEST_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  IDEMPOTENCY_KEY_HEADER,
+  REQUEST_ID_HEADER,
+] as const;
 
 /** Helmet's headers, computed once: they are the same on every response. */
 const SECURITY_HEADERS = securityHeaders(HELMET_OPTIONS);
@@ -22,12 +33,25 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
   sendProblem(request, reply, new HttpException(error.message, error.statusCode ?? 400));
 }
 
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`. Addresses and CIDRs go to Fastify as they are (it compiles
+ * them with proxy-addr). Fastify 5.12 no longer honours a number (it trusts no hop then), so a hop
+ * count becomes the trust function proxy-addr used to build for one: hop `i` (0 = the peer) is a
+ * proxy while `i < hops`.
+ */
+function fastifyTrustProxy(
+  setting: TrustProxySetting,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return setting === 0 ? false : (_address, hop) => hop < setting;
+  return typeof setting === 'boolean' ? setting : [...setting];
+}
+
 /** The HTTP adapter; options that Fastify only accepts at construction live here. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     frameworkErrors: answerFrameworkError,
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     genReqId: requestIdFor,
     // Keep-alive connections that sit idle are closed at once on shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
@@ -47,6 +71,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     credentials: true,
+    methods: [...CORS_METHODS],
+    allowedHeaders: [...CORS_REQUEST_HEADERS],
     exposedHeaders: [
       REQUEST_ID_HEADER,
       'retry-after',

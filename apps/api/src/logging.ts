@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoLogger, type Params } from 'nestjs-pino';
+import { loggedRoute } from '@app/common';
 import type { AppConfig } from '@app/config';
 
 /**
@@ -36,8 +37,9 @@ export function loggerParams(config: AppConfig): Params {
 
 /**
  * Structured JSON logs, one line per event: every line logged while handling a request carries
- * its `requestId`, and each request ends with one `request completed` line (path only, never
- * the query string, headers or body). Health probes are not logged.
+ * its `requestId`, and each request ends with one `request completed` line with the route pattern
+ * (never the raw path, which may carry a bearer token, nor the query string, headers or body).
+ * Health probes are not logged.
  */
 export async function registerRequestLogging(app: NestFastifyApplication): Promise<void> {
   const context = await app.resolve(PinoLogger);
@@ -46,8 +48,8 @@ export async function registerRequestLogging(app: NestFastifyApplication): Promi
     context.runInContext(done, { bindings: { requestId: request.id } });
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const path = request.url.split('?', 1)[0] ?? '/';
-    if (!path.startsWith('/health/')) {
+    const route = loggedRoute(request);
+    if (!route.startsWith('/health/')) {
       const status = reply.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       PinoLogger.root[level](
@@ -55,7 +57,7 @@ export async function registerRequestLogging(app: NestFastifyApplication): Promi
         {
           requestId: request.id,
           method: request.method,
-          url: path,
+          url: route,
           statusCode: status,
           responseTime: Math.round(reply.elapsedTime * 100) / 100,
           ip: request.ip,

@@ -24,6 +24,8 @@ const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(c
   rawBody: true,
 });
 await configureApp(app, config);
+// Accepted, but an operator should see it: one line each (a development secret with NODE_ENV unset).
+for (const warning of config.warnings) new Logger('Config').warn(warning);
 
 // Shutdown waits for in-flight requests, but never forever.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -367,7 +367,7 @@ export interface paths {
          * Starts buying a plan: returns the provider's checkout URL to open in the browser.
          * @description Open `url` in the browser: Stripe Checkout, or with the local provider a page this API serves
          *     (single-use, expiring link). The subscription starts when the checkout completes (Stripe tells the
-         *     API through its webhook). 404 `PLAN_NOT_FOUND` for an unknown plan code, 409 `ALREADY_SUBSCRIBED`
+         *     API through its webhook), with the plan's trial only for a user who never had one. 404 `PLAN_NOT_FOUND` for an unknown plan code, 409 `ALREADY_SUBSCRIBED`
          *     when the caller has a live subscription (change its plan instead), 422 `PLAN_NOT_PURCHASABLE` for
          *     the free plan or a retired one. With Stripe: 503 `BILLING_PROVIDER_UNAVAILABLE` when Stripe can't be
          *     reached (retry), 422 `BILLING_PROVIDER_REJECTED` when it refuses the request. Honours `Idempotency-
@@ -413,10 +413,16 @@ export interface paths {
         put?: never;
         /**
          * Switches the caller's subscription to another plan.
-         * @description The change takes effect at once (Stripe prorates); asking for the current plan changes nothing. 404
-         *     `NO_SUBSCRIPTION` without a live subscription, `PLAN_NOT_FOUND` for an unknown plan; 422
-         *     `PLAN_NOT_PURCHASABLE` for the free plan or a retired one; 503/422 from Stripe as for checkout.
-         *     Honours `Idempotency-Key`.
+         * @description The change takes effect at once and is invoiced at once, prorated to the second: the unused time of
+         *     the old price is credited, the rest of the period on the new price charged (a negative invoice is a
+         *     credit); a change to another interval starts a new period now. Out of a trial, the target plan's
+         *     terms apply: without a trial (or with a shorter one, already over) the trial ends now and the
+         *     plan's first period is invoiced in full; with one, the trial goes on no longer than the target's
+         *     own. Asking for the current plan changes nothing. 404 `NO_SUBSCRIPTION` without a live
+         *     subscription, `PLAN_NOT_FOUND` for an unknown plan; 409 `SUBSCRIPTION_CHANGED` when a concurrent
+         *     request changed the subscription first; 422 `PLAN_NOT_PURCHASABLE` for the free plan or a retired
+         *     one, `PLAN_CURRENCY_MISMATCH` for a plan billed in another currency; 503/422 from Stripe as for
+         *     checkout. Honours `Idempotency-Key`.
          */
         post: operations["billingChangePlan"];
         delete?: never;
@@ -541,17 +547,19 @@ export interface paths {
          * The confirmation page of a local checkout link (HTML).
          * @description For browsers, local provider only: the link from `POST /v1/billing/checkout` carries its own token
          *     (single-use, expiring after `LOCAL_CHECKOUT_TTL`), so no bearer header is needed. Shows the plan and
-         *     a button that posts to the same URL. 404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired
-         *     link.
+         *     a button that posts to the same URL; the trial is offered only to a user who never had one. 404
+         *     `CHECKOUT_LINK_INVALID` for an unknown, used or expired link; 422 `PLAN_NOT_PURCHASABLE` when the
+         *     plan was retired since the link was issued.
          */
         get: operations["localCheckoutShowPage"];
         put?: never;
         /**
          * Confirms a local checkout: the subscription starts at once (HTML).
          * @description For browsers, local provider only: the form of the confirmation page posts here. Uses up the link's
-         *     token; starts the subscription (trialing when the plan has a trial) and creates its first invoice.
-         *     404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired link; 409 `ALREADY_SUBSCRIBED` when the
-         *     user subscribed meanwhile.
+         *     token; starts the subscription, trialing when the plan has a trial and the user never had one
+         *     (trials are once per user), else active with its first invoice. 404 `CHECKOUT_LINK_INVALID` for
+         *     an unknown, used or expired link; 409 `ALREADY_SUBSCRIBED` when the user subscribed meanwhile; 422
+         *     `PLAN_NOT_PURCHASABLE` when the plan was retired since the link was issued (the link stays unused).
          */
         post: operations["localCheckoutConfirm"];
         delete?: never;
@@ -939,7 +947,7 @@ export interface components {
             number: string;
             /**
              * Format: int32
-             * @description Amount in the currency's minor unit (cents).
+             * @description Amount in the currency's minor unit (cents); negative for a credit (a local plan change's unused time).
              */
             amountCents: number;
             /** @description ISO 4217, lower case. */
@@ -1060,6 +1068,8 @@ export interface components {
         "x-request-id": string;
         /** @description The request's `Origin`, when it is one of `CORS_ORIGINS` (absent otherwise: no cross-origin access). */
         "Access-Control-Allow-Origin": string;
+        /** @description `no-store`: the response carries a credential or a bearer link (tokens, a checkout, portal or invoice URL); no browser or proxy cache may keep it. */
+        "Cache-Control": "no-store";
         /** @description Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded). */
         "X-RateLimit-Limit": number;
         /** @description Requests left in the current window. */
@@ -1201,6 +1211,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -1325,6 +1336,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3132,7 +3144,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3149,6 +3161,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3310,7 +3323,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3323,6 +3336,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -3476,7 +3490,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3547,7 +3561,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /**
+             * @description The request conflicts with the current state.
+             *
+             *     The request conflicts with the current state.
+             */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3650,7 +3668,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3816,7 +3834,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user; a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
+                /** @description Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); a retry with the same key, route and body gets it again, with `Idempotent-Replayed: true`, and changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key is free again, to retry. The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409 `IDEMPOTENCY_KEY_IN_PROGRESS`; a malformed key: 400 `VALIDATION_FAILED`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3998,6 +4016,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4251,6 +4270,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4289,6 +4309,20 @@ export interface operations {
             };
             /** @description A path parameter is longer than the server accepts (`URI_TOO_LONG`). */
             414: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request is well-formed but cannot be processed. */
+            422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -4347,6 +4381,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "x-request-id": components["headers"]["x-request-id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -4427,6 +4462,20 @@ export interface operations {
             };
             /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
             415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request is well-formed but cannot be processed. */
+            422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -1,3 +1,5 @@
+import type { TrustProxySetting } from './trust-proxy.js';
+
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -6,6 +8,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
  * and injected by class: `constructor(private readonly config: AppConfig)`.
  */
 export abstract class AppConfig {
+  /** Accepted but risky settings, each one line for the boot log (e.g. a development secret with NODE_ENV unset). */
+  declare readonly warnings: readonly string[];
   declare readonly app: {
     env: NodeEnv;
     /** Shown as the OpenAPI title and in logs. */
@@ -25,8 +29,8 @@ export abstract class AppConfig {
     corsOrigins: string[];
     /** Largest accepted request body, in bytes. */
     bodyLimitBytes: number;
-    /** Trust X-Forwarded-* headers (behind a reverse proxy / load balancer). */
-    trustProxy: boolean;
+    /** Which X-Forwarded-* hops to believe (behind reverse proxies / load balancers); see {@link TrustProxySetting}. */
+    trustProxy: TrustProxySetting;
     /** How long shutdown waits for in-flight requests before closing anyway. */
     shutdownTimeoutMs: number;
   };

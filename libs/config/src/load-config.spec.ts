@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { ConfigValidationError, DEV_JWT_SECRET, loadConfig } from './load-config.js';
+import { estimatedEntropyBits } from './secret-strength.js';
+
+/** A secret the production rules accept: 48 random bytes, as .env.example says to generate it. */
+const STRONG_SECRET = randomBytes(48).toString('base64url');
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://app@db:5432/app' };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -73,7 +79,7 @@ describe(loadConfig.name, () => {
         'DATABASE_URL: must be a postgres:// or postgresql:// URL',
         'REDIS_URL: must be a redis:// or rediss:// URL',
         expect.stringMatching(/^LOG_LEVEL: must be one of/),
-        'TRUST_PROXY: must be true or false',
+        'TRUST_PROXY: must be false, true, a hop count or a comma-separated list of proxy addresses/CIDRs (not an address or CIDR: maybe)',
         'ACCESS_TOKEN_TTL: must be a duration such as 900, 15m, 12h or 7d',
         'JWT_SECRET: must be at least 32 characters',
       ]),
@@ -108,14 +114,116 @@ describe(loadConfig.name, () => {
   });
 
   it('accepts a complete production environment', () => {
-    const sut = loadConfig({
-      NODE_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(48),
-      DATABASE_URL: 'postgresql://app@db:5432/app',
-    });
+    const sut = loadConfig({ ...PRODUCTION, JWT_SECRET: STRONG_SECRET });
 
     expect(sut.app.env).toBe('production');
     expect(sut.database.migrateOnBoot).toBe(false);
+    expect(sut.warnings).toEqual([]);
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each<[string, unknown]>([
+      ['false', false],
+      ['0', false],
+      ['1', 1],
+      ['3', 3],
+      ['true', true],
+      ['10.0.0.5', ['10.0.0.5']],
+      [
+        ' 10.0.0.0/8, 192.168.1.0/255.255.255.0,::1 , loopback',
+        ['10.0.0.0/8', '192.168.1.0/255.255.255.0', '::1', 'loopback'],
+      ],
+    ])('reads %j as %j', (value, expected) => {
+      expect(loadConfig({ TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
+    });
+
+    it.each([
+      ['11', 'TRUST_PROXY: a hop count must be at most 10'],
+      [
+        '10.0.0.0/40, proxy.internal',
+        'TRUST_PROXY: must be false, true, a hop count or a comma-separated list of proxy addresses/CIDRs (not an address or CIDR: 10.0.0.0/40, proxy.internal)',
+      ],
+      [',', 'TRUST_PROXY: must be false, true, a hop count or a comma-separated list of proxy addresses/CIDRs'],
+    ])('refuses %j', (value, problem) => {
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([problem]);
+    });
+
+    it('refuses trusting every hop in production, naming the safe forms; a hop count or addresses pass', () => {
+      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: STRONG_SECRET, TRUST_PROXY: 'true' })).toEqual([
+        'TRUST_PROXY: trusting every hop is refused in production (any client could choose its address with ' +
+          'X-Forwarded-For); set the number of proxies in front (1 for one nginx) or their addresses/CIDRs ' +
+          '(e.g. 10.0.0.5 or 10.0.0.0/8, loopback)',
+      ]);
+      for (const value of ['1', '10.0.0.0/8,loopback', 'false']) {
+        expect(loadConfig({ ...PRODUCTION, JWT_SECRET: STRONG_SECRET, TRUST_PROXY: value }).app.env).toBe('production');
+      }
+    });
+  });
+
+  describe('JWT_SECRET in production', () => {
+    const production = (secret: string) => problemsOf({ ...PRODUCTION, JWT_SECRET: secret });
+    const accepted = (secret: string) => loadConfig({ ...PRODUCTION, JWT_SECRET: secret }).auth.jwtSecret;
+    const refusal = (...weaknesses: string[]) =>
+      `JWT_SECRET: too guessable for production: ${weaknesses.join(', ')}; generate one with ` +
+      `node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))"`;
+    /** 16 distinct characters, each twice, in no repeating pattern: exactly 128 estimated bits. */
+    const atTheFloor = '0123456789abcdeffedcba9876543210';
+
+    it('accepts a secret at the floor: 16 distinct characters and 128 estimated bits', () => {
+      expect(estimatedEntropyBits(atTheFloor)).toBe(128);
+      expect(accepted(atTheFloor)).toBe(atTheFloor);
+    });
+
+    it('refuses 15 distinct characters, however long and spread', () => {
+      // 15 characters, 4 times each, in an order that never repeats: 234 bits, still too few characters.
+      const fifteen = 'abcdefghijklmno';
+      const secret = [0, 7, 3, 11].map((shift) => fifteen.slice(shift) + fifteen.slice(0, shift)).join('');
+
+      expect(production(secret)).toEqual([refusal('15 distinct characters (at least 16)')]);
+    });
+
+    it('refuses 16 distinct characters whose frequencies make about 127 bits', () => {
+      // As the floor, but one character three times and another once.
+      const secret = `0${atTheFloor.slice(2)}0`;
+
+      expect(new Set(secret).size).toBe(16);
+      expect(Math.floor(estimatedEntropyBits(secret))).toBe(127);
+      expect(production(secret)).toEqual([refusal('about 127 bits of estimated entropy (at least 128)')]);
+    });
+
+    it('refuses a shorter string repeated, even with enough characters and bits', () => {
+      expect(production('0123456789abcdef0123456789abcdef')).toEqual([refusal('a shorter string repeated')]);
+    });
+
+    it('refuses repeated characters with every reason at once', () => {
+      expect(production('a'.repeat(48))).toEqual([
+        refusal(
+          '1 distinct characters (at least 16)',
+          'about 0 bits of estimated entropy (at least 128)',
+          'a shorter string repeated',
+        ),
+      ]);
+    });
+  });
+
+  describe('warnings', () => {
+    const warning = (what: string) =>
+      `NODE_ENV is not set, so development rules apply and JWT_SECRET is ${what}: anyone can forge access ` +
+      'tokens. Outside development set NODE_ENV=production and a random JWT_SECRET.';
+
+    it('warns once about the development secret, or a guessable one, when NODE_ENV is unset', () => {
+      expect(loadConfig({}).warnings).toEqual([warning('the development default')]);
+      expect(loadConfig({ JWT_SECRET: DEV_JWT_SECRET, NODE_ENV: '' }).warnings).toEqual([
+        warning('the development default'),
+      ]);
+      expect(loadConfig({ JWT_SECRET: 'a'.repeat(32) }).warnings).toEqual([warning('guessable')]);
+    });
+
+    it('says nothing when NODE_ENV is set or the secret is strong', () => {
+      expect(loadConfig({ NODE_ENV: 'development' }).warnings).toEqual([]);
+      expect(loadConfig({ NODE_ENV: 'test' }).warnings).toEqual([]);
+      expect(loadConfig({ JWT_SECRET: STRONG_SECRET }).warnings).toEqual([]);
+    });
   });
 
   it('checks rules that span variables', () => {

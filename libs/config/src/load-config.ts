@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import type { AppConfig } from './app-config.js';
+import { secretWeaknesses } from './secret-strength.js';
+import { parseTrustProxy, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
+
+/** The shortest JWT_SECRET accepted in any environment. */
+const MIN_JWT_SECRET_LENGTH = 32;
 
 /** Development-only secret; `loadConfig` refuses it when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production-0000';
@@ -66,6 +71,17 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+const trustProxy = z.string().transform((value, context) => {
+  const parsed = parseTrustProxy(value);
+  if (parsed.ok) return parsed.value;
+  context.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
+/** How to make a secret the production rules accept, named by their refusals. */
+const SECRET_RECIPE =
+  "generate one with node -e \"console.log(require('crypto').randomBytes(48).toString('base64url'))\"";
+
 const EnvSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
@@ -84,7 +100,7 @@ const EnvSchema = z.object({
 
   CORS_ORIGINS: csv.default([]),
   HTTP_BODY_LIMIT: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
-  TRUST_PROXY: boolean.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   SHUTDOWN_TIMEOUT_MS: positiveInt(120_000).default(10_000),
 
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL').optional(),
@@ -101,7 +117,10 @@ const EnvSchema = z.object({
   CACHE_DEFAULT_TTL: duration.default(60),
   CACHE_OPERATION_TIMEOUT_MS: positiveInt(10_000).default(250),
 
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_SECRET: z
+    .string()
+    .min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
+    .default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().min(1).max(200).default('nest-starter-api'),
   JWT_AUDIENCE: z.string().min(1).max(200).default('nest-starter-api'),
   ACCESS_TOKEN_TTL: duration
@@ -147,6 +166,20 @@ function productionProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   if (env.JWT_SECRET === undefined || env.JWT_SECRET === DEV_JWT_SECRET) {
     problems.push('JWT_SECRET: must be set in production (the development default is refused)');
+  } else if (env.JWT_SECRET.length >= MIN_JWT_SECRET_LENGTH) {
+    const weaknesses = secretWeaknesses(env.JWT_SECRET);
+    if (weaknesses.length > 0) {
+      problems.push(`JWT_SECRET: too guessable for production: ${weaknesses.join(', ')}; ${SECRET_RECIPE}`);
+    }
+  }
+  if (env.TRUST_PROXY !== undefined) {
+    const parsed = parseTrustProxy(env.TRUST_PROXY);
+    if (parsed.ok && parsed.value === true) {
+      problems.push(
+        'TRUST_PROXY: trusting every hop is refused in production (any client could choose its address ' +
+          `with X-Forwarded-For); set ${TRUST_PROXY_SAFE_FORMS}`,
+      );
+    }
   }
   if (env.DATABASE_URL === undefined) {
     problems.push('DATABASE_URL: must be set in production (the embedded database is for development)');
@@ -155,6 +188,26 @@ function productionProblems(env: Record<string, string>): string[] {
     problems.push('SEED_ADMIN_PASSWORD: must be set in production when SEED_ADMIN_EMAIL is');
   }
   return problems;
+}
+
+/**
+ * What runs, but should not run unnoticed: with NODE_ENV unset the production rules are off, so a
+ * deployment that forgot it would sign tokens with a known or guessable secret.
+ */
+function developmentWarnings(env: Record<string, string>): string[] {
+  if (env.NODE_ENV !== undefined) return [];
+  const secret = env.JWT_SECRET;
+  const weakness =
+    secret === undefined || secret === DEV_JWT_SECRET
+      ? 'the development default'
+      : secretWeaknesses(secret).length > 0
+        ? 'guessable'
+        : undefined;
+  if (weakness === undefined) return [];
+  return [
+    `NODE_ENV is not set, so development rules apply and JWT_SECRET is ${weakness}: ` +
+      'anyone can forge access tokens. Outside development set NODE_ENV=production and a random JWT_SECRET.',
+  ];
 }
 
 /**
@@ -182,6 +235,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
 
   const embedded = e.DATABASE_URL === undefined;
   return {
+    warnings: developmentWarnings(env),
     app: {
       env: e.NODE_ENV,
       name: e.APP_NAME,

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApiProblemResponses } from '@app/common';
+import { ApiProblemResponses, NoStore } from '@app/common';
 import { StrictRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/users.service.js';
@@ -52,6 +52,7 @@ export class AuthController {
    */
   @Post('login')
   @Public()
+  @NoStore()
   @UseGuards(LocalAuthGuard)
   @HttpCode(HttpStatus.OK)
   @StrictRateLimit()
@@ -75,6 +76,7 @@ export class AuthController {
    */
   @Post('refresh')
   @Public()
+  @NoStore()
   @HttpCode(HttpStatus.OK)
   @StrictRateLimit()
   @ApiProblemResponses(400, 401)

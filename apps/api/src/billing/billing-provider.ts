@@ -4,8 +4,16 @@ import type { SubscriptionWithPlan } from './subscriptions.repository.js';
 export interface CheckoutInput {
   user: { id: string; email: string; name: string };
   plan: Plan;
+  /** The trial to offer: the plan's, or 0 when the user already had one (trials are once per user). */
+  trialDays: number;
   /** Passed on to the provider, so a retried request never creates two checkouts. */
   idempotencyKey: string;
+}
+
+/** How a plan change treats a running trial (the rest of the change is the provider's proration). */
+export interface PlanChangeTerms {
+  /** `now` ends the trial at once; a date ends it earlier than planned; absent, the trial is left as it is. */
+  trialEnd?: Date | 'now';
 }
 
 /**
@@ -22,8 +30,13 @@ export abstract class BillingProvider {
   /** A URL where the user manages payment methods and invoices. */
   abstract portalUrl(user: { id: string }): Promise<{ url: string }>;
 
-  /** Switches the subscription to another plan at the provider. */
-  abstract changePlan(subscription: SubscriptionWithPlan, plan: Plan, idempotencyKey: string): Promise<void>;
+  /** Switches the subscription to another plan at the provider, prorated and invoiced at once. */
+  abstract changePlan(
+    subscription: SubscriptionWithPlan,
+    plan: Plan,
+    idempotencyKey: string,
+    terms: PlanChangeTerms,
+  ): Promise<void>;
 
   /** Sets or clears cancellation at the end of the current period at the provider. */
   abstract setCancelAtPeriodEnd(

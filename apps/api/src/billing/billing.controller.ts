@@ -5,6 +5,7 @@ import {
   ApiPaginatedResponse,
   ApiProblemResponses,
   CursorPageQueryDto,
+  NoStore,
   type Page,
 } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -71,7 +72,7 @@ export class BillingController {
    *
    * @remarks Open `url` in the browser: Stripe Checkout, or with the local provider a page this API serves
    * (single-use, expiring link). The subscription starts when the checkout completes (Stripe tells the
-   * API through its webhook). 404 `PLAN_NOT_FOUND` for an unknown plan code, 409 `ALREADY_SUBSCRIBED`
+   * API through its webhook), with the plan's trial only for a user who never had one. 404 `PLAN_NOT_FOUND` for an unknown plan code, 409 `ALREADY_SUBSCRIBED`
    * when the caller has a live subscription (change its plan instead), 422 `PLAN_NOT_PURCHASABLE` for
    * the free plan or a retired one. With Stripe: 503 `BILLING_PROVIDER_UNAVAILABLE` when Stripe can't be
    * reached (retry), 422 `BILLING_PROVIDER_REJECTED` when it refuses the request. Honours `Idempotency-
@@ -79,6 +80,7 @@ export class BillingController {
    */
   @Post('checkout')
   @Auth()
+  @NoStore()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 409, 422, 503)
@@ -104,6 +106,7 @@ export class BillingController {
    */
   @Post('portal')
   @Auth()
+  @NoStore()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404, 422, 503)
@@ -114,16 +117,22 @@ export class BillingController {
   /**
    * Switches the caller's subscription to another plan.
    *
-   * @remarks The change takes effect at once (Stripe prorates); asking for the current plan changes nothing. 404
-   * `NO_SUBSCRIPTION` without a live subscription, `PLAN_NOT_FOUND` for an unknown plan; 422
-   * `PLAN_NOT_PURCHASABLE` for the free plan or a retired one; 503/422 from Stripe as for checkout.
-   * Honours `Idempotency-Key`.
+   * @remarks The change takes effect at once and is invoiced at once, prorated to the second: the unused time of
+   * the old price is credited, the rest of the period on the new price charged (a negative invoice is a
+   * credit); a change to another interval starts a new period now. Out of a trial, the target plan's
+   * terms apply: without a trial (or with a shorter one, already over) the trial ends now and the
+   * plan's first period is invoiced in full; with one, the trial goes on no longer than the target's
+   * own. Asking for the current plan changes nothing. 404 `NO_SUBSCRIPTION` without a live
+   * subscription, `PLAN_NOT_FOUND` for an unknown plan; 409 `SUBSCRIPTION_CHANGED` when a concurrent
+   * request changed the subscription first; 422 `PLAN_NOT_PURCHASABLE` for the free plan or a retired
+   * one, `PLAN_CURRENCY_MISMATCH` for a plan billed in another currency; 503/422 from Stripe as for
+   * checkout. Honours `Idempotency-Key`.
    */
   @Post('subscription/change')
   @Auth()
   @Idempotent()
   @HttpCode(HttpStatus.OK)
-  @ApiProblemResponses(400, 404, 422, 503)
+  @ApiProblemResponses(400, 404, 409, 422, 503)
   async changePlan(
     @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
@@ -176,6 +185,7 @@ export class BillingController {
    */
   @Get('invoices')
   @Auth()
+  @NoStore()
   @ApiPaginatedResponse(InvoiceResponseDto)
   @ApiProblemResponses(400)
   async listInvoices(

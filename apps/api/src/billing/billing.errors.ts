@@ -18,6 +18,20 @@ export class AlreadySubscribedError extends DomainError {
   }
 }
 
+/** Proration cannot cross currencies (Stripe refuses it too): the target plan must bill in the current one. */
+export class PlanCurrencyMismatchError extends DomainError {
+  constructor() {
+    super('unprocessable', 'PLAN_CURRENCY_MISMATCH', 'This plan is billed in another currency than your subscription.');
+  }
+}
+
+/** A concurrent request changed the subscription between reading and writing it. */
+export class SubscriptionChangedError extends DomainError {
+  constructor() {
+    super('conflict', 'SUBSCRIPTION_CHANGED', 'Your subscription changed meanwhile; reload it and try again.');
+  }
+}
+
 export class NoSubscriptionError extends DomainError {
   constructor() {
     super('not_found', 'NO_SUBSCRIPTION', 'You have no active subscription.');

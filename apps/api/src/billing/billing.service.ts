@@ -5,29 +5,30 @@ import { AppConfig } from '@app/config';
 import { BY_CREATION, hashOpaqueToken, toPage, type Page } from '@app/common';
 import { PLANS_CACHE_KEY, type Invoice, type Plan, type SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
+import { addInterval, localFirstPeriod, periodInvoice, planChange, trialDaysFor } from './billing-terms.js';
 import {
   AlreadySubscribedError,
   CheckoutLinkInvalidError,
   NoSubscriptionError,
+  PlanCurrencyMismatchError,
   PlanNotFoundError,
   PlanNotPurchasableError,
+  SubscriptionChangedError,
 } from './billing.errors.js';
 import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
 import { InvoicesRepository } from './invoices.repository.js';
 import { PlansRepository } from './plans.repository.js';
-import { SubscriptionsRepository, type SubscriptionWithPlan } from './subscriptions.repository.js';
+import {
+  SubscriptionsRepository,
+  type LocalInvoiceDraft,
+  type SubscriptionChanges,
+  type SubscriptionWithPlan,
+} from './subscriptions.repository.js';
 
 /** Plans change only through the seed, which drops the cached list in Redis; this bounds what it cannot reach. */
 const PLANS_CACHE_TTL_SECONDS = 300;
 /** Bounds the catch-up of a long-idle local subscription (one invoice per missed period). */
 const MAX_RENEWALS_PER_READ = 36;
-
-export function addInterval(date: Date, interval: Plan['interval'], count = 1): Date {
-  const next = new Date(date);
-  if (interval === 'YEAR') next.setUTCFullYear(next.getUTCFullYear() + count);
-  else next.setUTCMonth(next.getUTCMonth() + count);
-  return next;
-}
 
 /** Plans, subscriptions and invoices: the rules; providers only do the external part. */
 @Injectable()
@@ -80,45 +81,40 @@ export class BillingService implements OnApplicationBootstrap {
   ): Promise<{ url: string }> {
     const plan = await this.purchasablePlan(planCode);
     if (await this.findLiveSubscription(user.id)) throw new AlreadySubscribedError();
-    return this.provider.startCheckout({ user, plan, idempotencyKey: idempotencyKey ?? randomUUID() });
+    const trialDays = trialDaysFor(plan, await this.subscriptions.hasHadTrial(user.id));
+    return this.provider.startCheckout({ user, plan, trialDays, idempotencyKey: idempotencyKey ?? randomUUID() });
   }
 
   portalUrl(userId: string): Promise<{ url: string }> {
     return this.provider.portalUrl({ id: userId });
   }
 
-  /** The plan behind a local checkout link, for its confirmation page. */
-  async describeLocalCheckout(token: string): Promise<Plan> {
-    const session = await this.checkouts.findPending(hashOpaqueToken(token), new Date());
-    if (!session) throw new CheckoutLinkInvalidError();
-    return session.plan;
+  /** The plan behind a local checkout link and the trial it would start with, for its confirmation page. */
+  async describeLocalCheckout(token: string): Promise<{ plan: Plan; trialDays: number }> {
+    const session = await this.pendingCheckout(token, new Date());
+    return {
+      plan: session.plan,
+      trialDays: trialDaysFor(session.plan, await this.subscriptions.hasHadTrial(session.userId)),
+    };
   }
 
-  /** Completes a local checkout: the subscription starts at once (trialing when the plan has a trial). */
+  /**
+   * Completes a local checkout: the subscription starts at once, trialing when the plan has a trial
+   * and the user never had one. A plan retired since the link was issued is refused.
+   */
   async completeLocalCheckout(token: string): Promise<SubscriptionWithPlan> {
     const now = new Date();
-    const session = await this.checkouts.findPending(hashOpaqueToken(token), now);
-    if (!session || !(await this.checkouts.claim(session.id, now))) throw new CheckoutLinkInvalidError();
+    const session = await this.pendingCheckout(token, now);
+    if (!(await this.checkouts.claim(session.id, now))) throw new CheckoutLinkInvalidError();
     // Settles a live subscription first: one whose period ended canceled no longer counts.
     if (await this.findLiveSubscription(session.userId)) throw new AlreadySubscribedError();
     const { plan } = session;
-    const trialing = plan.trialDays > 0;
-    const periodEnd = trialing
-      ? new Date(now.getTime() + plan.trialDays * 86_400_000)
-      : addInterval(now, plan.interval);
-    const subscription = await this.subscriptions.createUnlessLive({
-      userId: session.userId,
-      planId: plan.id,
-      provider: 'local',
-      status: trialing ? 'TRIALING' : 'ACTIVE',
-      currentPeriodStart: now,
-      currentPeriodEnd: periodEnd,
-      trialEndsAt: trialing ? periodEnd : null,
-      providerUpdatedAt: now,
-    });
+    // The trial is decided under the user's lock: two links confirmed at once cannot both start one.
+    const subscription = await this.subscriptions.createUnlessLive(session.userId, ({ hadTrial }) =>
+      localFirstPeriod(plan, trialDaysFor(plan, hadTrial), now),
+    );
     // Another link of this user was confirmed meanwhile.
     if (!subscription) throw new AlreadySubscribedError();
-    if (!trialing) await this.invoicePeriod(subscription, now, periodEnd);
     await this.changed(session.userId);
     return subscription;
   }
@@ -127,8 +123,19 @@ export class BillingService implements OnApplicationBootstrap {
     const plan = await this.purchasablePlan(planCode);
     const current = await this.requireLive(userId);
     if (current.planId === plan.id) return current;
-    await this.provider.changePlan(current, plan, idempotencyKey ?? randomUUID());
-    return this.update(userId, current.id, { planId: plan.id, ...this.stamp(current) });
+    if (plan.currency !== current.plan.currency) throw new PlanCurrencyMismatchError();
+    const now = new Date();
+    const change = planChange(current, plan, now);
+    await this.provider.changePlan(current, plan, idempotencyKey ?? randomUUID(), change.terms);
+    // Stripe's own invoices and state arrive through its webhooks, which overwrite what is set here.
+    if (current.provider !== 'local') return this.update(userId, current.id, change.changes);
+    const changed = await this.transition(
+      current,
+      { ...change.changes, providerUpdatedAt: now },
+      change.invoice ? [change.invoice] : [],
+    );
+    if (!changed) throw new SubscriptionChangedError();
+    return changed;
   }
 
   async cancelAtPeriodEnd(userId: string, idempotencyKey?: string): Promise<SubscriptionWithPlan> {
@@ -173,8 +180,16 @@ export class BillingService implements OnApplicationBootstrap {
   private async purchasablePlan(code: string): Promise<Plan> {
     const plan = await this.plans.findByCode(code);
     if (!plan) throw new PlanNotFoundError();
-    if (!plan.active || plan.priceCents === 0) throw new PlanNotPurchasableError();
+    assertPurchasable(plan);
     return plan;
+  }
+
+  /** The pending session behind a local checkout link, for a plan still on sale. */
+  private async pendingCheckout(token: string, now: Date): Promise<{ id: string; userId: string; plan: Plan }> {
+    const session = await this.checkouts.findPending(hashOpaqueToken(token), now);
+    if (!session) throw new CheckoutLinkInvalidError();
+    assertPurchasable(session.plan);
+    return session;
   }
 
   private async requireLive(userId: string): Promise<SubscriptionWithPlan> {
@@ -208,43 +223,50 @@ export class BillingService implements OnApplicationBootstrap {
     ) {
       return subscription;
     }
-    if (subscription.cancelAtPeriodEnd) {
-      return this.update(subscription.userId, subscription.id, {
-        status: 'CANCELED',
-        canceledAt: subscription.currentPeriodEnd,
-        providerUpdatedAt: now,
-      });
-    }
+    const ended = subscription.cancelAtPeriodEnd
+      ? await this.transition(
+          subscription,
+          { status: 'CANCELED', canceledAt: subscription.currentPeriodEnd, providerUpdatedAt: now },
+          [],
+        )
+      : await this.renew(subscription, now);
+    if (ended) return ended;
+    // A concurrent read moved it first: its state is the settled one.
+    const fresh = await this.subscriptions.findById(subscription.userId, subscription.id);
+    if (!fresh) throw new NoSubscriptionError();
+    return this.settle(fresh);
+  }
+
+  /** Every period ended since (a trial's too) is renewed on the plan's price, one invoice each. */
+  private renew(subscription: SubscriptionWithPlan, now: Date): Promise<SubscriptionWithPlan | null> {
+    const invoices: LocalInvoiceDraft[] = [];
     let start = subscription.currentPeriodEnd;
     let end = addInterval(start, subscription.plan.interval);
-    await this.invoicePeriod(subscription, start, end);
+    invoices.push(periodInvoice(subscription.plan, start, end));
     for (let i = 1; end <= now && i < MAX_RENEWALS_PER_READ; i++) {
       start = end;
       end = addInterval(start, subscription.plan.interval);
-      await this.invoicePeriod(subscription, start, end);
+      invoices.push(periodInvoice(subscription.plan, start, end));
     }
-    return this.update(subscription.userId, subscription.id, {
-      status: 'ACTIVE',
-      currentPeriodStart: start,
-      currentPeriodEnd: end,
-      providerUpdatedAt: now,
-    });
+    return this.transition(
+      subscription,
+      { status: 'ACTIVE', currentPeriodStart: start, currentPeriodEnd: end, providerUpdatedAt: now },
+      invoices,
+    );
   }
 
-  private async invoicePeriod(subscription: SubscriptionWithPlan, periodStart: Date, periodEnd: Date): Promise<void> {
-    const sequence = (await this.invoices.countForUser(subscription.userId)) + 1;
-    await this.invoices.create({
-      userId: subscription.userId,
-      subscriptionId: subscription.id,
-      provider: 'local',
-      number: `LOCAL-${subscription.userId.slice(0, 8).toUpperCase()}-${String(sequence).padStart(4, '0')}`,
-      amountCents: subscription.plan.priceCents,
-      currency: subscription.plan.currency,
-      status: 'PAID',
-      hostedUrl: null,
-      periodStart,
-      periodEnd,
-    });
+  /**
+   * Applies a local change computed from `from`, with its invoices, in one transaction; null when a
+   * concurrent request changed the subscription first (nothing is then written).
+   */
+  private async transition(
+    from: SubscriptionWithPlan,
+    changes: SubscriptionChanges,
+    invoices: LocalInvoiceDraft[],
+  ): Promise<SubscriptionWithPlan | null> {
+    const updated = await this.subscriptions.transition(from.userId, from.id, from, changes, invoices);
+    if (updated) await this.changed(from.userId);
+    return updated;
   }
 
   /**
@@ -264,4 +286,9 @@ export class BillingService implements OnApplicationBootstrap {
   private plansKey(): string {
     return this.cache.key(...PLANS_CACHE_KEY);
   }
+}
+
+/** Free plans are not bought, and retired ones (`active: false`) no longer are. */
+function assertPurchasable(plan: Plan): void {
+  if (!plan.active || plan.priceCents === 0) throw new PlanNotPurchasableError();
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses } from '@app/common';
+import { ApiProblemResponses, NoStore } from '@app/common';
 import { AppConfig } from '@app/config';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { escapeHtml } from '../mail/mail-templates.js';
@@ -42,22 +42,23 @@ export class LocalCheckoutController {
    *
    * @remarks For browsers, local provider only: the link from `POST /v1/billing/checkout` carries its own token
    * (single-use, expiring after `LOCAL_CHECKOUT_TTL`), so no bearer header is needed. Shows the plan and
-   * a button that posts to the same URL. 404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired
-   * link.
+   * a button that posts to the same URL; the trial is offered only to a user who never had one. 404
+   * `CHECKOUT_LINK_INVALID` for an unknown, used or expired link; 422 `PLAN_NOT_PURCHASABLE` when the
+   * plan was retired since the link was issued.
    */
   @Get(':token')
   @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiProduces('text/html')
   @ApiHtmlPage('The page: the plan, its price and a Subscribe button.')
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 404, 422)
   async showPage(@Param() params: CheckoutTokenParamDto): Promise<string> {
-    const plan = await this.billing.describeLocalCheckout(params.token);
+    const { plan, trialDays } = await this.billing.describeLocalCheckout(params.token);
     return page(
       `Subscribe to ${plan.name}`,
       `<h1>Subscribe to ${escapeHtml(plan.name)}</h1>
 <p>${escapeHtml(price(plan.priceCents, plan.currency))} per ${plan.interval === 'YEAR' ? 'year' : 'month'}${
-        plan.trialDays > 0 ? `, after a ${plan.trialDays}-day free trial` : ''
+        trialDays > 0 ? `, after a ${trialDays}-day free trial` : ''
       }.</p>
 <p>This is the local billing provider: no payment is taken.</p>
 <form method="post"><button type="submit">Subscribe</button></form>`,
@@ -68,17 +69,18 @@ export class LocalCheckoutController {
    * Confirms a local checkout: the subscription starts at once (HTML).
    *
    * @remarks For browsers, local provider only: the form of the confirmation page posts here. Uses up the link's
-   * token; starts the subscription (trialing when the plan has a trial) and creates its first invoice.
-   * 404 `CHECKOUT_LINK_INVALID` for an unknown, used or expired link; 409 `ALREADY_SUBSCRIBED` when the
-   * user subscribed meanwhile.
+   * token; starts the subscription, trialing when the plan has a trial and the user never had one
+   * (trials are once per user), else active with its first invoice. 404 `CHECKOUT_LINK_INVALID` for
+   * an unknown, used or expired link; 409 `ALREADY_SUBSCRIBED` when the user subscribed meanwhile; 422
+   * `PLAN_NOT_PURCHASABLE` when the plan was retired since the link was issued (the link stays unused).
    */
   @Post(':token')
   @HttpCode(HttpStatus.OK)
   @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiProduces('text/html')
   @ApiHtmlPage('The confirmation: the subscription and a link back to the app.')
-  @ApiProblemResponses(400, 404, 409)
+  @ApiProblemResponses(400, 404, 409, 422)
   async confirm(@Param() params: CheckoutTokenParamDto): Promise<string> {
     const subscription = await this.billing.completeLocalCheckout(params.token);
     const back = `${this.config.app.frontendUrl}/billing`;

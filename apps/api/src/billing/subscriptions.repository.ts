@@ -18,6 +18,21 @@ export type SubscriptionChanges = Partial<
   >
 >;
 
+/** A new subscription, created for its user. */
+export type NewSubscription = Omit<Prisma.SubscriptionUncheckedCreateInput, 'userId'>;
+
+/** An invoice of the local provider (paid at once: no payment is taken), written with the change it bills. */
+export interface LocalInvoiceDraft {
+  /** Negative for a credit (a downgrade's unused time). */
+  amountCents: number;
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+/** The state a change was computed from: the change applies only while the subscription is still in it. */
+export type SubscriptionVersion = Pick<Subscription, 'planId' | 'status' | 'currentPeriodEnd' | 'cancelAtPeriodEnd'>;
+
 /** Statuses of a subscription that still counts as the user's current one. */
 export const LIVE_STATUSES: SubscriptionStatus[] = ['TRIALING', 'ACTIVE', 'PAST_DUE', 'INCOMPLETE'];
 
@@ -43,22 +58,68 @@ export class SubscriptionsRepository {
     });
   }
 
+  findById(userId: string, id: string): Promise<SubscriptionWithPlan | null> {
+    return this.prisma.subscription.findFirst({ where: { id, userId }, include: { plan: true } });
+  }
+
   /** Whether a provider's subscription is already stored (by its id at the provider). */
   async existsAtProvider(provider: string, providerSubscriptionId: string): Promise<boolean> {
     return (await this.prisma.subscription.count({ where: { provider, providerSubscriptionId } })) > 0;
   }
 
+  /** Whether any subscription of the user (any provider, any status) ever had a trial. */
+  hasHadTrial(userId: string): Promise<boolean> {
+    return this.hadTrial(this.prisma, userId);
+  }
+
   /**
-   * Creates the user's subscription unless they already have a live one (then null). The user's
-   * row is locked first, so concurrent calls for one user run one after the other and only the
-   * first creates.
+   * Creates the user's subscription, with its invoices, unless they already have a live one (then
+   * null). The user's row is locked first, so concurrent calls for one user run one after the
+   * other: only the first creates, and `build` sees every trial taken before it.
    */
-  createUnlessLive(data: Prisma.SubscriptionUncheckedCreateInput): Promise<SubscriptionWithPlan | null> {
+  createUnlessLive(
+    userId: string,
+    build: (history: { hadTrial: boolean }) => { subscription: NewSubscription; invoices: LocalInvoiceDraft[] },
+  ): Promise<SubscriptionWithPlan | null> {
     return this.prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${data.userId}::uuid FOR UPDATE`;
-      const live = await tx.subscription.count({ where: { userId: data.userId, status: { in: LIVE_STATUSES } } });
+      await this.lockUser(tx, userId);
+      const live = await tx.subscription.count({ where: { userId, status: { in: LIVE_STATUSES } } });
       if (live > 0) return null;
-      return tx.subscription.create({ data, include: { plan: true } });
+      const { subscription, invoices } = build({ hadTrial: await this.hadTrial(tx, userId) });
+      const created = await tx.subscription.create({ data: { ...subscription, userId }, include: { plan: true } });
+      await this.addInvoices(tx, userId, created.id, invoices);
+      return created;
+    });
+  }
+
+  /**
+   * Applies a change computed from `from` and records the invoices it bills, together; null when
+   * the subscription is no longer in that state (a concurrent request changed it first), and then
+   * nothing is written.
+   */
+  transition(
+    userId: string,
+    id: string,
+    from: SubscriptionVersion,
+    changes: SubscriptionChanges,
+    invoices: LocalInvoiceDraft[],
+  ): Promise<SubscriptionWithPlan | null> {
+    return this.prisma.$transaction(async (tx) => {
+      await this.lockUser(tx, userId);
+      const result = await tx.subscription.updateMany({
+        where: {
+          id,
+          userId,
+          planId: from.planId,
+          status: from.status,
+          currentPeriodEnd: from.currentPeriodEnd,
+          cancelAtPeriodEnd: from.cancelAtPeriodEnd,
+        },
+        data: changes,
+      });
+      if (result.count === 0) return null;
+      await this.addInvoices(tx, userId, id, invoices);
+      return tx.subscription.findUnique({ where: { id }, include: { plan: true } });
     });
   }
 
@@ -80,6 +141,45 @@ export class SubscriptionsRepository {
       orderBy: BY_CREATION.orderBy('desc'),
       take: filter.take,
       include: { plan: true },
+    });
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  private async hadTrial(db: Prisma.TransactionClient, userId: string): Promise<boolean> {
+    return (await db.subscription.count({ where: { userId, trialEndsAt: { not: null } } })) > 0;
+  }
+
+  /** Serialises the billing writes of one user (subscription changes, invoice numbers). */
+  private async lockUser(tx: Prisma.TransactionClient, userId: string): Promise<void> {
+    await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
+  }
+
+  /**
+   * Local invoices are numbered per user (`LOCAL-<user>-0001`), under the user's lock, and stamped
+   * a millisecond apart so the newest-first list keeps the order of several written at once.
+   */
+  private async addInvoices(
+    tx: Prisma.TransactionClient,
+    userId: string,
+    subscriptionId: string,
+    drafts: LocalInvoiceDraft[],
+  ): Promise<void> {
+    if (drafts.length === 0) return;
+    const issued = await tx.invoice.count({ where: { userId } });
+    const prefix = `LOCAL-${userId.slice(0, 8).toUpperCase()}-`;
+    const now = Date.now();
+    await tx.invoice.createMany({
+      data: drafts.map((draft, index) => ({
+        ...draft,
+        userId,
+        subscriptionId,
+        provider: 'local',
+        number: `${prefix}${String(issued + index + 1).padStart(4, '0')}`,
+        status: 'PAID' as const,
+        hostedUrl: null,
+        createdAt: new Date(now + index),
+      })),
     });
   }
 }

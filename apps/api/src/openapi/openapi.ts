@@ -8,7 +8,15 @@ import {
   type ServerObject,
 } from '@nestjs/swagger';
 import { MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
-import { ACCEPTED_REQUEST_ID, PROBLEM_CONTENT_TYPE, ProblemDetailsDto, REQUEST_ID_HEADER } from '@app/common';
+import {
+  ACCEPTED_REQUEST_ID,
+  CACHE_CONTROL_HEADER,
+  NO_STORE_EXTENSION,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsDto,
+  REQUEST_ID_HEADER,
+} from '@app/common';
+import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../auth/strategies/jwt.strategy.js';
 import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 
@@ -43,7 +51,8 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
         description:
           'The `accessToken` of `POST /v1/auth/login` or `/v1/auth/refresh`: a short-lived HS256 JWS whose ' +
           'handling follows RFC8725 (JWT Best Current Practices): one allowed algorithm, explicit `typ` ' +
-          '(`at+jwt`), checked `iss`, `aud` and `exp`, and a revocation check of its session on every request.',
+          `(\`at+jwt\`), checked \`iss\`, \`aud\`, \`exp\` and \`iat\` (at most ${ACCESS_TOKEN_CLOCK_SKEW_SECONDS} s ahead of the ` +
+          "server's clock), and a revocation check of its session on every request.",
       },
       'bearer',
     )
@@ -87,7 +96,8 @@ const RATE_LIMIT_HEADERS = {
  * - a route that parses a body can refuse it: 400 (malformed), 413 (too large), 415 (not JSON);
  * - a route with path parameters answers 414 to one over Fastify's length limit;
  * - a rate-limited route (all but those marked `@NotRateLimited()`) documents the `X-RateLimit-*`
- *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`.
+ *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`;
+ * - a `@NoStore()` route documents `Cache-Control: no-store` on its 2xx responses.
  */
 export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
   boundFormattedStrings(document);
@@ -108,6 +118,8 @@ export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
       // The extension only carries `@NotRateLimited()` to here; it is not part of the published spec.
       const rateLimited = Reflect.get(operation, RATE_LIMITED_EXTENSION) !== false;
       Reflect.deleteProperty(operation, RATE_LIMITED_EXTENSION);
+      const noStore = Reflect.get(operation, NO_STORE_EXTENSION) === true;
+      Reflect.deleteProperty(operation, NO_STORE_EXTENSION);
       const responses = operation.responses;
       if (BODY_METHODS.has(method)) {
         responses['400'] ??= problem(
@@ -130,6 +142,9 @@ export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
           ...response.headers,
           ...(limited ? RATE_LIMIT_HEADERS : {}),
           ...(status === '429' ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
+          ...(noStore && status.startsWith('2')
+            ? { [CACHE_CONTROL_HEADER]: { $ref: `#/components/headers/${CACHE_CONTROL_HEADER}` } }
+            : {}),
           [REQUEST_ID_HEADER]: { $ref: `#/components/headers/${REQUEST_ID_HEADER}` },
           'Access-Control-Allow-Origin': { $ref: '#/components/headers/Access-Control-Allow-Origin' },
         };
@@ -170,6 +185,13 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
   'Access-Control-Allow-Origin': {
     description: "The request's `Origin`, when it is one of `CORS_ORIGINS` (absent otherwise: no cross-origin access).",
     schema: { type: 'string', format: 'uri', maxLength: 2048 },
+  },
+  [CACHE_CONTROL_HEADER]: {
+    description:
+      '`no-store`: the response carries a credential or a bearer link (tokens, a checkout, portal or invoice URL); ' +
+      'no browser or proxy cache may keep it.',
+    required: true,
+    schema: { type: 'string', enum: ['no-store'] },
   },
   'X-RateLimit-Limit': {
     description: 'Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded).',

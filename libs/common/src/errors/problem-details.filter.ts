@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loggedRoute } from '../http/logged-route.js';
 import { toProblem, type ProblemResponse } from './problem-mapper.js';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
 
@@ -30,7 +31,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = sendProblem(request, http.getResponse<FastifyReply>(), exception);
     if (problem.unexpected) {
       this.logger.error(
-        { err: exception, requestId: request.id, method: request.method, url: problem.body.instance },
+        // The route pattern, not the path (`instance`): a path may carry a bearer token.
+        { err: exception, requestId: request.id, method: request.method, url: loggedRoute(request) },
         'Unhandled error',
       );
     }

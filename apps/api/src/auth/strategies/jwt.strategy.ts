@@ -18,6 +18,12 @@ interface DecodedToken {
 
 const ROLES: ReadonlySet<unknown> = new Set(Object.values(Role));
 
+/**
+ * How far a token's `iat` may lie ahead of this server's clock (another instance's clock may run a
+ * little fast). Beyond it the token was minted for later, and would outlive `maxAge` from now.
+ */
+export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 30;
+
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /** passport's typings name Express's request; what arrives here is Fastify's. */
@@ -79,12 +85,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return user;
   }
 
-  /** What is checked on every request: our claims, and the session's revocation. */
+  /**
+   * What is checked on every request, remembered token or not: our claims (an `iat` ahead of the
+   * clock by more than {@link ACCESS_TOKEN_CLOCK_SKEW_SECONDS} included), and the session's revocation.
+   */
   private async check(token: DecodedToken): Promise<AuthUser> {
     const { header, payload } = token;
-    const { sub, sid, role, jti } = payload;
+    const { sub, sid, role, jti, iat } = payload;
     if (
       header.typ !== ACCESS_TOKEN_TYPE ||
+      typeof iat !== 'number' ||
+      iat > Date.now() / 1000 + ACCESS_TOKEN_CLOCK_SKEW_SECONDS ||
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
       typeof jti !== 'string' ||

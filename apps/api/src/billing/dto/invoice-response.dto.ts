@@ -7,8 +7,13 @@ export class InvoiceResponseDto {
   /** The invoice number printed on it (the provider's, or `LOCAL-...`). */
   @ApiProperty({ maxLength: 255 })
   number: string;
-  /** Amount in the currency's minor unit (cents). */
-  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: PLAN_RULES.maxPriceCents })
+  /** Amount in the currency's minor unit (cents); negative for a credit (a local plan change's unused time). */
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: -PLAN_RULES.maxPriceCents,
+    maximum: PLAN_RULES.maxPriceCents,
+  })
   amountCents: number;
   /** ISO 4217, lower case. */
   @ApiProperty({ maxLength: 3, pattern: PLAN_RULES.currency.source })

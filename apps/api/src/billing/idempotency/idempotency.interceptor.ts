@@ -6,8 +6,7 @@ import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 import { assertSafeInput, DomainError, PROBLEM_CONTENT_TYPE, toProblem } from '@app/common';
 import type { AuthUser } from '../../auth/auth-user.js';
 import { IDEMPOTENT_REPLAYED_HEADER, readIdempotencyKey } from './idempotency-key.js';
-import { IdempotencyService } from './idempotency.service.js';
-import type { StoredResponse } from './idempotency.repository.js';
+import { IdempotencyService, type IdempotencyKeyOf, type StoredResponse } from './idempotency.service.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
 type IdempotentHttpRequest = FastifyRequest & { user?: AuthUser };
@@ -51,13 +50,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (claim.kind === 'replay') return of(replayOf(claim.response));
 
     const { recordId } = claim;
+    const owner: IdempotencyKeyOf = { userId, key };
     const status =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
       (method === 'POST' ? 201 : 200);
     return next.handle().pipe(
-      catchError((error: unknown) => from(this.failed(userId, recordId, error, String(request.id), path))),
+      catchError((error: unknown) => from(this.failed(owner, recordId, error, String(request.id), path))),
       mergeMap(async (body: unknown) => {
-        await this.store(userId, recordId, {
+        await this.store(owner, recordId, {
           status,
           body: body === undefined ? null : JSON.parse(JSON.stringify(body)),
         });
@@ -68,7 +68,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   /** Stores a non-retryable client error for replay, releases the key otherwise; rethrows either way. */
   private async failed(
-    userId: string,
+    owner: IdempotencyKeyOf,
     recordId: string,
     error: unknown,
     requestId: string,
@@ -77,9 +77,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const problem = toProblem(error, requestId, path);
     if (error instanceof DomainError && problem.status >= 400 && problem.status < 500 && problem.status !== 429) {
       // The same body the exception filter sends now, built by the same function.
-      await this.store(userId, recordId, { status: problem.status, body: problem.body });
+      await this.store(owner, recordId, { status: problem.status, body: problem.body });
     } else {
-      await this.idempotency.release(userId, recordId).catch((releaseError: unknown) => {
+      await this.idempotency.release(owner.userId, recordId).catch((releaseError: unknown) => {
         this.logger.error({ err: releaseError, recordId }, 'Could not release an idempotency key');
       });
     }
@@ -90,9 +90,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * The operation has happened: a failure to record it must not turn its answer into an error.
    * The record stays in progress (409 for retries) until it counts as abandoned.
    */
-  private async store(userId: string, recordId: string, response: StoredResponse): Promise<void> {
+  private async store(owner: IdempotencyKeyOf, recordId: string, response: StoredResponse): Promise<void> {
     try {
-      await this.idempotency.complete(userId, recordId, response);
+      await this.idempotency.complete(owner, recordId, response);
     } catch (error) {
       this.logger.error({ err: error, recordId }, 'Could not store the response of an idempotent request');
     }

@@ -1,23 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@app/database';
 
-/** A response kept for replay: its status and JSON body (null when it had none). */
-export interface StoredResponse {
+/** A response kept for replay: its status and its sealed JSON body (null when it had none), see IdempotencySeal. */
+export interface SealedResponse {
   status: number;
-  body: unknown;
+  sealedBody: Uint8Array<ArrayBuffer> | null;
 }
 
 export interface IdempotencyRecordState {
   requestHash: string;
   /** Null while the first request is in progress. */
-  response: StoredResponse | null;
+  response: SealedResponse | null;
   createdAt: Date;
   expiresAt: Date;
 }
 
 export interface NewIdempotencyRecord {
   userId: string;
-  key: string;
+  /** IdempotencySeal.keyHash() of the client's key: the key itself is never stored. */
+  keyHash: string;
   method: string;
   path: string;
   requestHash: string;
@@ -25,14 +26,14 @@ export interface NewIdempotencyRecord {
   expiresAt: Date;
 }
 
-/** The `idempotency_records` table: one row per (user, Idempotency-Key). */
+/** The `idempotency_records` table: one row per (user, Idempotency-Key), found by the key's hash. */
 @Injectable()
 export class IdempotencyRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
    * Inserts an in-progress record and returns its id, or null when the user already has a record
-   * with this key: the unique index on (userId, key) decides between concurrent requests.
+   * with this key: the unique index on (userId, keyHash) decides between concurrent requests.
    */
   async tryCreate(record: NewIdempotencyRecord): Promise<string | null> {
     try {
@@ -44,9 +45,9 @@ export class IdempotencyRepository {
     }
   }
 
-  async find(userId: string, key: string): Promise<IdempotencyRecordState | null> {
+  async find(userId: string, keyHash: string): Promise<IdempotencyRecordState | null> {
     const row = await this.prisma.idempotencyRecord.findUnique({
-      where: { userId_key: { userId, key } },
+      where: { userId_keyHash: { userId, keyHash } },
       select: {
         requestHash: true,
         responseStatus: true,
@@ -58,7 +59,9 @@ export class IdempotencyRepository {
     });
     if (!row) return null;
     const response =
-      row.completedAt && row.responseStatus !== null ? { status: row.responseStatus, body: row.responseBody } : null;
+      row.completedAt && row.responseStatus !== null
+        ? { status: row.responseStatus, sealedBody: row.responseBody }
+        : null;
     return { requestHash: row.requestHash, response, createdAt: row.createdAt, expiresAt: row.expiresAt };
   }
 
@@ -67,11 +70,11 @@ export class IdempotencyRepository {
    * was created before `abandonedBefore`. The condition is checked again here, so a record that
    * another request completed meanwhile is kept. False when nothing was deleted.
    */
-  async deleteIfStale(userId: string, key: string, now: Date, abandonedBefore: Date): Promise<boolean> {
+  async deleteIfStale(userId: string, keyHash: string, now: Date, abandonedBefore: Date): Promise<boolean> {
     const { count } = await this.prisma.idempotencyRecord.deleteMany({
       where: {
         userId,
-        key,
+        keyHash,
         OR: [{ expiresAt: { lte: now } }, { completedAt: null, createdAt: { lt: abandonedBefore } }],
       },
     });
@@ -79,17 +82,10 @@ export class IdempotencyRepository {
   }
 
   /** Stores the response of an in-progress record. */
-  async complete(userId: string, id: string, response: StoredResponse, now: Date): Promise<void> {
+  async complete(userId: string, id: string, response: SealedResponse, now: Date): Promise<void> {
     await this.prisma.idempotencyRecord.updateMany({
       where: { id, userId, completedAt: null },
-      data: {
-        responseStatus: response.status,
-        responseBody:
-          response.body === null || response.body === undefined
-            ? Prisma.DbNull
-            : (response.body as Prisma.InputJsonValue),
-        completedAt: now,
-      },
+      data: { responseStatus: response.status, responseBody: response.sealedBody, completedAt: now },
     });
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { IdempotencySeal } from './idempotency-seal.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
-import { IdempotencyRepository, type IdempotencyRecordState, type StoredResponse } from './idempotency.repository.js';
+import { IdempotencyRepository, type IdempotencyRecordState, type SealedResponse } from './idempotency.repository.js';
 
 /** How long a key is remembered; after that it is treated as never used. */
 export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
@@ -14,6 +15,18 @@ export const IDEMPOTENCY_ABANDONED_AFTER_SECONDS = 5 * 60;
 const CLEANUP_BATCH_SIZE = 100;
 /** A record may vanish between a failed insert and its read (released, stale): then try again. */
 const MAX_CLAIM_ATTEMPTS = 3;
+
+/** A response kept for replay: its status and JSON body (null when it had none). */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+/** Whose key: what a record is found, and its response sealed, by. */
+export interface IdempotencyKeyOf {
+  userId: string;
+  key: string;
+}
 
 export interface IdempotentRequest {
   userId: string;
@@ -33,13 +46,16 @@ export type IdempotencyClaim =
 /**
  * The rules of the Idempotency-Key header (IETF draft "The Idempotency-Key HTTP Header Field"):
  * keys are scoped per user and remembered for 24 hours; a key names one request (method, path,
- * body) and its response.
+ * body) and its response. Records keep neither the key nor the response readable ({@link IdempotencySeal}).
  */
 @Injectable()
 export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
 
-  constructor(private readonly records: IdempotencyRepository) {}
+  constructor(
+    private readonly records: IdempotencyRepository,
+    private readonly seal: IdempotencySeal,
+  ) {}
 
   /**
    * Claims the key for this request, or returns the stored response of an earlier identical one.
@@ -48,10 +64,11 @@ export class IdempotencyService {
    */
   async claim(request: IdempotentRequest, now = new Date()): Promise<IdempotencyClaim> {
     const { userId, key } = request;
+    const keyHash = this.seal.keyHash(userId, key);
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       const recordId = await this.records.tryCreate({
         userId,
-        key,
+        keyHash,
         method: request.method,
         path: request.path,
         requestHash: request.fingerprint,
@@ -66,27 +83,42 @@ export class IdempotencyService {
         });
         return { kind: 'claimed', recordId };
       }
-      const existing = await this.records.find(userId, key);
+      const existing = await this.records.find(userId, keyHash);
       if (!existing) continue;
       if (this.isStale(existing, now)) {
-        await this.records.deleteIfStale(userId, key, now, this.abandonedBefore(now));
+        await this.records.deleteIfStale(userId, keyHash, now, this.abandonedBefore(now));
         continue;
       }
       if (existing.requestHash !== request.fingerprint) throw new IdempotencyKeyReusedError();
       if (!existing.response) throw new IdempotencyKeyInProgressError();
-      return { kind: 'replay', response: existing.response };
+      return { kind: 'replay', response: this.opened(request, existing.response) };
     }
     throw new IdempotencyKeyInProgressError();
   }
 
-  /** Stores the response of a claimed request, for replay. */
-  complete(userId: string, recordId: string, response: StoredResponse): Promise<void> {
-    return this.records.complete(userId, recordId, response, new Date());
+  /** Stores the response of a claimed request, sealed, for replay. */
+  complete({ userId, key }: IdempotencyKeyOf, recordId: string, response: StoredResponse): Promise<void> {
+    const sealedBody =
+      response.body === null || response.body === undefined
+        ? null
+        : this.seal.seal(userId, key, JSON.stringify(response.body));
+    return this.records.complete(userId, recordId, { status: response.status, sealedBody }, new Date());
   }
 
   /** Forgets a claimed request that failed in a way worth retrying: the key may be used again. */
   release(userId: string, recordId: string): Promise<void> {
     return this.records.release(userId, recordId);
+  }
+
+  /**
+   * The stored response, opened with the key that sealed it. A record found by this key's hash and
+   * fingerprint that this key cannot open was altered in the database: it is refused like a reuse.
+   */
+  private opened({ userId, key }: IdempotencyKeyOf, response: SealedResponse): StoredResponse {
+    if (response.sealedBody === null) return { status: response.status, body: null };
+    const text = this.seal.open(userId, key, response.sealedBody);
+    if (text === undefined) throw new IdempotencyKeyReusedError();
+    return { status: response.status, body: JSON.parse(text) as unknown };
   }
 
   /** Expired, or abandoned in progress: treated as absent, and replaced. */

@@ -19,7 +19,8 @@ export function Idempotent(): MethodDecorator {
       description:
         'Makes the request safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"): a unique value of 1-255 ' +
         'printable ASCII characters, e.g. a UUID, quoted or not. The first response to a key is stored for 24 hours, per ' +
-        `user; a retry with the same key, route and body gets it again, with \`${IDEMPOTENT_REPLAYED_HEADER}: true\`, and ` +
+        'user, sealed with a key derived from yours (the server keeps neither your key nor a readable response); ' +
+        `a retry with the same key, route and body gets it again, with \`${IDEMPOTENT_REPLAYED_HEADER}: true\`, and ` +
         'changes nothing. Refusals of the request (4xx but 429) are stored and replayed too; after a 5xx or 429 the key ' +
         'is free again, to retry. ' +
         'The same key with another route or body: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: ' +

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppConfig } from '@app/config';
 import type { Plan } from '@app/database';
-import { BillingProvider, type CheckoutInput } from '../billing-provider.js';
+import { BillingProvider, type CheckoutInput, type PlanChangeTerms } from '../billing-provider.js';
 import { BillingCustomersRepository } from '../billing-customers.repository.js';
 import {
   BillingProviderRejectedError,
@@ -80,7 +80,7 @@ export class StripeBillingProvider extends BillingProvider {
           subscription_data: {
             // Subscription events then name the user even before checkout.session.completed arrives.
             metadata: { userId: user.id },
-            ...(plan.trialDays > 0 ? { trial_period_days: plan.trialDays } : {}),
+            ...(input.trialDays > 0 ? { trial_period_days: input.trialDays } : {}),
           },
           success_url: `${frontendUrl}/billing/success`,
           cancel_url: `${frontendUrl}/billing/cancel`,
@@ -108,7 +108,16 @@ export class StripeBillingProvider extends BillingProvider {
     return { url: session.url };
   }
 
-  async changePlan(subscription: SubscriptionWithPlan, plan: Plan, idempotencyKey: string): Promise<void> {
+  /**
+   * Prorated and invoiced at once (`always_invoice`): the user pays the difference now, or Stripe
+   * credits it to the customer's balance; `trial_end` ends or shortens a running trial.
+   */
+  async changePlan(
+    subscription: SubscriptionWithPlan,
+    plan: Plan,
+    idempotencyKey: string,
+    terms: PlanChangeTerms,
+  ): Promise<void> {
     const id = this.stripeSubscriptionId(subscription);
     if (!id) return;
     const price = this.priceOf(plan);
@@ -125,7 +134,13 @@ export class StripeBillingProvider extends BillingProvider {
     await this.call('subscriptions.update', (stripe) =>
       stripe.subscriptions.update(
         id,
-        { items: [{ id: item.id, price }], proration_behavior: 'create_prorations' },
+        {
+          items: [{ id: item.id, price }],
+          proration_behavior: 'always_invoice',
+          ...(terms.trialEnd
+            ? { trial_end: terms.trialEnd === 'now' ? 'now' : Math.floor(terms.trialEnd.getTime() / 1000) }
+            : {}),
+        },
         { idempotencyKey },
       ),
     );
