@@ -1,10 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { newOpaqueToken } from '@app/common';
 import { PrismaService } from '@app/database';
-import { bearer, login, registerAndLogin, strongPassword, uniqueEmail } from './utils/auth.js';
+import {
+  bearer,
+  createAccountWithRole,
+  login,
+  registerAndLogin,
+  strongPassword,
+  uniqueEmail,
+  type TestAccount,
+} from './utils/auth.js';
 import { extractToken, startTestSmtpServer, type ParsedMessage, type TestSmtpServer } from './utils/smtp-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-import { expectProblem } from './utils/problem.js';
+import { expectProblem, VALIDATION_FAILED } from './utils/problem.js';
 
 const USER_KEYS = ['createdAt', 'email', 'emailVerified', 'id', 'name', 'pendingEmail', 'role', 'status', 'updatedAt'];
 
@@ -29,13 +38,6 @@ const EMAIL_TAKEN = {
   status: 409,
   detail: 'An account with this email already exists.',
   code: 'USER_EMAIL_TAKEN',
-};
-const VALIDATION_FAILED = {
-  type: 'urn:problem-type:validation-failed',
-  title: 'Bad Request',
-  status: 400,
-  detail: 'The request is invalid.',
-  code: 'VALIDATION_FAILED',
 };
 const INVALID_CREDENTIALS = {
   type: 'urn:problem-type:invalid-credentials',
@@ -64,6 +66,14 @@ describe('auth: email verification, password reset and change, email change (e2e
   const me = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/v1/users/me', headers });
   const verify = (token: string) => post('/v1/auth/email/verify', { token });
   const attemptLogin = (email: string, password: string) => post('/v1/auth/login', { email, password });
+  const cancel = (token: string) => post('/v1/auth/email/cancel-change', { token });
+  const changeEmail = (account: TestAccount, email: string) =>
+    t.app.inject({
+      method: 'PATCH',
+      url: '/v1/users/me',
+      headers: account.auth,
+      payload: { email, currentPassword: account.password },
+    });
 
   /** The first message to `address` whose subject matches, received already or within 5 s. */
   const mailTo = (address: string, subject: RegExp, except: ParsedMessage[] = []) =>
@@ -71,6 +81,8 @@ describe('auth: email verification, password reset and change, email change (e2e
   const verificationMail = (address: string, except: ParsedMessage[] = []) =>
     mailTo(address, /^Verify your email address/, except);
   const resetMail = (address: string) => mailTo(address, /^Reset your .* password$/);
+  const confirmMail = (address: string) => mailTo(address, /^Confirm your new email address/);
+  const noticeMail = (address: string) => mailTo(address, /email address is being changed$/);
 
   async function register(body: { email: string; password: string; name: string }) {
     return post('/v1/auth/register', body);
@@ -331,29 +343,102 @@ describe('auth: email verification, password reset and change, email change (e2e
     });
   });
 
+  describe('reset links', () => {
+    async function resetLinkFor(email: string) {
+      expect((await post('/v1/auth/password/forgot', { email })).statusCode).toBe(202);
+      return extractToken((await resetMail(email)).text);
+    }
+
+    it('a password change retires an outstanding reset link (ASVS 5.0 V6.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const token = await resetLinkFor(account.email);
+      const changed = strongPassword();
+
+      const res = await post(
+        '/v1/auth/password/change',
+        { currentPassword: account.password, newPassword: changed },
+        account.auth,
+      );
+
+      expect(res.statusCode).toBe(204);
+      expectProblem(
+        await post('/v1/auth/password/reset', { token, newPassword: strongPassword() }),
+        INVALID_TOKEN,
+        '/v1/auth/password/reset',
+      );
+      expect((await attemptLogin(account.email, changed)).statusCode).toBe(200);
+    });
+
+    it('a reset retires every other outstanding reset link (ASVS 5.0 V6.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const used = await resetLinkFor(account.email);
+      // A second live link, as two concurrent forgot-password requests can leave.
+      const other = newOpaqueToken();
+      await t.app.get(PrismaService).userToken.create({
+        data: {
+          userId: account.id,
+          purpose: 'PASSWORD_RESET',
+          tokenHash: other.hash,
+          email: account.email,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        },
+      });
+
+      expect((await post('/v1/auth/password/reset', { token: used, newPassword: strongPassword() })).statusCode).toBe(
+        204,
+      );
+
+      expectProblem(
+        await post('/v1/auth/password/reset', { token: other.token, newPassword: strongPassword() }),
+        INVALID_TOKEN,
+        '/v1/auth/password/reset',
+      );
+    });
+
+    it('a link sent to the old address stops working once an email change is confirmed (ASVS 5.0 V6.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const token = await resetLinkFor(account.email);
+      const newAddress = uniqueEmail('moved');
+      expect((await changeEmail(account, newAddress)).statusCode).toBe(200);
+      expect((await verify(extractToken((await confirmMail(newAddress)).text))).statusCode).toBe(204);
+
+      const res = await post('/v1/auth/password/reset', { token, newPassword: strongPassword() });
+
+      expectProblem(res, INVALID_TOKEN, '/v1/auth/password/reset');
+      expect((await attemptLogin(newAddress, account.password)).statusCode).toBe(200);
+    });
+
+    it("is bound to the address it was sent to: refused while the account's address differs (ASVS 5.0 V6.4.3)", async () => {
+      const account = await registerAndLogin(t.app);
+      const token = await resetLinkFor(account.email);
+      const prisma = t.app.get(PrismaService);
+      // Moved behind the API's back: no retirement happens, only the binding can refuse the link.
+      await prisma.user.update({ where: { id: account.id }, data: { email: uniqueEmail('elsewhere') } });
+
+      const refused = await post('/v1/auth/password/reset', { token, newPassword: strongPassword() });
+
+      expectProblem(refused, INVALID_TOKEN, '/v1/auth/password/reset');
+      await prisma.user.update({ where: { id: account.id }, data: { email: account.email } });
+      expect((await post('/v1/auth/password/reset', { token, newPassword: strongPassword() })).statusCode).toBe(204);
+    });
+  });
+
   describe('email change', () => {
     it('keeps the address until the new one is confirmed from its inbox, then switches sign-in to it', async () => {
       const account = await registerAndLogin(t.app);
       const newAddress = uniqueEmail('moved');
       const typed = `  ${newAddress.toUpperCase()} `;
 
-      const res = await t.app.inject({
-        method: 'PATCH',
-        url: '/v1/users/me',
-        headers: account.auth,
-        payload: { email: typed },
-      });
+      const res = await changeEmail(account, typed);
 
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ email: account.email, pendingEmail: newAddress, emailVerified: false });
-      const mail = await mailTo(newAddress, /^Confirm your new email address/);
+      const mail = await confirmMail(newAddress);
       expect(mail.envelopeTo).toEqual([newAddress]);
       const token = extractToken(mail.text);
       expect(mail.text).toContain(
         `${t.config.app.frontendUrl}/confirm-email-change?token=${encodeURIComponent(token)}`,
       );
-      // Nothing about the change goes to the old address.
-      expect(smtp.messages.filter((m) => m.to.includes(account.email) && /new email/.test(m.subject))).toEqual([]);
 
       expect((await verify(token)).statusCode).toBe(204);
 
@@ -366,19 +451,172 @@ describe('auth: email verification, password reset and change, email change (e2e
       expectProblem(await attemptLogin(account.email, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
     });
 
+    it('tells the old address, with a single-use link that cancels the change (ASVS 5.0 V6.3.7)', async () => {
+      const account = await registerAndLogin(t.app);
+      const newAddress = uniqueEmail('moved');
+
+      expect((await changeEmail(account, newAddress)).statusCode).toBe(200);
+
+      const notice = await noticeMail(account.email);
+      const cancelToken = extractToken(notice.text);
+      expect(notice.envelopeTo).toEqual([account.email]);
+      expect(notice.text).toContain(`change its email address to ${newAddress}.`);
+      expect(notice.text).toContain(
+        `${t.config.app.frontendUrl}/cancel-email-change?token=${encodeURIComponent(cancelToken)}`,
+      );
+      expect(cancelToken).not.toBe(extractToken((await confirmMail(newAddress)).text));
+      const stored = await t.app.get(PrismaService).userToken.findMany({
+        where: { userId: account.id, purpose: 'EMAIL_CHANGE_CANCEL' },
+      });
+      expect(stored.map(({ email, usedAt }) => ({ email, usedAt }))).toEqual([{ email: account.email, usedAt: null }]);
+      expect(stored[0].tokenHash).not.toContain(cancelToken);
+    });
+
+    it.each([
+      [
+        'without the current password',
+        {},
+        {
+          ...VALIDATION_FAILED,
+          errors: [{ field: 'currentPassword', message: 'currentPassword is required to change the email' }],
+        },
+      ],
+      [
+        'with a wrong current password',
+        { currentPassword: 'not-my-password' },
+        {
+          ...VALIDATION_FAILED,
+          detail: 'The password is incorrect.',
+          errors: [{ field: 'currentPassword', message: 'currentPassword is incorrect' }],
+        },
+      ],
+    ])(
+      'refuses a change %s: a stolen access token alone cannot move the account (ASVS 5.0 V7.5.1)',
+      async (_label, password, problem) => {
+        const account = await registerAndLogin(t.app);
+        const newAddress = uniqueEmail('attacker');
+
+        const res = await t.app.inject({
+          method: 'PATCH',
+          url: '/v1/users/me',
+          headers: account.auth,
+          payload: { email: newAddress, ...password },
+        });
+
+        expectProblem(res, problem, '/v1/users/me');
+        expect((await me(account.auth)).json()).toMatchObject({ email: account.email, pendingEmail: null });
+        expect(
+          await t.app.get(PrismaService).userToken.count({ where: { userId: account.id, purpose: 'EMAIL_CHANGE' } }),
+        ).toBe(0);
+        await expect(smtp.waitForMessage((m) => m.to.includes(newAddress), 500)).rejects.toThrow(/No matching message/);
+      },
+    );
+
     it('refuses an address another account has with a 409 and changes nothing', async () => {
       const account = await registerAndLogin(t.app);
       const other = await registerAndLogin(t.app);
 
-      const res = await t.app.inject({
-        method: 'PATCH',
-        url: '/v1/users/me',
-        headers: account.auth,
-        payload: { email: other.email.toUpperCase() },
-      });
+      const res = await changeEmail(account, other.email.toUpperCase());
 
       expectProblem(res, EMAIL_TAKEN, '/v1/users/me');
       expect((await me(account.auth)).json()).toMatchObject({ email: account.email, pendingEmail: null });
+    });
+
+    it('the cancel link drops a pending change, retires its confirmation link and ends every session (ASVS 5.0 V7.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const other = await login(t.app, account.email, account.password);
+      const newAddress = uniqueEmail('attacker');
+      expect((await changeEmail(account, newAddress)).statusCode).toBe(200);
+      const cancelToken = extractToken((await noticeMail(account.email)).text);
+      const confirmToken = extractToken((await confirmMail(newAddress)).text);
+
+      const res = await cancel(cancelToken);
+
+      expect({ status: res.statusCode, body: res.body }).toEqual({ status: 204, body: '' });
+      for (const session of [account, other]) {
+        expect((await me(bearer(session.accessToken))).statusCode).toBe(401);
+        expect((await post('/v1/auth/refresh', { refreshToken: session.refreshToken })).statusCode).toBe(401);
+      }
+      expectProblem(await verify(confirmToken), INVALID_TOKEN, '/v1/auth/email/verify');
+      expectProblem(await cancel(cancelToken), INVALID_TOKEN, '/v1/auth/email/cancel-change');
+      const again = bearer((await login(t.app, account.email, account.password)).accessToken);
+      expect((await me(again)).json()).toMatchObject({ email: account.email, pendingEmail: null });
+      const events = await t.app.get(PrismaService).securityEvent.findMany({
+        where: { userId: account.id, type: 'EMAIL_CHANGE_CANCELLED' },
+      });
+      expect(events.map((event) => event.details)).toEqual([{ reverted: false }]);
+    });
+
+    it('the cancel link reverts a change confirmed meanwhile: the account gets its old address back', async () => {
+      const account = await registerAndLogin(t.app);
+      const newAddress = uniqueEmail('attacker');
+      expect((await changeEmail(account, newAddress)).statusCode).toBe(200);
+      const cancelToken = extractToken((await noticeMail(account.email)).text);
+      expect((await verify(extractToken((await confirmMail(newAddress)).text))).statusCode).toBe(204);
+      expect((await me(account.auth)).json()).toMatchObject({ email: newAddress });
+
+      expect((await cancel(cancelToken)).statusCode).toBe(204);
+
+      expect((await me(account.auth)).statusCode).toBe(401);
+      expectProblem(await attemptLogin(newAddress, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
+      const again = bearer((await login(t.app, account.email, account.password)).accessToken);
+      expect((await me(again)).json()).toMatchObject({ email: account.email, pendingEmail: null, emailVerified: true });
+    });
+
+    it('refuses a token of another kind on the cancel route', async () => {
+      const account = await registerAndLogin(t.app);
+      const verificationToken = extractToken((await verificationMail(account.email)).text);
+
+      expectProblem(await cancel(verificationToken), INVALID_TOKEN, '/v1/auth/email/cancel-change');
+      expect((await me(account.auth)).statusCode).toBe(200);
+    });
+
+    it.each([
+      [
+        'a password reset',
+        async (account: TestAccount) => {
+          await post('/v1/auth/password/forgot', { email: account.email });
+          const token = extractToken((await resetMail(account.email)).text);
+          return post('/v1/auth/password/reset', { token, newPassword: strongPassword() });
+        },
+      ],
+      [
+        'a password change',
+        (account: TestAccount) =>
+          post(
+            '/v1/auth/password/change',
+            { currentPassword: account.password, newPassword: strongPassword() },
+            account.auth,
+          ),
+      ],
+      ['signing out everywhere', (account: TestAccount) => post('/v1/auth/logout-all', undefined, account.auth)],
+      [
+        'an administrator disabling the account',
+        async (account: TestAccount) => {
+          const admin = await createAccountWithRole(t.app, 'ADMIN');
+          return t.app.inject({
+            method: 'PATCH',
+            url: `/v1/users/${account.id}`,
+            headers: admin.auth,
+            payload: { status: 'DISABLED' },
+          });
+        },
+      ],
+    ])('%s cancels a pending email change and retires its confirmation link', async (_label, action) => {
+      const account = await registerAndLogin(t.app);
+      const newAddress = uniqueEmail('attacker');
+      expect((await changeEmail(account, newAddress)).statusCode).toBe(200);
+      const confirmToken = extractToken((await confirmMail(newAddress)).text);
+
+      const res = await action(account);
+
+      expect(res.statusCode).toBeLessThan(300);
+      const stored = await t.app.get(PrismaService).user.findUniqueOrThrow({ where: { id: account.id } });
+      expect({ email: stored.email, pendingEmail: stored.pendingEmail }).toEqual({
+        email: account.email,
+        pendingEmail: null,
+      });
+      expectProblem(await verify(confirmToken), INVALID_TOKEN, '/v1/auth/email/verify');
     });
   });
 });

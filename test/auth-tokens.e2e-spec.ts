@@ -145,7 +145,7 @@ describe('auth tokens and sessions (e2e)', () => {
 
       expect(res.statusCode).toBe(200);
       const body = res.json();
-      expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken']);
+      expect(Object.keys(body).sort()).toEqual(['accessToken', 'deviceToken', 'expiresIn', 'refreshToken']);
       expect(body.expiresIn).toBe(ACCESS_TTL);
       expect(body.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 

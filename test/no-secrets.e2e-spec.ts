@@ -182,6 +182,24 @@ describe('no secret in any response (e2e)', () => {
       url: '/v1/auth/logout-all',
       headers: bearer(third.accessToken),
     });
+    const mover = (
+      await call('POST /v1/auth/login', {
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email, password: resetPassword },
+      })
+    ).json();
+    await call('PATCH /v1/users/me', {
+      method: 'PATCH',
+      url: '/v1/users/me',
+      headers: bearer(mover.accessToken),
+      payload: { email: uniqueEmail('walker-moved'), currentPassword: resetPassword },
+    });
+    await call('POST /v1/auth/email/cancel-change', {
+      method: 'POST',
+      url: '/v1/auth/email/cancel-change',
+      payload: { token: await mailTokenFor(email, /email address is being changed$/) },
+    });
     const fourth = (
       await call('POST /v1/auth/login', {
         method: 'POST',

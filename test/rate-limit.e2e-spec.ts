@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '@app/database';
 import { bearer, strongPassword, uniqueEmail } from './utils/auth.js';
+import { loginFrom, nextIp, registerFromNewAddress, send } from './utils/clients.js';
 import { pathOf, readSpec, specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
@@ -19,13 +20,6 @@ const RATE_LIMITED = {
   detail: 'Too many requests. Retry later.',
   code: 'RATE_LIMITED',
 };
-
-/** Every test gets client addresses of its own, so the per-IP counters of one never touch another. */
-let lastIp = 0;
-function nextIp(): string {
-  lastIp++;
-  return `10.0.${Math.floor(lastIp / 250)}.${(lastIp % 250) + 1}`;
-}
 
 /** The exact 429: problem+json body, and a Retry-After in whole seconds within the one-minute window. */
 function expectRateLimited(res: LightMyRequestResponse, instance: string) {
@@ -44,26 +38,7 @@ function expectRateLimited(res: LightMyRequestResponse, instance: string) {
   expect(Number(res.headers['x-ratelimit-reset'])).toBeLessThanOrEqual(60);
 }
 
-function send(app: NestFastifyApplication, ip: string, options: InjectOptions): Promise<LightMyRequestResponse> {
-  return app.inject({ ...options, remoteAddress: ip });
-}
-
-function loginFrom(app: NestFastifyApplication, ip: string, email: string, password: string) {
-  return send(app, ip, { method: 'POST', url: '/v1/auth/login', payload: { email, password } });
-}
-
-/** Registers from an address of its own, so the setup spends none of the tested counters. */
-async function registerAccount(app: NestFastifyApplication) {
-  const email = uniqueEmail('limited');
-  const password = strongPassword();
-  const res = await send(app, nextIp(), {
-    method: 'POST',
-    url: '/v1/auth/register',
-    payload: { email, password, name: 'Limited' },
-  });
-  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
-  return { email, password };
-}
+const registerAccount = (app: NestFastifyApplication) => registerFromNewAddress(app);
 
 /** Signs in from an address of its own, for the same reason. */
 async function signIn(app: NestFastifyApplication, account: { email: string; password: string }) {
@@ -101,18 +76,19 @@ describe('rate limits (e2e)', () => {
       expectRateLimited(await loginFrom(t.app, ip, account.email, account.password), '/v1/auth/login');
     });
 
-    it('counts per account: the same email from a new address each time is still refused on the 4th try', async () => {
+    it('does not count requests per account: after 3 wrong passwords from other addresses the owner still signs in (ASVS 5.0 6.1.1)', async () => {
+      // Guessing per account is stopped by the failed-sign-in lockout instead (login-lockout.e2e-spec.ts).
       const account = await registerAccount(t.app);
-      // The account counter ignores case, as sign-in itself does.
+      // Every spelling is the same account.
       const capitalised = account.email.charAt(0).toUpperCase() + account.email.slice(1);
-      const spellings = [account.email, account.email.toUpperCase(), capitalised, account.email];
+      const spellings = [account.email, account.email.toUpperCase(), capitalised];
 
-      for (const [i, email] of spellings.slice(0, AUTH_LIMIT).entries()) {
+      for (const [i, email] of spellings.entries()) {
         const res = await loginFrom(t.app, nextIp(), email, `wrong-password-${i}`);
         expect({ attempt: i + 1, status: res.statusCode }).toEqual({ attempt: i + 1, status: 401 });
       }
 
-      expectRateLimited(await loginFrom(t.app, nextIp(), spellings[AUTH_LIMIT], account.password), '/v1/auth/login');
+      expect((await loginFrom(t.app, nextIp(), account.email, account.password)).statusCode).toBe(200);
     });
 
     it('counts per address: a new email each time from the same address is still refused on the 4th try', async () => {

@@ -3,6 +3,15 @@ import type { LightMyRequestResponse } from 'fastify';
 
 export type ProblemShape = { status: number } & Record<string, unknown>;
 
+/** The fixed part of a 400 `VALIDATION_FAILED` body; add `errors` (and `instance`) per response. */
+export const VALIDATION_FAILED = {
+  type: 'urn:problem-type:validation-failed',
+  title: 'Bad Request',
+  status: 400,
+  detail: 'The request is invalid.',
+  code: 'VALIDATION_FAILED',
+};
+
 /** Asserts the exact problem+json answer: status, content type and the whole body. */
 export function expectProblem(
   res: LightMyRequestResponse,

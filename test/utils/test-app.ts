@@ -38,6 +38,8 @@ export function testEnv(database: TestDatabase, cachePrefix: string, env: Record
     // Suites sign in many times from one address; the rate-limit tests lower these again.
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    LOGIN_LOCKOUT_CLIENT_FAILURES: '100000',
+    LOGIN_LOCKOUT_ACCOUNT_FAILURES: '100000',
     ...(process.env.TEST_REDIS_MODE === 'redis' ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...database.env,
     ...env,

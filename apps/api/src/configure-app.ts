@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { HttpException, VersioningType } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -84,6 +85,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   app.enableShutdownHooks();
 
+  // Parses the Cookie header (the login's device token is the only cookie the API reads).
+  await app.register(fastifyCookie);
   await registerRequestLogging(app);
   const fastify = app.getHttpAdapter().getInstance();
   // Echo the request id on every response, errors included, with the security headers.

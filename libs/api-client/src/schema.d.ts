@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Creates an account and emails a verification link.
-         * @description Public. The email is normalised (trimmed, compared case-insensitively) and must be unused (409
+         * @description Public. The email is normalised (NFKC, trimmed, compared case-insensitively), must not contain
+         *     invisible characters (zero-width, soft hyphen...: 400) and must be unused (409
          *     `USER_EMAIL_TAKEN`). The password must be 8-128 characters, not a common password and not built from
          *     the email or name (400 `VALIDATION_FAILED` lists every problem). The account can sign in at once;
          *     `emailVerified` turns true once the emailed token is posted to `/v1/auth/email/verify`. Strictly
@@ -41,8 +42,18 @@ export interface paths {
          * Signs in with email and password, starting a session (one per device).
          * @description Public. An unknown email and a wrong password get the same 401 `INVALID_CREDENTIALS`, in about the
          *     same time; a disabled account gets 403. Returns a short-lived access token (send it as
-         *     `Authorization: Bearer`) and a single-use refresh token for `/v1/auth/refresh`. Strictly rate
-         *     limited per IP and per email.
+         *     `Authorization: Bearer`), a single-use refresh token for `/v1/auth/refresh`, and a `deviceToken`,
+         *     also set as the `device_token` cookie (httpOnly, Secure, SameSite=Strict, path `/v1/auth`).
+         *
+         *     Failed sign-ins lock out guessing, not the owner (OWASP's device cookies). Only failures count
+         *     (a successful sign-in gives its attempt back), over `LOGIN_LOCKOUT_WINDOW` (15 min by default):
+         *     a device that presents its device token (the cookie, or `deviceToken` in the body) is locked
+         *     after `LOGIN_LOCKOUT_CLIENT_FAILURES` (10) failures of its own, whatever happens elsewhere.
+         *     Clients without one are locked after 10 failures per account and address, and all of them
+         *     together after `LOGIN_LOCKOUT_ACCOUNT_FAILURES` (100) failures on the account. A locked attempt
+         *     gets 429 `LOGIN_LOCKED_OUT` with `Retry-After`, before the password is checked, and the same
+         *     answer whether or not the account exists. Independently, every attempt counts against the
+         *     strict per-IP request limit (429 `RATE_LIMITED`).
          */
         post: operations["authLogin"];
         delete?: never;
@@ -107,7 +118,8 @@ export interface paths {
         put?: never;
         /**
          * Ends every session of the caller, this one included.
-         * @description Every refresh token and access token of the caller stops working at once, on every device.
+         * @description Every refresh token and access token of the caller stops working at once, on every device, and a
+         *     pending email change is cancelled.
          */
         post: operations["authLogoutAll"];
         delete?: never;
@@ -134,6 +146,32 @@ export interface paths {
          *     meanwhile.
          */
         post: operations["authVerifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/email/cancel-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels an email change with the token mailed to the old address; every session ends.
+         * @description Public: the emailed token is the credential (single-use, expiring like verification links;
+         *     otherwise 400 `INVALID_OR_EXPIRED_TOKEN`). A pending change is dropped (its confirmation link stops
+         *     working); a change confirmed since is reverted, and the account gets the old address back (409
+         *     `USER_EMAIL_TAKEN` if another account has taken it meanwhile; the token then stays usable). Either
+         *     way every session of the account is revoked and the emailed links in flight (password reset,
+         *     verification) stop working, since whoever asked for the change may hold a session: sign in again,
+         *     and reset the password if the change was not yours. Strictly rate limited per IP.
+         */
+        post: operations["authCancelEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -195,8 +233,10 @@ export interface paths {
         /**
          * Sets a new password with the emailed token; every session ends.
          * @description Public: the emailed token is the credential (single-use, expiring; otherwise 400
-         *     `INVALID_OR_EXPIRED_TOKEN`). The new password follows the registration rules. Every session of the
-         *     account is revoked: sign in again. Strictly rate limited per IP.
+         *     `INVALID_OR_EXPIRED_TOKEN`, also when the account's email is no longer the address the link was sent
+         *     to). The new password follows the registration rules. Every session of the account is revoked, every
+         *     other reset link stops working and a pending email change is cancelled: sign in again. Strictly rate
+         *     limited per IP.
          */
         post: operations["authResetPassword"];
         delete?: never;
@@ -217,8 +257,8 @@ export interface paths {
         /**
          * Changes the password; every other session ends.
          * @description Requires the current password (otherwise 400 `VALIDATION_FAILED` on `currentPassword`). The new
-         *     password follows the registration rules. Every other session of the account is revoked; this one
-         *     stays signed in.
+         *     password follows the registration rules. Every other session of the account is revoked (this one
+         *     stays signed in), every reset link stops working and a pending email change is cancelled.
          */
         post: operations["authChangePassword"];
         delete?: never;
@@ -245,17 +285,23 @@ export interface paths {
          * Deletes the caller's account (password required): personal data is scrubbed, every session ends.
          * @description Soft delete: the account row stays for referential integrity, with its email, name and password hash
          *     replaced by placeholders (the email is freed for a new account), and every session and emailed token
-         *     is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`.
+         *     is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`. The last active administrator
+         *     can't delete their account (409 `LAST_ADMIN`).
          */
         delete: operations["usersDeleteMe"];
         options?: never;
         head?: never;
         /**
-         * Changes the caller's name and/or email. A new email is applied once confirmed from its inbox.
-         * @description Only `name` and `email` can be changed (any other field is 400). A new email is stored as
+         * Changes the caller's name and/or email (a new email needs the current password, then a confirmation).
+         * @description Only `name` and `email` can be changed (any other field is 400). Changing the email requires
+         *     `currentPassword` in the same request (400 `VALIDATION_FAILED` on `currentPassword` when it is
+         *     missing or wrong; a sent `currentPassword` is always checked). A new email is stored as
          *     `pendingEmail` and a confirmation link is sent to it; it replaces `email` when the link's token is
-         *     posted to `/v1/auth/email/verify`. 409 when another account uses that email; 503 when the
-         *     confirmation can't be mailed.
+         *     posted to `/v1/auth/email/verify`. The current address gets a notice with a link that cancels the
+         *     change (`/v1/auth/email/cancel-change`). Sending the current address cancels a pending change; so do
+         *     a password reset or change, signing out everywhere and an administrator disabling the account.
+         *     409 when another account uses that email; 503 when either message can't be mailed (the change is
+         *     then dropped).
          */
         patch: operations["usersUpdateMe"];
         trace?: never;
@@ -269,7 +315,7 @@ export interface paths {
         };
         /**
          * Lists accounts (admin), with filters and cursor pagination.
-         * @description Requires `users:read`. Filters combine: `emailPrefix` (case-insensitive), `role`, `status` (deleted
+         * @description Requires `users:read`. Filters combine: `emailPrefix` (case-insensitive, taken literally), `role`, `status` (deleted
          *     accounts only with `status=DELETED`). Sorted by `sort` then id; pass `nextCursor` as `cursor` for
          *     the next page.
          */
@@ -299,7 +345,8 @@ export interface paths {
         /**
          * Deletes an account (admin): personal data is scrubbed, every session ends.
          * @description Requires `users:write`. The same soft delete as `DELETE /v1/users/me`; an administrator can't delete
-         *     their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`).
+         *     their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`), nor the last active administrator
+         *     (409 `LAST_ADMIN`).
          */
         delete: operations["usersRemove"];
         options?: never;
@@ -307,8 +354,10 @@ export interface paths {
         /**
          * Changes an account's role or status (admin); either change signs the user out everywhere.
          * @description Requires `users:write`. Only `role` and `status` (`ACTIVE` or `DISABLED`) can be set; disabling
-         *     revokes every session of the user at once. An administrator can't change their own account this way
-         *     (403 `ADMIN_SELF_CHANGE_FORBIDDEN`); a deleted account is 404.
+         *     revokes every session of the user at once and cancels a pending email change. An administrator can't
+         *     change their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`); a deleted account is 404. A
+         *     change that would leave no active administrator is 409 `LAST_ADMIN` (checked under a lock, so two
+         *     administrators demoting each other at once can't both succeed).
          */
         patch: operations["usersUpdate"];
         trace?: never;
@@ -736,17 +785,17 @@ export interface components {
         };
         RegisterDto: {
             /**
+             * Format: email
+             * @description Sign-in email; compared case-insensitively.
+             */
+            email: string;
+            /**
              * Format: password
              * @description 8 to 128 characters, not a common password, not built from the email or name.
              */
             password: string;
             /** @description Display name. */
             name: string;
-            /**
-             * Format: email
-             * @description Sign-in email; compared case-insensitively.
-             */
-            email: string;
         };
         /** @enum {string} */
         Role: "USER" | "ADMIN";
@@ -777,10 +826,37 @@ export interface components {
             emailVerified: boolean;
         };
         LoginDto: {
-            /** Format: password */
-            password: string;
             /** Format: email */
             email: string;
+            /** Format: password */
+            password: string;
+            /**
+             * @description The `deviceToken` an earlier sign-in of this account on this device returned (for clients
+             *     that don't keep cookies; browsers send the `device_token` cookie instead). A device that has
+             *     one is not locked out by failed sign-ins from other clients.
+             */
+            deviceToken?: string;
+        };
+        LoginResponseDto: {
+            /** @description JWT to send as `Authorization: Bearer <accessToken>`. */
+            accessToken: string;
+            /** @description Opaque token for `POST /v1/auth/refresh`; single use, rotated on every refresh. */
+            refreshToken: string;
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires.
+             */
+            expiresIn: number;
+            /**
+             * @description Proof that this device signed in to this account, for the next sign-ins: failed sign-ins from
+             *     other clients never lock it out. Browsers get it as the httpOnly `device_token` cookie too;
+             *     other clients send it back as `deviceToken` in the login body. Renewed on every sign-in.
+             */
+            deviceToken: string;
+        };
+        RefreshDto: {
+            /** @description The refresh token from the last login or refresh; each one works once. */
+            refreshToken: string;
         };
         AuthTokensDto: {
             /** @description JWT to send as `Authorization: Bearer <accessToken>`. */
@@ -792,10 +868,6 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expiresIn: number;
-        };
-        RefreshDto: {
-            /** @description The refresh token from the last login or refresh; each one works once. */
-            refreshToken: string;
         };
         TokenDto: {
             /** @description The token received by email. */
@@ -828,9 +900,14 @@ export interface components {
             name?: string;
             /**
              * Format: email
-             * @description New email address: applied once confirmed through the link sent to it.
+             * @description New email address: applied once confirmed through the link sent to it. Requires `currentPassword`.
              */
             email?: string;
+            /**
+             * Format: password
+             * @description The current password: required with `email` (an email change re-authenticates); checked whenever sent.
+             */
+            currentPassword?: string;
         };
         DeleteMeDto: {
             /**
@@ -1070,13 +1147,13 @@ export interface components {
         "Access-Control-Allow-Origin": string;
         /** @description `no-store`: the response carries a credential or a bearer link (tokens, a checkout, portal or invoice URL); no browser or proxy cache may keep it. */
         "Cache-Control": "no-store";
-        /** @description Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded). */
+        /** @description Requests allowed per minute to this route from this client (on a 429 `RATE_LIMITED`: the limit that was exceeded; a sign-in lockout, `LOGIN_LOCKED_OUT`, is no request limit and leaves these headers as they were). */
         "X-RateLimit-Limit": number;
         /** @description Requests left in the current window. */
         "X-RateLimit-Remaining": number;
         /** @description Seconds until the current window ends. */
         "X-RateLimit-Reset": number;
-        /** @description Seconds to wait before retrying. */
+        /** @description Seconds to wait before retrying (at most a minute for a request limit, `LOGIN_LOCKOUT_WINDOW` for a sign-in lockout). */
         "Retry-After": number;
     };
     pathItems: never;
@@ -1208,6 +1285,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The device token as the `device_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/v1/auth`), sent back on the next sign-ins. */
+                    "Set-Cookie"?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -1217,7 +1296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthTokensDto"];
+                    "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
             /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
@@ -1290,7 +1369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
+            /** @description Too many failed sign-ins for this account from this client, or from all clients without a device token (`LOGIN_LOCKED_OUT`), or too many attempts from this IP (`RATE_LIMITED`). Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1718,6 +1797,114 @@ export interface operations {
                 };
             };
             /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unexpected server error; the body reveals nothing but the request id. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    authCancelEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`. */
             429: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2286,6 +2473,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
             413: {
                 headers: {
@@ -2484,7 +2685,10 @@ export interface operations {
                 cursor?: string;
                 /** @description Page size. */
                 limit?: number;
-                /** @description Only users whose email starts with this (case-insensitive). */
+                /**
+                 * @description Only users whose email starts with this, literally (`%`, `_` and the backslash are no wildcards),
+                 *     normalised as emails are (NFKC, case-insensitive); invisible characters are refused.
+                 */
                 emailPrefix?: string;
                 role?: components["schemas"]["Role"];
                 /** @description Deleted users are listed only when asked for with `status=DELETED`. */
@@ -2787,6 +2991,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
             /** @description The request body is larger than the configured limit (`PAYLOAD_TOO_LARGE`). */
             413: {
                 headers: {
@@ -2929,6 +3147,20 @@ export interface operations {
             };
             /** @description The resource does not exist (or is not yours). */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -4,3 +4,4 @@ export * from './redis-connection.js';
 export * from './drop-cached-keys.js';
 export * from './cache-store.factory.js';
 export * from './redis-throttler.storage.js';
+export * from './failure-counter.js';

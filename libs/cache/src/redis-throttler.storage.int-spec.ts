@@ -21,6 +21,7 @@ import {
   createThrottlerStorage,
   type ThrottlerStorageRecord,
 } from './redis-throttler.storage.js';
+import { startCacheModule } from '../../../test/utils/cache-module.js';
 import { FlakyProxy, eventually } from '../../../test/utils/flaky-proxy.js';
 
 const redisAvailable = process.env.TEST_REDIS_MODE === 'redis';
@@ -31,15 +32,8 @@ const uniqueKey = () => randomBytes(8).toString('hex');
 const newPrefix = () => `test:${randomBytes(4).toString('hex')}`;
 
 /** One "app instance": the config, the cache module (which connects Redis) and the storage. */
-async function storageModule(env: Record<string, string>): Promise<TestingModule> {
-  const config = loadConfig({ NODE_ENV: 'test', CACHE_KEY_PREFIX: newPrefix(), ...env });
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppConfigModule.forRoot(config), AppCacheModule],
-    providers: [RedisThrottlerStorage],
-  }).compile();
-  moduleRef.useLogger(false);
-  await moduleRef.init();
-  return moduleRef;
+function storageModule(env: Record<string, string>): Promise<TestingModule> {
+  return startCacheModule({ CACHE_KEY_PREFIX: newPrefix(), ...env }, [RedisThrottlerStorage]);
 }
 
 async function withRawRedis<T>(fn: (raw: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {

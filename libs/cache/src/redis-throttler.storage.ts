@@ -4,9 +4,7 @@ import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttle
 import { ErrorReply } from 'redis';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
-
-/** At most one "falling back" warning per this interval, however many requests fall back. */
-const WARNING_INTERVAL_MS = 10_000;
+import { ThrottledWarning } from './throttled-warning.js';
 
 /**
  * One `increment` of @nestjs/throttler's built-in `ThrottlerStorageService` (6.7), replayed in Redis
@@ -117,7 +115,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
   private readonly fallback = new ThrottlerStorageService();
   private readonly prefix: string;
   private readonly timeoutMs: number;
-  private lastWarningAt = 0;
+  private readonly fallbackWarning = new ThrottledWarning(this.logger);
   private degraded = false;
 
   constructor(
@@ -185,11 +183,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     reason: string,
   ): Promise<ThrottlerStorageRecord> {
     this.degraded = true;
-    const now = Date.now();
-    if (now - this.lastWarningAt >= WARNING_INTERVAL_MS) {
-      this.lastWarningAt = now;
-      this.logger.warn(`Rate limiting falls back to in-process counters (limits hold per instance): ${reason}`);
-    }
+    this.fallbackWarning.warn(`Rate limiting falls back to in-process counters (limits hold per instance): ${reason}`);
     return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
   }
 

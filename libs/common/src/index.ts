@@ -15,4 +15,5 @@ export * from './pagination/cursor-page.dto.js';
 export * from './pagination/keyset.js';
 export * from './security/password-hasher.js';
 export * from './security/opaque-token.js';
+export * from './validation/email.js';
 export * from './validation/text.js';

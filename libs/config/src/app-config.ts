@@ -72,6 +72,17 @@ export abstract class AppConfig {
     /** Attempts per minute on login, register, refresh and forgot-password, per IP and per account. */
     authPerMinute: number;
   };
+  /** Sign-in lockout: failed passwords counted per device, per account and address, per account. */
+  declare readonly loginLockout: {
+    /** Failures count for this long after the first one; a lockout lasts at most as long. */
+    windowSeconds: number;
+    /** Failures per window from one client: a device token, or (without one) an account and address. */
+    clientFailures: number;
+    /** Failures per window on one account from all clients without a device token. */
+    accountFailures: number;
+    /** Lifetime of a device token (renewed on every sign-in). */
+    deviceTokenTtlSeconds: number;
+  };
   declare readonly mail: {
     /** SMTP server URL; undefined logs mail instead of sending it (development). */
     smtpUrl: string | undefined;

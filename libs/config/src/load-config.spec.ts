@@ -58,6 +58,24 @@ describe(loadConfig.name, () => {
     expect(sut.cache.defaultTtlSeconds).toBe(30);
   });
 
+  it('reads the sign-in lockout, and refuses an account ceiling below the per-client limit', () => {
+    expect(loadConfig({}).loginLockout).toEqual({
+      windowSeconds: 900,
+      clientFailures: 10,
+      accountFailures: 100,
+      deviceTokenTtlSeconds: 90 * 86_400,
+    });
+    expect(
+      loadConfig({ LOGIN_LOCKOUT_WINDOW: '1h', LOGIN_LOCKOUT_CLIENT_FAILURES: '5', LOGIN_DEVICE_TOKEN_TTL: '30d' })
+        .loginLockout,
+    ).toEqual({ windowSeconds: 3600, clientFailures: 5, accountFailures: 100, deviceTokenTtlSeconds: 30 * 86_400 });
+
+    expect(problemsOf({ LOGIN_LOCKOUT_CLIENT_FAILURES: '20', LOGIN_LOCKOUT_ACCOUNT_FAILURES: '10' })).toEqual([
+      'LOGIN_LOCKOUT_ACCOUNT_FAILURES: must not be lower than LOGIN_LOCKOUT_CLIENT_FAILURES (it is the ceiling of all untrusted clients together)',
+    ]);
+    expect(problemsOf({ LOGIN_LOCKOUT_WINDOW: '2d' })).toEqual(['LOGIN_LOCKOUT_WINDOW: must be at most 1d']);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.url).toBeUndefined();
   });

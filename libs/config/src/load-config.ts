@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasInvisibleCharacters, normalizeEmail } from '@app/common';
 import type { AppConfig } from './app-config.js';
 import { secretWeaknesses } from './secret-strength.js';
 import { parseTrustProxy, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
@@ -39,6 +40,9 @@ const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
 
 /** The highest rate limit the configuration accepts (requests per minute). */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
+/** The longest sign-in lockout window the configuration accepts (so `Retry-After` stays bounded). */
+export const MAX_LOGIN_LOCKOUT_WINDOW_SECONDS = 86_400;
 
 /** Access tokens can't be revoked by their holder losing them: they stay short-lived. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 86_400;
@@ -134,6 +138,12 @@ const EnvSchema = z.object({
 
   RATE_LIMIT_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(300),
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
+  LOGIN_LOCKOUT_WINDOW: duration
+    .refine((seconds) => seconds <= MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, 'must be at most 1d')
+    .default(900),
+  LOGIN_LOCKOUT_CLIENT_FAILURES: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
+  LOGIN_LOCKOUT_ACCOUNT_FAILURES: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(100),
+  LOGIN_DEVICE_TOKEN_TTL: duration.default(90 * 86_400),
 
   SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).max(200).default('Nest Starter API <no-reply@localhost>'),
@@ -152,7 +162,12 @@ const EnvSchema = z.object({
   STRIPE_API_BASE_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
   STRIPE_TIMEOUT_MS: positiveInt(120_000).default(10_000),
 
-  SEED_ADMIN_EMAIL: z.email('must be an email address').optional(),
+  SEED_ADMIN_EMAIL: z
+    .string()
+    .refine((value) => !hasInvisibleCharacters(value), 'must not contain invisible characters')
+    .transform(normalizeEmail)
+    .pipe(z.email('must be an email address'))
+    .optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(128).optional(),
   SEED_ADMIN_NAME: z.string().min(1).max(100).default('Administrator'),
 });
@@ -227,6 +242,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   if (parsed.success && parsed.data.REFRESH_TOKEN_ABSOLUTE_TTL < parsed.data.REFRESH_TOKEN_IDLE_TTL) {
     problems.push('REFRESH_TOKEN_ABSOLUTE_TTL: must not be shorter than REFRESH_TOKEN_IDLE_TTL');
   }
+  if (parsed.success && parsed.data.LOGIN_LOCKOUT_ACCOUNT_FAILURES < parsed.data.LOGIN_LOCKOUT_CLIENT_FAILURES) {
+    problems.push(
+      'LOGIN_LOCKOUT_ACCOUNT_FAILURES: must not be lower than LOGIN_LOCKOUT_CLIENT_FAILURES (it is the ceiling of all untrusted clients together)',
+    );
+  }
   if (parsed.success && parsed.data.BILLING_PROVIDER === 'stripe' && !parsed.data.STRIPE_SECRET_KEY) {
     problems.push('STRIPE_SECRET_KEY: must be set when BILLING_PROVIDER=stripe');
   }
@@ -279,6 +299,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
     },
+    loginLockout: {
+      windowSeconds: e.LOGIN_LOCKOUT_WINDOW,
+      clientFailures: e.LOGIN_LOCKOUT_CLIENT_FAILURES,
+      accountFailures: e.LOGIN_LOCKOUT_ACCOUNT_FAILURES,
+      deviceTokenTtlSeconds: e.LOGIN_DEVICE_TOKEN_TTL,
+    },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
@@ -295,7 +321,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       },
     },
     seed: {
-      adminEmail: e.SEED_ADMIN_EMAIL?.trim().toLowerCase(),
+      adminEmail: e.SEED_ADMIN_EMAIL,
       adminPassword: e.SEED_ADMIN_PASSWORD,
       adminName: e.SEED_ADMIN_NAME,
     },

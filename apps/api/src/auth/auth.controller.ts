@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses, NoStore } from '@app/common';
+import { DEVICE_COOKIE, deviceCookieOptions } from '../rate-limit/device-tokens.js';
 import { StrictRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/users.service.js';
@@ -10,7 +11,7 @@ import { AuthService, type VerifiedCredentials } from './auth.service.js';
 import { Auth } from './decorators/auth.decorator.js';
 import { Client, CurrentUser } from './decorators/current-user.decorator.js';
 import { Public } from './decorators/public.decorator.js';
-import { AuthTokensDto } from './dto/auth-tokens.dto.js';
+import { AuthTokensDto, LoginResponseDto } from './dto/auth-tokens.dto.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -28,7 +29,8 @@ export class AuthController {
   /**
    * Creates an account and emails a verification link.
    *
-   * @remarks Public. The email is normalised (trimmed, compared case-insensitively) and must be unused (409
+   * @remarks Public. The email is normalised (NFKC, trimmed, compared case-insensitively), must not contain
+   * invisible characters (zero-width, soft hyphen...: 400) and must be unused (409
    * `USER_EMAIL_TAKEN`). The password must be 8-128 characters, not a common password and not built from
    * the email or name (400 `VALIDATION_FAILED` lists every problem). The account can sign in at once;
    * `emailVerified` turns true once the emailed token is posted to `/v1/auth/email/verify`. Strictly
@@ -47,22 +49,48 @@ export class AuthController {
    *
    * @remarks Public. An unknown email and a wrong password get the same 401 `INVALID_CREDENTIALS`, in about the
    * same time; a disabled account gets 403. Returns a short-lived access token (send it as
-   * `Authorization: Bearer`) and a single-use refresh token for `/v1/auth/refresh`. Strictly rate
-   * limited per IP and per email.
+   * `Authorization: Bearer`), a single-use refresh token for `/v1/auth/refresh`, and a `deviceToken`,
+   * also set as the `device_token` cookie (httpOnly, Secure, SameSite=Strict, path `/v1/auth`).
+   *
+   * Failed sign-ins lock out guessing, not the owner (OWASP's device cookies). Only failures count
+   * (a successful sign-in gives its attempt back), over `LOGIN_LOCKOUT_WINDOW` (15 min by default):
+   * a device that presents its device token (the cookie, or `deviceToken` in the body) is locked
+   * after `LOGIN_LOCKOUT_CLIENT_FAILURES` (10) failures of its own, whatever happens elsewhere.
+   * Clients without one are locked after 10 failures per account and address, and all of them
+   * together after `LOGIN_LOCKOUT_ACCOUNT_FAILURES` (100) failures on the account. A locked attempt
+   * gets 429 `LOGIN_LOCKED_OUT` with `Retry-After`, before the password is checked, and the same
+   * answer whether or not the account exists. Independently, every attempt counts against the
+   * strict per-IP request limit (429 `RATE_LIMITED`).
    */
   @Post('login')
   @Public()
   @NoStore()
   @UseGuards(LocalAuthGuard)
   @HttpCode(HttpStatus.OK)
-  @StrictRateLimit()
+  @StrictRateLimit({
+    perAccount: false,
+    description:
+      'Too many failed sign-ins for this account from this client, or from all clients without a device token (`LOGIN_LOCKED_OUT`), or too many attempts from this IP (`RATE_LIMITED`). Retry after the seconds in `Retry-After`.',
+  })
   @ApiBody({ type: LoginDto })
+  @ApiOkResponse({
+    type: LoginResponseDto,
+    headers: {
+      'Set-Cookie': {
+        description: `The device token as the \`${DEVICE_COOKIE}\` cookie (\`HttpOnly; Secure; SameSite=Strict; Path=/v1/auth\`), sent back on the next sign-ins.`,
+        schema: { type: 'string', maxLength: 256, pattern: `^${DEVICE_COOKIE}=` },
+      },
+    },
+  })
   @ApiProblemResponses(400, 401, 403)
-  login(
+  async login(
     @Req() request: FastifyRequest & { user: VerifiedCredentials },
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Client() client: ClientInfo,
-  ): Promise<AuthTokensDto> {
-    return this.auth.login(request.user, client);
+  ): Promise<LoginResponseDto> {
+    const { tokens, device } = await this.auth.login(request.user, client);
+    reply.setCookie(DEVICE_COOKIE, device.token, deviceCookieOptions(device.maxAgeSeconds));
+    return { ...tokens, deviceToken: device.token };
   }
 
   /**
@@ -100,7 +128,8 @@ export class AuthController {
   /**
    * Ends every session of the caller, this one included.
    *
-   * @remarks Every refresh token and access token of the caller stops working at once, on every device.
+   * @remarks Every refresh token and access token of the caller stops working at once, on every device, and a
+   * pending email change is cancelled.
    */
   @Post('logout-all')
   @Auth()
@@ -124,6 +153,26 @@ export class AuthController {
   @ApiProblemResponses(400, 409)
   verifyEmail(@Body() body: TokenDto, @Client() client: ClientInfo): Promise<void> {
     return this.auth.verifyEmail(body.token, client);
+  }
+
+  /**
+   * Cancels an email change with the token mailed to the old address; every session ends.
+   *
+   * @remarks Public: the emailed token is the credential (single-use, expiring like verification links;
+   * otherwise 400 `INVALID_OR_EXPIRED_TOKEN`). A pending change is dropped (its confirmation link stops
+   * working); a change confirmed since is reverted, and the account gets the old address back (409
+   * `USER_EMAIL_TAKEN` if another account has taken it meanwhile; the token then stays usable). Either
+   * way every session of the account is revoked and the emailed links in flight (password reset,
+   * verification) stop working, since whoever asked for the change may hold a session: sign in again,
+   * and reset the password if the change was not yours. Strictly rate limited per IP.
+   */
+  @Post('email/cancel-change')
+  @Public()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @StrictRateLimit()
+  @ApiProblemResponses(400, 409)
+  cancelEmailChange(@Body() body: TokenDto, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.cancelEmailChange(body.token, client);
   }
 
   /**
@@ -161,8 +210,10 @@ export class AuthController {
    * Sets a new password with the emailed token; every session ends.
    *
    * @remarks Public: the emailed token is the credential (single-use, expiring; otherwise 400
-   * `INVALID_OR_EXPIRED_TOKEN`). The new password follows the registration rules. Every session of the
-   * account is revoked: sign in again. Strictly rate limited per IP.
+   * `INVALID_OR_EXPIRED_TOKEN`, also when the account's email is no longer the address the link was sent
+   * to). The new password follows the registration rules. Every session of the account is revoked, every
+   * other reset link stops working and a pending email change is cancelled: sign in again. Strictly rate
+   * limited per IP.
    */
   @Post('password/reset')
   @Public()
@@ -177,8 +228,8 @@ export class AuthController {
    * Changes the password; every other session ends.
    *
    * @remarks Requires the current password (otherwise 400 `VALIDATION_FAILED` on `currentPassword`). The new
-   * password follows the registration rules. Every other session of the account is revoked; this one
-   * stays signed in.
+   * password follows the registration rules. Every other session of the account is revoked (this one
+   * stays signed in), every reset link stops working and a pending email change is cancelled.
    */
   @Post('password/change')
   @Auth()

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
@@ -10,7 +11,7 @@ import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 
 @Module({
-  imports: [PassportModule, SessionsModule, UsersModule],
+  imports: [PassportModule, RateLimitModule, SessionsModule, UsersModule],
   controllers: [AuthController],
   providers: [AuthService, LocalStrategy, JwtStrategy, { provide: APP_GUARD, useClass: AccessTokenGuard }],
 })

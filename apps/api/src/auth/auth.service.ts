@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { hashPassword, ValidationFailedError, verifyPassword } from '@app/common';
+import { hashPassword, normalizeEmail, ValidationFailedError, verifyPassword } from '@app/common';
 import type { User } from '@app/database';
 import { Mailer } from '../mail/mailer.service.js';
 import { passwordChangedMail, passwordResetMail } from '../mail/mail-templates.js';
+import { DeviceTokens, type IssuedDeviceToken } from '../rate-limit/device-tokens.js';
+import { LoginLockout } from '../rate-limit/login-lockout.js';
 import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
-import { IncorrectPasswordError } from '../users/users.errors.js';
+import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';
 import type { AuthUser, ClientInfo } from './auth-user.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import type { RegisterDto } from './dto/register.dto.js';
@@ -18,6 +20,14 @@ import { passwordProblems } from './password/password-policy.js';
 export interface VerifiedCredentials {
   id: string;
   role: User['role'];
+  /** The normalised email signed in with: the login a device token is bound to. */
+  login: string;
+}
+
+/** What a sign-in returns: the session's tokens and this device's new device token. */
+export interface SignedIn {
+  tokens: IssuedTokens;
+  device: IssuedDeviceToken;
 }
 
 @Injectable()
@@ -33,6 +43,8 @@ export class AuthService {
     private readonly events: SecurityEventsRepository,
     private readonly mailer: Mailer,
     private readonly config: AppConfig,
+    private readonly lockout: LoginLockout,
+    private readonly devices: DeviceTokens,
   ) {}
 
   async register(input: RegisterDto): Promise<User> {
@@ -48,27 +60,56 @@ export class AuthService {
     return user;
   }
 
-  /** Used by the local strategy. Unknown email and wrong password fail alike, in about the same time. */
-  async verifyCredentials(email: string, password: string, client: ClientInfo): Promise<VerifiedCredentials> {
-    const user = await this.users.findByEmail(email);
-    const valid = await verifyPassword(user?.passwordHash ?? (await this.getDummyHash()), password);
+  /**
+   * Used by the local strategy. Unknown email and wrong password fail alike, in about the same time.
+   * The lockout is checked first (a locked attempt costs no database read and no hash); only a
+   * wrong password (or unknown email) is left counted against it.
+   */
+  async verifyCredentials(
+    email: string,
+    password: string,
+    client: ClientInfo,
+    deviceToken: string | undefined,
+  ): Promise<VerifiedCredentials> {
+    const login = normalizeEmail(email);
+    const attempt = await this.lockout.begin({ login, ip: client.ip, deviceToken });
+    let user: User | null;
+    let valid: boolean;
+    try {
+      user = await this.users.findByEmail(login);
+      valid = await verifyPassword(user?.passwordHash ?? (await this.getDummyHash()), password);
+    } catch (error) {
+      // The password was never checked: the attempt is no failure.
+      await attempt.release();
+      throw error;
+    }
     if (!user || !valid || user.status === 'DELETED') {
+      const lockedScopes = attempt.countFailure();
       await this.events.record({
         type: SecurityEventType.LoginFailed,
         userId: user?.id,
         client,
         details: { reason: user ? 'wrong_password' : 'unknown_email' },
       });
+      for (const scope of lockedScopes) {
+        await this.events.record({
+          type: SecurityEventType.LoginLockedOut,
+          userId: user?.id,
+          client,
+          details: { scope },
+        });
+      }
       throw new InvalidCredentialsError();
     }
+    await attempt.release();
     if (user.status === 'DISABLED') throw new AccountDisabledError();
-    return { id: user.id, role: user.role };
+    return { id: user.id, role: user.role, login };
   }
 
-  async login(credentials: VerifiedCredentials, client: ClientInfo): Promise<IssuedTokens> {
+  async login(credentials: VerifiedCredentials, client: ClientInfo): Promise<SignedIn> {
     const tokens = await this.sessions.start(credentials, client);
     await this.events.record({ type: SecurityEventType.LoginSucceeded, userId: credentials.id, client });
-    return tokens;
+    return { tokens, device: this.devices.issue(credentials.login) };
   }
 
   refresh(refreshToken: string, client: ClientInfo): Promise<IssuedTokens> {
@@ -79,12 +120,18 @@ export class AuthService {
     return this.sessions.revoke(user.id, user.sessionId, SessionRevocationReason.Logout, client);
   }
 
+  /** Also ends a pending email change: it may have been asked for from one of those sessions. */
   async logoutAll(user: AuthUser, client: ClientInfo): Promise<void> {
     await this.sessions.revokeAll(user.id, SessionRevocationReason.LogoutAll, { client });
+    await this.users.endPendingEmailChange(user.id);
   }
 
   verifyEmail(token: string, client: ClientInfo): Promise<void> {
     return this.users.verifyEmail(token, client);
+  }
+
+  cancelEmailChange(token: string, client: ClientInfo): Promise<void> {
+    return this.users.cancelEmailChange(token, client);
   }
 
   resendVerification(user: AuthUser): Promise<void> {
@@ -101,10 +148,14 @@ export class AuthService {
     });
   }
 
-  /** Sets a new password from an emailed token and ends every session. */
+  /**
+   * Sets a new password from an emailed token and ends every session. A link only works while the
+   * account still has the address it was sent to; setting the password retires every other link.
+   */
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     // Checked against the account's email before the token is used up: a refused password leaves it usable.
     const pending = await this.userTokens.peek(token, ['PASSWORD_RESET']);
+    if ((await this.users.getUser(pending.userId)).email !== pending.email) throw new InvalidUserTokenError();
     const passwordHash = await this.acceptedHash(newPassword, pending.email, undefined);
     const record = await this.userTokens.consume(token, ['PASSWORD_RESET']);
     const user = await this.users.setPassword(record.userId, passwordHash);

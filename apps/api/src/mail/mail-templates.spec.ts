@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { extractToken } from '../../../../test/utils/smtp-server.js';
 import {
   emailChangeMail,
+  emailChangeNoticeMail,
   emailVerificationMail,
   formatExpiry,
   passwordChangedMail,
@@ -27,6 +28,11 @@ describe('mail templates', () => {
   const tokenMails = [
     ['emailVerificationMail', emailVerificationMail, '/verify-email'],
     ['emailChangeMail', emailChangeMail, '/confirm-email-change'],
+    [
+      'emailChangeNoticeMail',
+      (data: ReturnType<typeof makeTokenMailData>) => emailChangeNoticeMail({ ...data, newEmail: 'moved@example.com' }),
+      '/cancel-email-change',
+    ],
     ['passwordResetMail', passwordResetMail, '/reset-password'],
   ] as const;
 
@@ -85,6 +91,20 @@ describe('mail templates', () => {
 
     expect(message.to).toBe('ada.new@example.com');
     expect(message.subject).toBe('Confirm your new email address for Acme');
+  });
+
+  it('tells the old address which address the account is moving to, on one line and HTML-escaped', () => {
+    const message = emailChangeNoticeMail({
+      ...makeTokenMailData({ to: 'ada@example.com' }),
+      newEmail: 'eve@example.com\nToken: forged <b>',
+    });
+
+    expect(message.to).toBe('ada@example.com');
+    expect(message.subject).toBe('Your Acme email address is being changed');
+    expect(message.text).toContain('to change its email address to eve@example.com Token: forged <b>.');
+    expect(extractToken(message.text)).toBe('abc123');
+    expect(message.html).toContain('eve@example.com Token: forged &lt;b&gt;.');
+    expect(message.text).toContain('If it was not you, cancel now');
   });
 
   it('tells that the password was changed, without any token', () => {

@@ -25,6 +25,11 @@ interface LinkedToken extends Recipient {
 export type EmailVerificationMail = LinkedToken;
 /** `to` is the NEW address: confirming proves the requester controls it. */
 export type EmailChangeMail = LinkedToken;
+/** `to` is the OLD address; the token cancels the change (or reverts it once confirmed). */
+export interface EmailChangeNoticeMail extends LinkedToken {
+  /** The address the account is asked to move to. */
+  newEmail: string;
+}
 export type PasswordResetMail = LinkedToken;
 export type PasswordChangedMail = Recipient;
 export interface SessionsRevokedMail extends Recipient {
@@ -51,6 +56,22 @@ export function emailChangeMail(data: EmailChangeMail): MailMessage {
     action: 'Confirm new email address',
     path: '/confirm-email-change',
     ignore: 'If you did not ask for this, ignore this email: your account keeps its current address.',
+  });
+}
+
+/** Security notice to the old address of an email change, with a link that cancels it. */
+export function emailChangeNoticeMail(data: EmailChangeNoticeMail): MailMessage {
+  const appName = oneLine(data.appName);
+  return tokenMail(data, {
+    subject: `Your ${appName} email address is being changed`,
+    intro:
+      `Someone signed in to your ${appName} account asked to change its email address to ${oneLine(data.newEmail)}. ` +
+      'If it was you, there is nothing to do: the change applies once it is confirmed from the new address.',
+    action: 'Cancel the change',
+    path: '/cancel-email-change',
+    ignore:
+      'If it was not you, cancel now: the account keeps (or gets back) this address and is signed out everywhere. ' +
+      'Then reset your password with "Forgot password" on the sign-in page.',
   });
 }
 

@@ -7,7 +7,7 @@ import {
   type ResponsesObject,
   type ServerObject,
 } from '@nestjs/swagger';
-import { MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
+import { MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, MAX_RATE_LIMIT_PER_MINUTE, type AppConfig } from '@app/config';
 import {
   ACCEPTED_REQUEST_ID,
   CACHE_CONTROL_HEADER,
@@ -194,7 +194,8 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
     schema: { type: 'string', enum: ['no-store'] },
   },
   'X-RateLimit-Limit': {
-    description: 'Requests allowed per minute to this route from this client (on a 429: the limit that was exceeded).',
+    description:
+      'Requests allowed per minute to this route from this client (on a 429 `RATE_LIMITED`: the limit that was exceeded; a sign-in lockout, `LOGIN_LOCKED_OUT`, is no request limit and leaves these headers as they were).',
     schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE },
   },
   'X-RateLimit-Remaining': {
@@ -206,9 +207,10 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
     schema: { type: 'integer', format: 'int32', minimum: 0, maximum: RATE_LIMIT_WINDOW_SECONDS },
   },
   'Retry-After': {
-    description: 'Seconds to wait before retrying.',
+    description:
+      'Seconds to wait before retrying (at most a minute for a request limit, `LOGIN_LOCKOUT_WINDOW` for a sign-in lockout).',
     required: true,
-    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: RATE_LIMIT_WINDOW_SECONDS },
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_LOGIN_LOCKOUT_WINDOW_SECONDS },
   },
 };
 

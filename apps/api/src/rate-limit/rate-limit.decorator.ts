@@ -17,16 +17,28 @@ export function NotRateLimited(): ClassDecorator & MethodDecorator {
   return applyDecorators(SkipThrottle(), ApiExtension(RATE_LIMITED_EXTENSION, false));
 }
 
+export interface StrictRateLimitOptions {
+  /**
+   * Also count requests per account (the body's `email`). Default true. Login turns it off: there
+   * the account is protected by the failed-sign-in lockout, which nobody else can trigger for a
+   * device that signed in before.
+   */
+  perAccount?: boolean;
+  /** The 429's description in OpenAPI. */
+  description?: string;
+}
+
 /**
  * The strict limit of credential routes (login, register, refresh, forgot-password): counted per
- * client IP and, when the body carries an `email`, per account too.
+ * client IP and, when the body carries an `email` (and `perAccount` is not false), per account too.
  */
-export function StrictRateLimit(): MethodDecorator {
+export function StrictRateLimit({ perAccount = true, description }: StrictRateLimitOptions = {}): MethodDecorator {
   return applyDecorators(
-    SetMetadata(STRICT_RATE_LIMIT_KEY, true),
+    SetMetadata(STRICT_RATE_LIMIT_KEY, { perAccount }),
     ApiResponse({
       status: 429,
       description:
+        description ??
         'Too many attempts (`RATE_LIMITED`), counted per client IP and per account. Retry after the seconds in `Retry-After`.',
       content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
     }),

@@ -4,25 +4,41 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { createThrottlerStorage, RedisConnection } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { RATE_LIMIT_WINDOW_SECONDS, STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
+import { normalizeEmail } from '@app/common';
+import { DeviceTokens } from './device-tokens.js';
+import { LoginLockout } from './login-lockout.js';
+import {
+  RATE_LIMIT_WINDOW_SECONDS,
+  STRICT_RATE_LIMIT_KEY,
+  type StrictRateLimitOptions,
+} from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 const WINDOW_MS = RATE_LIMIT_WINDOW_SECONDS * 1000;
 
+function strictOptions(context: ExecutionContext): Required<StrictRateLimitOptions> | undefined {
+  return Reflect.getMetadata(STRICT_RATE_LIMIT_KEY, context.getHandler()) as
+    Required<StrictRateLimitOptions> | undefined;
+}
+
 function isStrict(context: ExecutionContext): boolean {
-  return Reflect.getMetadata(STRICT_RATE_LIMIT_KEY, context.getHandler()) === true;
+  return strictOptions(context) !== undefined;
 }
 
 /** The normalised email of a credential request, the "account" the strict limit also counts per. */
 function accountOf(context: ExecutionContext): string | undefined {
+  if (strictOptions(context)?.perAccount !== true) return undefined;
   const body = context.switchToHttp().getRequest<FastifyRequest>().body as { email?: unknown } | undefined;
-  return typeof body?.email === 'string' && body.email.length <= 320 ? body.email.trim().toLowerCase() : undefined;
+  // The form sign-in looks the account up by: spellings of one address (case, full-width) count together.
+  return typeof body?.email === 'string' && body.email.length <= 320 ? normalizeEmail(body.email) : undefined;
 }
 
 /**
  * Rate limits, global: a general per-IP limit on every route, and a strict one on credential
- * routes (`@StrictRateLimit()`), per IP and per account. Runs before authentication. Counts live
- * in Redis when REDIS_URL is set (shared by all instances; in memory per instance otherwise).
+ * routes (`@StrictRateLimit()`), per IP and (except on login) per account. Runs before
+ * authentication. Counts live in Redis when REDIS_URL is set (shared by all instances; in memory
+ * per instance otherwise). Login's per-account protection is {@link LoginLockout}, which counts
+ * failed passwords only and spares devices that signed in before.
  */
 @Module({
   imports: [
@@ -45,13 +61,14 @@ function accountOf(context: ExecutionContext): string | undefined {
             ttl: WINDOW_MS,
             limit: config.rateLimit.authPerMinute,
             setHeaders: false,
-            skipIf: (context) => !isStrict(context) || accountOf(context) === undefined,
+            skipIf: (context) => accountOf(context) === undefined,
             getTracker: (_req, context) => `account:${accountOf(context)}`,
           },
         ],
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, DeviceTokens, LoginLockout],
+  exports: [DeviceTokens, LoginLockout],
 })
 export class RateLimitModule {}

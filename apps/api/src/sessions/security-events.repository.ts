@@ -5,6 +5,7 @@ import type { ClientInfo } from '../auth/auth-user.js';
 export const SecurityEventType = {
   LoginSucceeded: 'LOGIN_SUCCEEDED',
   LoginFailed: 'LOGIN_FAILED',
+  LoginLockedOut: 'LOGIN_LOCKED_OUT',
   RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
   SessionRevoked: 'SESSION_REVOKED',
   AllSessionsRevoked: 'ALL_SESSIONS_REVOKED',
@@ -13,6 +14,8 @@ export const SecurityEventType = {
   PasswordResetRequested: 'PASSWORD_RESET_REQUESTED',
   EmailVerified: 'EMAIL_VERIFIED',
   EmailChanged: 'EMAIL_CHANGED',
+  EmailChangeRequested: 'EMAIL_CHANGE_REQUESTED',
+  EmailChangeCancelled: 'EMAIL_CHANGE_CANCELLED',
   UserDisabled: 'USER_DISABLED',
   UserEnabled: 'USER_ENABLED',
   UserDeleted: 'USER_DELETED',

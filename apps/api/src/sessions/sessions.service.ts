@@ -26,6 +26,7 @@ export const SessionRevocationReason = {
   UserDisabled: 'USER_DISABLED',
   RoleChanged: 'ROLE_CHANGED',
   UserDeleted: 'USER_DELETED',
+  EmailChangeCancelled: 'EMAIL_CHANGE_CANCELLED',
 } as const;
 export type SessionRevocationReason = (typeof SessionRevocationReason)[keyof typeof SessionRevocationReason];
 

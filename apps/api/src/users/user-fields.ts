@@ -1,4 +1,8 @@
-import { ONE_LINE_TEXT } from '@app/common';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, MaxLength } from 'class-validator';
+import { NoInvisibleCharacters, normalizeEmailInput, ONE_LINE_TEXT } from '@app/common';
 
 /** RFC 5321's practical limit on an address (a path is at most 256 octets, minus the brackets). */
 export const EMAIL_MAX_LENGTH = 254;
@@ -6,3 +10,19 @@ export const EMAIL_MAX_LENGTH = 254;
 export const NAME_MAX_LENGTH = 100;
 /** Trimmed, on one line: a name ends up in email greetings and headers. */
 export const NAME_PATTERN = ONE_LINE_TEXT;
+
+/**
+ * A request field carrying an email address, wherever one enters the API: normalised as it is
+ * stored (NFKC, trimmed, lower-cased), refused when it contains an invisible character, then
+ * checked as an address. Declares the shape in OpenAPI.
+ */
+export function IsAccountEmail(options: { optional?: boolean } = {}): PropertyDecorator {
+  const shape = { format: 'email', maxLength: EMAIL_MAX_LENGTH };
+  return applyDecorators(
+    ...(options.optional ? [IsOptional(), ApiPropertyOptional(shape)] : [ApiProperty(shape)]),
+    Transform(normalizeEmailInput),
+    NoInvisibleCharacters(),
+    IsEmail(),
+    MaxLength(EMAIL_MAX_LENGTH),
+  );
+}

@@ -55,9 +55,4 @@ export class UserTokensRepository {
       return { id: token.id, userId: token.userId, purpose: token.purpose, email: token.email };
     });
   }
-
-  /** Retires every unused token of a user (e.g. when the account is deleted). */
-  async retireAll(userId: string): Promise<void> {
-    await this.prisma.userToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: new Date() } });
-  }
 }

@@ -37,8 +37,4 @@ export class UserTokensService {
     if (!record) throw new InvalidUserTokenError();
     return record;
   }
-
-  retireAll(userId: string): Promise<void> {
-    return this.tokens.retireAll(userId);
-  }
 }

@@ -30,18 +30,27 @@ export class UsersController {
   }
 
   /**
-   * Changes the caller's name and/or email. A new email is applied once confirmed from its inbox.
+   * Changes the caller's name and/or email (a new email needs the current password, then a confirmation).
    *
-   * @remarks Only `name` and `email` can be changed (any other field is 400). A new email is stored as
+   * @remarks Only `name` and `email` can be changed (any other field is 400). Changing the email requires
+   * `currentPassword` in the same request (400 `VALIDATION_FAILED` on `currentPassword` when it is
+   * missing or wrong; a sent `currentPassword` is always checked). A new email is stored as
    * `pendingEmail` and a confirmation link is sent to it; it replaces `email` when the link's token is
-   * posted to `/v1/auth/email/verify`. 409 when another account uses that email; 503 when the
-   * confirmation can't be mailed.
+   * posted to `/v1/auth/email/verify`. The current address gets a notice with a link that cancels the
+   * change (`/v1/auth/email/cancel-change`). Sending the current address cancels a pending change; so do
+   * a password reset or change, signing out everywhere and an administrator disabling the account.
+   * 409 when another account uses that email; 503 when either message can't be mailed (the change is
+   * then dropped).
    */
   @Patch('me')
   @Auth()
   @ApiProblemResponses(400, 409, 503)
-  updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateMeDto): Promise<UserResponseDto> {
-    return this.users.updateMe(user.id, body);
+  updateMe(
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateMeDto,
+    @Client() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return this.users.updateMe(user.id, body, client);
   }
 
   /**
@@ -49,12 +58,13 @@ export class UsersController {
    *
    * @remarks Soft delete: the account row stays for referential integrity, with its email, name and password hash
    * replaced by placeholders (the email is freed for a new account), and every session and emailed token
-   * is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`.
+   * is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`. The last active administrator
+   * can't delete their account (409 `LAST_ADMIN`).
    */
   @Delete('me')
   @Auth()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiProblemResponses(400)
+  @ApiProblemResponses(400, 409)
   deleteMe(@CurrentUser() user: AuthUser, @Body() body: DeleteMeDto, @Client() client: ClientInfo): Promise<void> {
     return this.users.deleteMe(user.id, body.password, client);
   }
@@ -62,7 +72,7 @@ export class UsersController {
   /**
    * Lists accounts (admin), with filters and cursor pagination.
    *
-   * @remarks Requires `users:read`. Filters combine: `emailPrefix` (case-insensitive), `role`, `status` (deleted
+   * @remarks Requires `users:read`. Filters combine: `emailPrefix` (case-insensitive, taken literally), `role`, `status` (deleted
    * accounts only with `status=DELETED`). Sorted by `sort` then id; pass `nextCursor` as `cursor` for
    * the next page.
    */
@@ -90,12 +100,14 @@ export class UsersController {
    * Changes an account's role or status (admin); either change signs the user out everywhere.
    *
    * @remarks Requires `users:write`. Only `role` and `status` (`ACTIVE` or `DISABLED`) can be set; disabling
-   * revokes every session of the user at once. An administrator can't change their own account this way
-   * (403 `ADMIN_SELF_CHANGE_FORBIDDEN`); a deleted account is 404.
+   * revokes every session of the user at once and cancels a pending email change. An administrator can't
+   * change their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`); a deleted account is 404. A
+   * change that would leave no active administrator is 409 `LAST_ADMIN` (checked under a lock, so two
+   * administrators demoting each other at once can't both succeed).
    */
   @Patch(':id')
   @Auth(Permission.UsersWrite)
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 404, 409)
   update(
     @CurrentUser() actor: AuthUser,
     @Param() params: UserIdParamDto,
@@ -109,12 +121,13 @@ export class UsersController {
    * Deletes an account (admin): personal data is scrubbed, every session ends.
    *
    * @remarks Requires `users:write`. The same soft delete as `DELETE /v1/users/me`; an administrator can't delete
-   * their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`).
+   * their own account this way (403 `ADMIN_SELF_CHANGE_FORBIDDEN`), nor the last active administrator
+   * (409 `LAST_ADMIN`).
    */
   @Delete(':id')
   @Auth(Permission.UsersWrite)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 404, 409)
   remove(@CurrentUser() actor: AuthUser, @Param() params: UserIdParamDto, @Client() client: ClientInfo): Promise<void> {
     return this.users.adminDelete(actor, params.id, client);
   }

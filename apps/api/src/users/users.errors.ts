@@ -40,3 +40,14 @@ export class SelfAdministrationError extends DomainError {
     );
   }
 }
+
+/** No change may leave the application without an active administrator (nobody could manage users). */
+export class LastAdminError extends DomainError {
+  constructor() {
+    super(
+      'conflict',
+      'LAST_ADMIN',
+      'This is the last active administrator: make another account an active administrator first.',
+    );
+  }
+}

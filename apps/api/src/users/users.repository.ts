@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, PrismaService, type Role, type User, type UserStatus } from '@app/database';
+import { Prisma, PrismaService, type Role, type User, type UserStatus, type UserTokenPurpose } from '@app/database';
 import { USER_KEYSETS, type UserSortField } from './dto/list-users-query.dto.js';
 
 export interface UserListFilter {
@@ -35,6 +35,25 @@ function isUniqueViolation(error: unknown): boolean {
 
 export class UniqueEmailViolation extends Error {}
 
+/** The write would have left no active administrator; nothing was changed. */
+export class NoActiveAdminLeft extends Error {}
+
+export interface UserWriteOptions {
+  /** The user's unused emailed tokens of these purposes stop working, in the same transaction. */
+  retireTokens?: readonly UserTokenPurpose[];
+  /**
+   * Refuse ({@link NoActiveAdminLeft}) a write that turns the last active administrator into
+   * something else. Such writes are serialised: each locks the active administrators' rows first,
+   * so two admins demoting each other at once can't both succeed.
+   */
+  keepAnActiveAdmin?: boolean;
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern built from `value`. */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
 @Injectable()
 export class UsersRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -65,10 +84,32 @@ export class UsersRepository {
     }
   }
 
-  /** Throws {@link UniqueEmailViolation} when changing `email` to a taken one. */
-  async update(id: string, changes: UserChanges): Promise<User> {
+  /**
+   * Throws {@link UniqueEmailViolation} when changing `email` to a taken one, and
+   * {@link NoActiveAdminLeft} as `options` say.
+   */
+  async update(id: string, changes: UserChanges, options: UserWriteOptions = {}): Promise<User> {
+    const retire = options.retireTokens ?? [];
     try {
-      return await this.prisma.user.update({ where: { id }, data: changes });
+      if (retire.length === 0 && !options.keepAnActiveAdmin) {
+        return await this.prisma.user.update({ where: { id }, data: changes });
+      }
+      return await this.prisma.$transaction(async (tx) => {
+        const activeAdmins = options.keepAnActiveAdmin
+          ? await tx.$queryRaw<Array<{ id: string }>>`
+              SELECT id::text AS id FROM users WHERE role = 'ADMIN' AND status = 'ACTIVE' ORDER BY id FOR UPDATE`
+          : [];
+        const user = await tx.user.update({ where: { id }, data: changes });
+        const wasTheLastOne = activeAdmins.length === 1 && activeAdmins[0].id === id;
+        if (wasTheLastOne && !(user.role === 'ADMIN' && user.status === 'ACTIVE')) throw new NoActiveAdminLeft();
+        if (retire.length > 0) {
+          await tx.userToken.updateMany({
+            where: { userId: id, purpose: { in: [...retire] }, usedAt: null },
+            data: { usedAt: new Date() },
+          });
+        }
+        return user;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UniqueEmailViolation();
       throw error;
@@ -77,7 +118,7 @@ export class UsersRepository {
 
   list(filter: UserListFilter): Promise<User[]> {
     const where: Prisma.UserWhereInput = {
-      ...(filter.emailPrefix ? { email: { startsWith: filter.emailPrefix.trim().toLowerCase() } } : {}),
+      ...(filter.emailPrefix ? { email: { startsWith: escapeLike(filter.emailPrefix) } } : {}),
       ...(filter.role ? { role: filter.role } : {}),
       ...(filter.status ? { status: filter.status } : { status: { not: 'DELETED' } }),
     };

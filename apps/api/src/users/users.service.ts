@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { toPage, verifyPassword, type Page } from '@app/common';
-import type { User } from '@app/database';
+import { normalizeEmail, toPage, ValidationFailedError, verifyPassword, type Page } from '@app/common';
+import { UserTokenPurpose, type User } from '@app/database';
 import type { AuthUser, ClientInfo } from '../auth/auth-user.js';
 import { Mailer } from '../mail/mailer.service.js';
-import { emailChangeMail, emailVerificationMail } from '../mail/mail-templates.js';
+import { emailChangeMail, emailChangeNoticeMail, emailVerificationMail } from '../mail/mail-templates.js';
 import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService } from '../sessions/sessions.service.js';
 import type { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
@@ -17,15 +17,17 @@ import {
   EmailAlreadyVerifiedError,
   EmailTakenError,
   IncorrectPasswordError,
+  LastAdminError,
   SelfAdministrationError,
   UserNotFoundError,
 } from './users.errors.js';
-import { UniqueEmailViolation, UsersRepository, type UserChanges } from './users.repository.js';
-
-/** Trimmed and lower-cased: emails are unique case-insensitively. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+import {
+  NoActiveAdminLeft,
+  UniqueEmailViolation,
+  UsersRepository,
+  type UserChanges,
+  type UserWriteOptions,
+} from './users.repository.js';
 
 export function toUserResponse(user: User): UserResponseDto {
   return {
@@ -66,33 +68,36 @@ export class UsersService {
     );
   }
 
-  async updateMe(userId: string, changes: UpdateMeDto): Promise<UserResponseDto> {
+  /**
+   * A new email needs the current password (a stolen access token alone can't move the account),
+   * is stored as pending, and is confirmed from the new address; the old address gets a notice
+   * with a link that cancels the change.
+   */
+  async updateMe(userId: string, changes: UpdateMeDto, client: ClientInfo): Promise<UserResponseDto> {
     const user = await this.require(userId);
-    const update: UserChanges = {};
-    if (changes.name !== undefined) update.name = changes.name;
-    const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
-    const emailChange = newEmail !== undefined && newEmail !== user.email;
-    if (emailChange) {
-      if (await this.users.emailInUse(newEmail, userId)) throw new EmailTakenError();
-      update.pendingEmail = newEmail;
-    } else if (newEmail !== undefined) {
-      update.pendingEmail = null; // asked for the current address: cancel a pending change
+    if (changes.email !== undefined && changes.currentPassword === undefined) {
+      throw new ValidationFailedError([
+        { field: 'currentPassword', message: 'currentPassword is required to change the email' },
+      ]);
     }
-    const updated = await this.write(userId, update);
-    if (emailChange) {
-      const token = await this.tokens.issue(
-        userId,
-        'EMAIL_CHANGE',
-        newEmail,
-        this.config.auth.emailVerificationTtlSeconds,
-      );
-      await this.mailer.send(
-        emailChangeMail({
-          ...this.mailBase(newEmail, updated.name),
-          token,
-          expiresInMinutes: this.verificationMinutes(),
-        }),
-      );
+    if (changes.currentPassword !== undefined && !(await verifyPassword(user.passwordHash, changes.currentPassword))) {
+      throw new IncorrectPasswordError('currentPassword');
+    }
+    const nameChange: UserChanges = changes.name === undefined ? {} : { name: changes.name };
+    const newEmail = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+    if (newEmail === undefined) return toUserResponse(await this.write(userId, nameChange));
+    // Asking for the current address cancels a pending change.
+    if (newEmail === user.email) return toUserResponse(await this.writeEndingEmailChange(userId, nameChange));
+
+    if (await this.users.emailInUse(newEmail, userId)) throw new EmailTakenError();
+    const updated = await this.write(userId, { ...nameChange, pendingEmail: newEmail });
+    await this.events.record({ type: SecurityEventType.EmailChangeRequested, userId, client });
+    try {
+      await this.mailEmailChange(updated, newEmail);
+    } catch (error) {
+      // Without the notice to the old address, the change must not be confirmable.
+      await this.writeEndingEmailChange(userId);
+      throw error;
     }
     return toUserResponse(updated);
   }
@@ -129,7 +134,12 @@ export class UsersService {
     if (changes.status !== undefined && changes.status !== user.status) update.status = changes.status;
     if (Object.keys(update).length === 0) return toAdminUserResponse(user);
 
-    const updated = await this.write(id, update);
+    // Role and status changes are the ones that can remove the last active administrator.
+    const guard: UserWriteOptions = { keepAnActiveAdmin: true };
+    const updated =
+      update.status === 'DISABLED'
+        ? await this.writeEndingEmailChange(id, update, guard)
+        : await this.write(id, update, guard);
     if (update.status === 'DISABLED') {
       await this.sessions.revokeAll(id, SessionRevocationReason.UserDisabled, { client });
       await this.events.record({ type: SecurityEventType.UserDisabled, userId: id, client, details: { by: actor.id } });
@@ -175,8 +185,21 @@ export class UsersService {
     }
   }
 
+  /**
+   * A new password retires every outstanding reset link and ends a pending email change (which
+   * may have been asked for by whoever the new password locks out).
+   */
   async setPassword(userId: string, passwordHash: string): Promise<User> {
-    return this.write(userId, { passwordHash, passwordChangedAt: new Date() });
+    return this.writeEndingEmailChange(
+      userId,
+      { passwordHash, passwordChangedAt: new Date() },
+      { retireTokens: [UserTokenPurpose.PASSWORD_RESET] },
+    );
+  }
+
+  /** Ends a pending email change, if any (e.g. when the user signs out everywhere). */
+  async endPendingEmailChange(userId: string): Promise<void> {
+    await this.writeEndingEmailChange(userId);
   }
 
   async sendEmailVerification(userId: string): Promise<void> {
@@ -209,12 +232,40 @@ export class UsersService {
       return;
     }
     if (user.pendingEmail !== record.email) throw new EmailAlreadyVerifiedError();
-    await this.write(user.id, { email: record.email, pendingEmail: null, emailVerifiedAt: new Date() });
+    // Links sent to the old address stop working; the cancel link stays, to revert the change.
+    await this.write(
+      user.id,
+      { email: record.email, pendingEmail: null, emailVerifiedAt: new Date() },
+      { retireTokens: [UserTokenPurpose.PASSWORD_RESET, UserTokenPurpose.EMAIL_VERIFICATION] },
+    );
     await this.events.record({
       type: SecurityEventType.EmailChanged,
       userId: user.id,
       client,
       details: { from: user.email },
+    });
+  }
+
+  /**
+   * The link mailed to the old address: ends a pending change, or reverts one confirmed since
+   * (the account gets that address back). Either way every session ends and every emailed link
+   * in flight stops working: whoever asked for the change may hold a session.
+   */
+  async cancelEmailChange(token: string, client: ClientInfo): Promise<void> {
+    // Used up only once the write succeeded: a 409 leaves it usable.
+    const pending = await this.tokens.peek(token, [UserTokenPurpose.EMAIL_CHANGE_CANCEL]);
+    const user = await this.require(pending.userId);
+    const reverted = user.email !== pending.email;
+    await this.writeEndingEmailChange(user.id, reverted ? { email: pending.email, emailVerifiedAt: new Date() } : {}, {
+      retireTokens: [UserTokenPurpose.PASSWORD_RESET, UserTokenPurpose.EMAIL_VERIFICATION],
+    });
+    await this.tokens.consume(token, [UserTokenPurpose.EMAIL_CHANGE_CANCEL]);
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.EmailChangeCancelled, { client });
+    await this.events.record({
+      type: SecurityEventType.EmailChangeCancelled,
+      userId: user.id,
+      client,
+      details: reverted ? { reverted, from: user.email } : { reverted },
     });
   }
 
@@ -227,15 +278,43 @@ export class UsersService {
   }
 
   /** Every user write goes through here, so the cached `me` can never be stale. */
-  private async write(id: string, changes: UserChanges): Promise<User> {
+  private async write(id: string, changes: UserChanges, options: UserWriteOptions = {}): Promise<User> {
     try {
-      return await this.users.update(id, changes);
+      return await this.users.update(id, changes, options);
     } catch (error) {
       if (error instanceof UniqueEmailViolation) throw new EmailTakenError();
+      if (error instanceof NoActiveAdminLeft) throw new LastAdminError();
       throw error;
     } finally {
       await this.cache.del(this.meKey(id));
     }
+  }
+
+  /**
+   * The one way a pending email change ends unconfirmed (cancelled from the old address, or
+   * superseded by a password reset or change, a logout everywhere, a disable): the pending address
+   * goes and its confirmation link stops working, in the same write as `changes`.
+   */
+  private writeEndingEmailChange(id: string, changes: UserChanges = {}, options: UserWriteOptions = {}): Promise<User> {
+    return this.write(
+      id,
+      { ...changes, pendingEmail: null },
+      { ...options, retireTokens: [...(options.retireTokens ?? []), UserTokenPurpose.EMAIL_CHANGE] },
+    );
+  }
+
+  /** The confirmation link to the new address, and the notice with a cancel link to the old one (sent first). */
+  private async mailEmailChange(user: User, newEmail: string): Promise<void> {
+    const ttl = this.config.auth.emailVerificationTtlSeconds;
+    const confirm = await this.tokens.issue(user.id, UserTokenPurpose.EMAIL_CHANGE, newEmail, ttl);
+    const cancel = await this.tokens.issue(user.id, UserTokenPurpose.EMAIL_CHANGE_CANCEL, user.email, ttl);
+    const expiresInMinutes = this.verificationMinutes();
+    await this.mailer.send(
+      emailChangeNoticeMail({ ...this.mailBase(user.email, user.name), newEmail, token: cancel, expiresInMinutes }),
+    );
+    await this.mailer.send(
+      emailChangeMail({ ...this.mailBase(newEmail, user.name), token: confirm, expiresInMinutes }),
+    );
   }
 
   private async scrubAndDelete(
@@ -244,17 +323,20 @@ export class UsersService {
     client: ClientInfo,
     by?: string,
   ): Promise<void> {
-    await this.write(user.id, {
-      status: 'DELETED',
-      deletedAt: new Date(),
-      // Frees the address for a new account and keeps nothing personal.
-      email: `deleted+${user.id}@deleted.invalid`,
-      name: 'Deleted user',
-      pendingEmail: null,
-      // Not a valid argon2 hash: no password can ever match it.
-      passwordHash: '!deleted',
-    });
-    await this.tokens.retireAll(user.id);
+    await this.write(
+      user.id,
+      {
+        status: 'DELETED',
+        deletedAt: new Date(),
+        // Frees the address for a new account and keeps nothing personal.
+        email: `deleted+${user.id}@deleted.invalid`,
+        name: 'Deleted user',
+        pendingEmail: null,
+        // Not a valid argon2 hash: no password can ever match it.
+        passwordHash: '!deleted',
+      },
+      { retireTokens: Object.values(UserTokenPurpose), keepAnActiveAdmin: true },
+    );
     await this.sessions.revokeAll(user.id, reason, { client });
     await this.events.record({
       type: SecurityEventType.UserDeleted,

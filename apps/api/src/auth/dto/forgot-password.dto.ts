@@ -1,8 +1,6 @@
-import { IsEmail, MaxLength } from 'class-validator';
-import { EMAIL_MAX_LENGTH } from '../../users/user-fields.js';
+import { IsAccountEmail } from '../../users/user-fields.js';
 
 export class ForgotPasswordDto {
-  @IsEmail()
-  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsAccountEmail()
   email: string;
 }

@@ -1,14 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
-import { EMAIL_MAX_LENGTH } from '../../users/user-fields.js';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../../rate-limit/device-tokens.js';
+import { IsAccountEmail } from '../../users/user-fields.js';
 
 export class LoginDto {
-  @IsEmail()
-  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsAccountEmail()
   email: string;
 
   @IsString()
   @Length(1, 1024)
   @ApiProperty({ format: 'password' })
   password: string;
+
+  /**
+   * The `deviceToken` an earlier sign-in of this account on this device returned (for clients
+   * that don't keep cookies; browsers send the `device_token` cookie instead). A device that has
+   * one is not locked out by failed sign-ins from other clients.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(DEVICE_TOKEN_PATTERN, { message: '$property must be a device token as issued' })
+  @ApiDeviceToken()
+  deviceToken?: string;
 }

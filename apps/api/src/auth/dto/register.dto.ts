@@ -1,16 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
 import { IsAcceptablePassword } from '../password/password-policy.js';
-import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from '../../users/user-fields.js';
+import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from '../../users/user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RegisterDto {
   /** Sign-in email; compared case-insensitively. */
-  @Transform(trim)
-  @IsEmail()
-  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsAccountEmail()
   email: string;
 
   /** 8 to 128 characters, not a common password, not built from the email or name. */

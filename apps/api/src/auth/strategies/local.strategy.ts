@@ -2,10 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import type { FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE } from '../../rate-limit/device-tokens.js';
 import { AuthService, type VerifiedCredentials } from '../auth.service.js';
 import { clientInfoOf } from '../auth-user.js';
+import type { LoginDto } from '../dto/login.dto.js';
 
-/** Email + password sign-in; the body was validated by LocalAuthGuard before this runs. */
+/**
+ * Email + password sign-in; the body was validated by LocalAuthGuard before this runs. The device
+ * token comes from the body (API clients) or else the httpOnly cookie (browsers).
+ */
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   constructor(private readonly auth: AuthService) {
@@ -13,6 +18,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   validate(request: FastifyRequest, email: string, password: string): Promise<VerifiedCredentials> {
-    return this.auth.verifyCredentials(email, password, clientInfoOf(request));
+    const deviceToken = (request.body as LoginDto).deviceToken ?? request.cookies[DEVICE_COOKIE];
+    return this.auth.verifyCredentials(email, password, clientInfoOf(request), deviceToken);
   }
 }

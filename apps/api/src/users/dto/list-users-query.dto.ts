@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { BY_CREATION, CursorPageQueryDto, Keyset } from '@app/common';
+import { BY_CREATION, CursorPageQueryDto, Keyset, NoInvisibleCharacters, normalizeEmailInput } from '@app/common';
 import { Role, UserStatus } from '@app/database';
 import { EMAIL_MAX_LENGTH } from '../user-fields.js';
 
@@ -19,10 +20,15 @@ export class ListUsersQueryDto extends CursorPageQueryDto {
     return Object.hasOwn(USER_KEYSETS, query.sort) ? USER_KEYSETS[query.sort] : undefined;
   }
 
-  /** Only users whose email starts with this (case-insensitive). */
+  /**
+   * Only users whose email starts with this, literally (`%`, `_` and the backslash are no wildcards),
+   * normalised as emails are (NFKC, case-insensitive); invisible characters are refused.
+   */
   @ApiPropertyOptional({ maxLength: EMAIL_MAX_LENGTH, pattern: '^\\S+$' })
   @IsOptional()
+  @Transform(normalizeEmailInput)
   @IsString()
+  @NoInvisibleCharacters()
   @MaxLength(EMAIL_MAX_LENGTH)
   @Matches(/^\S+$/, { message: 'emailPrefix must not contain spaces' })
   emailPrefix?: string;

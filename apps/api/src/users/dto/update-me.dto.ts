@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -15,10 +15,14 @@ export class UpdateMeDto {
   @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN.source })
   name?: string;
 
-  /** New email address: applied once confirmed through the link sent to it. */
-  @IsOptional()
-  @Transform(trim)
-  @IsEmail()
-  @MaxLength(EMAIL_MAX_LENGTH)
+  /** New email address: applied once confirmed through the link sent to it. Requires `currentPassword`. */
+  @IsAccountEmail({ optional: true })
   email?: string;
+
+  /** The current password: required with `email` (an email change re-authenticates); checked whenever sent. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  @ApiPropertyOptional({ format: 'password' })
+  currentPassword?: string;
 }

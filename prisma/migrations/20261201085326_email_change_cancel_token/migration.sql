@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "UserTokenPurpose" ADD VALUE 'EMAIL_CHANGE_CANCEL';
