@@ -1,28 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
+import { specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-
-interface SpecResponse {
-  headers?: Record<string, unknown>;
-}
-type Spec = { paths: Record<string, Record<string, { responses: Record<string, SpecResponse> }>> };
 
 /** The operations whose 2xx responses openapi.json documents with `Cache-Control: no-store`. */
 function noStoreOperations(): string[] {
-  const spec = JSON.parse(readFileSync('openapi.json', 'utf8')) as Spec;
-  return Object.entries(spec.paths)
-    .flatMap(([path, item]) =>
-      Object.entries(item)
-        .filter(([, operation]) =>
-          Object.entries(operation.responses).some(
-            ([status, response]) => status.startsWith('2') && response.headers?.['Cache-Control'] !== undefined,
-          ),
-        )
-        .map(([method]) => `${method.toUpperCase()} ${path}`),
+  return specOperations()
+    .filter(({ operation }) =>
+      Object.entries(operation.responses).some(
+        ([status, response]) => status.startsWith('2') && response.headers?.['Cache-Control'] !== undefined,
+      ),
     )
+    .map((op) => op.name)
     .sort();
 }
 

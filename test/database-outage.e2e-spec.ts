@@ -10,7 +10,8 @@ import {
   type TestAccount,
 } from './utils/auth.js';
 import { freePort, startServer, STOPPED_BY_SIGTERM } from './utils/built-app.js';
-import { OpenApiConformance, specOperations } from './utils/openapi-conformance.js';
+import { OpenApiConformance } from './utils/openapi-conformance.js';
+import { specOperations } from './utils/openapi-spec.js';
 import { PrivatePostgres } from './utils/private-postgres.js';
 import { expectProblem } from './utils/problem.js';
 import { createTestApp, testEnv, type TestApp } from './utils/test-app.js';

@@ -3,7 +3,8 @@ import type { InjectOptions, Response } from 'light-my-request';
 import { createAccountWithRole } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
 import { WEBHOOK_SECRET, signature } from './utils/stripe-events.js';
-import { specOperations } from './utils/openapi-conformance.js';
+import { CRAFTED_CURSORS } from './utils/cursors.js';
+import { queryParameters, specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
@@ -71,7 +72,8 @@ const HEADERS: Array<Record<string, string | string[]>> = [
 /**
  * Sends every operation malformed path parameters, bodies, query strings and headers, with a
  * valid admin token so validation and the services are reached: nothing may answer 5xx, and
- * every refusal is problem+json.
+ * every refusal is problem+json. Every operation that takes a `cursor` also gets well-formed
+ * cursors of the wrong types, and must refuse each as a 400 VALIDATION_FAILED on `cursor`.
  */
 describe('malformed input on every route (e2e)', () => {
   let t: TestApp;
@@ -93,6 +95,9 @@ describe('malformed input on every route (e2e)', () => {
     await t.close();
   });
 
+  const cursorFailures: string[] = [];
+  let cursorsSent = 0;
+
   async function send(label: string, options: InjectOptions): Promise<Response> {
     const res = await t.app.inject(options);
     sent++;
@@ -108,8 +113,8 @@ describe('malformed input on every route (e2e)', () => {
       // A fresh admin per operation: a logout or a deletion must not blunt the next requests.
       const admin = await createAccountWithRole(t.app, 'ADMIN');
       const url = (value: string) => operation.path.replace(/\{[^}]+\}/g, value);
-      const label = `${operation.method} ${operation.path}`;
-      const base = { method: operation.method as InjectOptions['method'], headers: admin.auth };
+      const label = operation.name;
+      const base = { method: operation.method, headers: admin.auth };
       const hasBody = !['GET', 'HEAD'].includes(operation.method);
 
       for (const value of PATH_VALUES.slice(0, operation.path.includes('{') ? undefined : 1)) {
@@ -117,6 +122,20 @@ describe('malformed input on every route (e2e)', () => {
       }
       const path = url(PATH_VALUES[0] ?? '');
       for (const query of QUERIES) await send(`${label} ?${query}`, { ...base, url: `${path}?${query}` });
+      if (queryParameters(operation.operation).includes('cursor')) {
+        for (const [name, cursor] of CRAFTED_CURSORS) {
+          const res = await send(`${label} cursor with ${name}`, { ...base, url: `${path}?cursor=${cursor}` });
+          cursorsSent++;
+          const body = (String(res.headers['content-type']).includes('json') ? res.json() : {}) as {
+            code?: string;
+            errors?: Array<{ field: string }>;
+          };
+          const onCursor = body.errors?.some((error) => error.field === 'cursor') ?? false;
+          if (res.statusCode !== 400 || body.code !== 'VALIDATION_FAILED' || !onCursor) {
+            cursorFailures.push(`${label} cursor with ${name}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+          }
+        }
+      }
       for (const headers of HEADERS) {
         const body = hasBody ? { payload: '{}', contentType: { 'content-type': 'application/json' } } : undefined;
         await send(`${label} ${JSON.stringify(headers).slice(0, 60)}`, {
@@ -144,5 +163,8 @@ describe('malformed input on every route (e2e)', () => {
 
     expect(sent).toBeGreaterThan(1_000);
     expect(failures).toEqual([]);
+    // The three list routes at least: users, invoices, subscriptions.
+    expect(cursorsSent).toBeGreaterThanOrEqual(3 * CRAFTED_CURSORS.length);
+    expect(cursorFailures).toEqual([]);
   }, 180_000);
 });

@@ -2,29 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { validate } from '@readme/openapi-parser';
 import { DIST_OPENAPI, assertBuilt, execFileAsync } from './utils/built-app.js';
-
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
-
-interface Operation {
-  operationId?: string;
-  tags?: string[];
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
-}
-
-async function committedSpec(): Promise<{
-  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
-}> {
-  return JSON.parse(await readFile('openapi.json', 'utf8'));
-}
-
-async function operations(): Promise<Array<[string, Operation]>> {
-  const spec = await committedSpec();
-  return Object.entries(spec.paths).flatMap(([path, item]) =>
-    METHODS.flatMap((method) =>
-      item[method] ? [[`${method.toUpperCase()} ${path}`, item[method]] as [string, Operation]] : [],
-    ),
-  );
-}
+import { readSpec, specOperations } from './utils/openapi-spec.js';
 
 describe('openapi.json', () => {
   it('is up to date with the code (run `npm run openapi` and commit the result if this fails)', async () => {
@@ -37,18 +15,18 @@ describe('openapi.json', () => {
   });
 
   it('is a valid OpenAPI 3 document', async () => {
-    const spec = await committedSpec();
+    const spec = readSpec();
 
     await expect(validate(spec as never)).resolves.toMatchObject({ valid: true });
     expect((spec as unknown as { openapi: string }).openapi).toMatch(/^3\./);
   });
 
   it('tags every operation and gives it a unique, readable operationId', async () => {
-    const ops = await operations();
-    const ids = ops.map(([, op]) => op.operationId);
+    const ops = specOperations();
+    const ids = ops.map(({ operation }) => operation.operationId);
 
     expect(ops.length).toBeGreaterThan(0);
-    for (const [name, op] of ops) {
+    for (const { name, operation: op } of ops) {
       expect({ name, tagged: (op.tags ?? []).length > 0 }).toEqual({ name, tagged: true });
       expect({ name, operationId: op.operationId }).toEqual({
         name,
@@ -59,7 +37,7 @@ describe('openapi.json', () => {
   });
 
   it('documents every error response as application/problem+json (health probes excepted: they answer in the Terminus format)', async () => {
-    for (const [name, op] of await operations()) {
+    for (const { name, operation: op } of specOperations()) {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400 || name.startsWith('GET /health/')) continue;
         expect({ name, status, schema: response.content?.['application/problem+json']?.schema }).toEqual({

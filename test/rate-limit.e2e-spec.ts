@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '@app/database';
 import { bearer, strongPassword, uniqueEmail } from './utils/auth.js';
 import { loginFrom, nextIp, registerFromNewAddress, send } from './utils/clients.js';
+import { pathOf, readSpec, specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const AUTH_LIMIT = 3;
@@ -180,6 +181,27 @@ describe('rate limits (e2e)', () => {
       }
 
       expectRateLimited(await getMe(), '/v1/users/me');
+    });
+
+    it('limits exactly the operations openapi.json documents a 429 for, each within the general limit', async () => {
+      const spec = readSpec();
+      const wrong: string[] = [];
+      for (const op of specOperations(spec)) {
+        const ip = nextIp();
+        const url = pathOf(spec, op);
+        let limitedAt: number | undefined;
+        for (let request = 1; request <= GENERAL_LIMIT + 1 && limitedAt === undefined; request++) {
+          const res = await send(t.app, ip, { method: op.method, url });
+          if (res.statusCode !== 429) continue;
+          limitedAt = request;
+          expectRateLimited(res, url);
+        }
+        const documented = '429' in op.operation.responses;
+        if (documented && limitedAt === undefined) wrong.push(`${op.name} documents a 429 but was never limited`);
+        if (!documented && limitedAt !== undefined) wrong.push(`${op.name} answered 429 (request ${limitedAt})`);
+      }
+
+      expect(wrong).toEqual([]);
     });
 
     it('never limits the liveness probe', async () => {

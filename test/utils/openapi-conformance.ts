@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Response } from 'light-my-request';
+import { readSpec, type HTTP_METHODS, type OpenApiDocument } from './openapi-spec.js';
 
 interface HeaderObject {
   required?: boolean;
-  schema?: Record<string, unknown>;
   $ref?: string;
-}
-interface ResponseObject {
-  headers?: Record<string, HeaderObject>;
-  content?: Record<string, { schema: Record<string, unknown> }>;
-}
-interface Spec {
-  paths: Record<string, Record<string, { responses: Record<string, ResponseObject> }>>;
-  components: { schemas: Record<string, unknown>; headers: Record<string, HeaderObject> };
 }
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
@@ -22,38 +13,18 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
   ajv: Ajv,
 ) => Ajv;
 
-export interface SpecOperation {
-  method: string;
-  path: string;
-  parameters?: Array<{ in: string; name: string }>;
-}
-
-/** Every operation of the committed spec. */
-export function specOperations(file = 'openapi.json'): SpecOperation[] {
-  const spec = JSON.parse(readFileSync(file, 'utf8')) as {
-    paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
-  };
-  return Object.entries(spec.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path,
-      parameters: operation.parameters,
-    })),
-  );
-}
-
 /**
  * Checks real responses against the committed openapi.json: the status is declared for the
  * operation, a JSON body validates against the declared schema (OpenAPI 3.0 `nullable`
  * included), and every header the spec marks required is present.
  */
 export class OpenApiConformance {
-  private readonly spec: Spec;
+  private readonly spec: OpenApiDocument;
   private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
 
   constructor(file = 'openapi.json') {
-    this.spec = JSON.parse(readFileSync(file, 'utf8')) as Spec;
+    this.spec = readSpec(file);
     this.ajv = new Ajv({ allErrors: true, strict: false, formats: { int32: true, int64: true, password: true } });
     addFormats(this.ajv);
     // Ajv reads OpenAPI 3.0's `nullable: true` itself (the value may also be null).
@@ -63,14 +34,15 @@ export class OpenApiConformance {
   /** What is wrong with `res` as an answer of `operation` (`GET /v1/users/{id}`); empty when nothing. */
   problems(operation: string, res: Response): string[] {
     const [method = '', path = ''] = operation.split(' ');
-    const declared = this.spec.paths[path]?.[method.toLowerCase()];
+    const declared = this.spec.paths[path]?.[method.toLowerCase() as (typeof HTTP_METHODS)[number]];
     if (!declared) return [`${operation} is not in the spec`];
     const response = declared.responses[String(res.statusCode)];
     if (!response) return [`${operation} answered ${res.statusCode}, which it does not declare`];
 
     const problems: string[] = [];
-    for (const [name, header] of Object.entries(response.headers ?? {})) {
-      const resolved = header.$ref ? this.spec.components.headers[header.$ref.split('/').pop() ?? ''] : header;
+    for (const [name, header] of Object.entries((response.headers ?? {}) as Record<string, HeaderObject>)) {
+      const headers = this.spec.components.headers as Record<string, HeaderObject | undefined>;
+      const resolved = header.$ref ? headers[header.$ref.split('/').pop() ?? ''] : header;
       if (resolved?.required && res.headers[name.toLowerCase()] === undefined) {
         problems.push(`${operation} ${res.statusCode}: required header ${name} is missing`);
       }
@@ -83,7 +55,7 @@ export class OpenApiConformance {
       return problems;
     }
     if (!contentType.endsWith('json')) return problems;
-    const validate = this.validator(`${operation} ${res.statusCode} ${contentType}`, media.schema);
+    const validate = this.validator(`${operation} ${res.statusCode} ${contentType}`, media.schema ?? {});
     if (!validate(JSON.parse(res.body))) {
       problems.push(`${operation} ${res.statusCode}: ${this.ajv.errorsText(validate.errors)}`);
     }

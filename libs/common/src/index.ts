@@ -12,6 +12,7 @@ export * from './openapi/api-problem-responses.decorator.js';
 export * from './openapi/api-paginated-response.decorator.js';
 export * from './pagination/cursor.js';
 export * from './pagination/cursor-page.dto.js';
+export * from './pagination/keyset.js';
 export * from './security/password-hasher.js';
 export * from './security/opaque-token.js';
 export * from './validation/email.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { hashOpaqueToken, toPage, type Page } from '@app/common';
+import { BY_CREATION, hashOpaqueToken, toPage, type Page } from '@app/common';
 import { PLANS_CACHE_KEY, type Invoice, type Plan, type SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
 import { addInterval, localFirstPeriod, periodInvoice, planChange, trialDaysFor } from './billing-terms.js';
@@ -154,7 +154,7 @@ export class BillingService implements OnApplicationBootstrap {
 
   async listInvoices(userId: string, page: { cursor?: string | undefined; limit: number }): Promise<Page<Invoice>> {
     const rows = await this.invoices.listForUser(userId, { cursor: page.cursor, take: page.limit + 1 });
-    return toPage(rows, page.limit, (invoice) => ({ key: invoice.createdAt.toISOString(), id: invoice.id }));
+    return toPage(rows, page.limit, BY_CREATION);
   }
 
   async listAllSubscriptions(filter: {
@@ -167,10 +167,7 @@ export class BillingService implements OnApplicationBootstrap {
       cursor: filter.cursor,
       take: filter.limit + 1,
     });
-    return toPage(rows, filter.limit, (subscription) => ({
-      key: subscription.createdAt.toISOString(),
-      id: subscription.id,
-    }));
+    return toPage(rows, filter.limit, BY_CREATION);
   }
 
   /** For changes made elsewhere (provider webhooks): the user's cached entitlements are dropped. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor } from '@app/common';
+import { BY_CREATION } from '@app/common';
 import { PrismaService, type Invoice } from '@app/database';
 
 @Injectable()
@@ -8,20 +8,9 @@ export class InvoicesRepository {
 
   /** One user's invoices, newest first. */
   listForUser(userId: string, page: { cursor?: string | undefined; take: number }): Promise<Invoice[]> {
-    const after = page.cursor ? decodeCursor(page.cursor) : undefined;
     return this.prisma.invoice.findMany({
-      where: {
-        userId,
-        ...(after
-          ? {
-              OR: [
-                { createdAt: { lt: new Date(String(after.key)) } },
-                { createdAt: new Date(String(after.key)), id: { lt: after.id } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { userId, ...BY_CREATION.after(page.cursor, 'desc') },
+      orderBy: BY_CREATION.orderBy('desc'),
       take: page.take,
     });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor } from '@app/common';
+import { BY_CREATION } from '@app/common';
 import { Prisma, PrismaService, type Plan, type Subscription, type SubscriptionStatus } from '@app/database';
 
 export type SubscriptionWithPlan = Subscription & { plan: Plan };
@@ -136,21 +136,9 @@ export class SubscriptionsRepository {
     cursor?: string | undefined;
     take: number;
   }): Promise<SubscriptionWithPlan[]> {
-    const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
-    const where: Prisma.SubscriptionWhereInput = {
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(after
-        ? {
-            OR: [
-              { createdAt: { lt: new Date(String(after.key)) } },
-              { createdAt: new Date(String(after.key)), id: { lt: after.id } },
-            ],
-          }
-        : {}),
-    };
     return this.prisma.subscription.findMany({
-      where,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { ...(filter.status ? { status: filter.status } : {}), ...BY_CREATION.after(filter.cursor, 'desc') },
+      orderBy: BY_CREATION.orderBy('desc'),
       take: filter.take,
       include: { plan: true },
     });

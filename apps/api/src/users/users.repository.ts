@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService, type Role, type User, type UserStatus, type UserTokenPurpose } from '@app/database';
-import { decodeCursor, type CursorPosition } from '@app/common';
-import type { UserSortField } from './dto/list-users-query.dto.js';
+import { USER_KEYSETS, type UserSortField } from './dto/list-users-query.dto.js';
 
 export interface UserListFilter {
   emailPrefix?: string | undefined;
@@ -123,18 +122,11 @@ export class UsersRepository {
       ...(filter.role ? { role: filter.role } : {}),
       ...(filter.status ? { status: filter.status } : { status: { not: 'DELETED' } }),
     };
-    const after = filter.cursor ? this.afterCursor(filter.sort, filter.order, decodeCursor(filter.cursor)) : undefined;
+    const keyset = USER_KEYSETS[filter.sort];
     return this.prisma.user.findMany({
-      where: after ? { AND: [where, after] } : where,
-      orderBy: [{ [filter.sort]: filter.order }, { id: filter.order }],
+      where: { AND: [where, keyset.after(filter.cursor, filter.order)] },
+      orderBy: keyset.orderBy(filter.order),
       take: filter.take,
     });
-  }
-
-  /** Rows strictly after the cursor row in (sort key, id) order. */
-  private afterCursor(sort: UserSortField, order: 'asc' | 'desc', position: CursorPosition): Prisma.UserWhereInput {
-    const op = order === 'asc' ? 'gt' : 'lt';
-    const key = sort === 'createdAt' ? new Date(String(position.key)) : String(position.key);
-    return { OR: [{ [sort]: { [op]: key } }, { [sort]: key, id: { [op]: position.id } }] };
   }
 }

@@ -9,7 +9,7 @@ import { emailChangeMail, emailChangeNoticeMail, emailVerificationMail } from '.
 import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService } from '../sessions/sessions.service.js';
 import type { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
-import type { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { USER_KEYSETS, type ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import type { UpdateMeDto } from './dto/update-me.dto.js';
 import type { AdminUserResponseDto, UserResponseDto } from './dto/user-response.dto.js';
 import { UserTokensService } from './user-tokens.service.js';
@@ -111,10 +111,7 @@ export class UsersService {
 
   async list(query: ListUsersQueryDto): Promise<Page<AdminUserResponseDto>> {
     const rows = await this.users.list({ ...query, take: query.limit + 1 });
-    const page = toPage(rows, query.limit, (user) => ({
-      key: query.sort === 'createdAt' ? user.createdAt.toISOString() : user.email,
-      id: user.id,
-    }));
+    const page = toPage(rows, query.limit, USER_KEYSETS[query.sort]);
     return { items: page.items.map(toAdminUserResponse), nextCursor: page.nextCursor };
   }
 

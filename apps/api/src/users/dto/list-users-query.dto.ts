@@ -1,14 +1,25 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CursorPageQueryDto, NoInvisibleCharacters, normalizeEmailInput } from '@app/common';
+import { BY_CREATION, CursorPageQueryDto, Keyset, NoInvisibleCharacters, normalizeEmailInput } from '@app/common';
 import { Role, UserStatus } from '@app/database';
 import { EMAIL_MAX_LENGTH } from '../user-fields.js';
 
 export const USER_SORT_FIELDS = ['createdAt', 'email'] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
+/** The order each sort key pages in (ties broken by id), and so what a cursor of it holds. */
+export const USER_KEYSETS = {
+  createdAt: BY_CREATION,
+  email: new Keyset({ email: 'string', id: 'uuid' }),
+};
+
 export class ListUsersQueryDto extends CursorPageQueryDto {
+  /** A cursor is a position in the order `sort` names; none for an unknown `sort` (refused on its own). */
+  static override keysetOf(query: ListUsersQueryDto) {
+    return Object.hasOwn(USER_KEYSETS, query.sort) ? USER_KEYSETS[query.sort] : undefined;
+  }
+
   /**
    * Only users whose email starts with this, literally (`%`, `_` and the backslash are no wildcards),
    * normalised as emails are (NFKC, case-insensitive); invisible characters are refused.
