@@ -421,6 +421,44 @@ describe('auth: email verification, password reset and change, email change (e2e
       await prisma.user.update({ where: { id: account.id }, data: { email: account.email } });
       expect((await post('/v1/auth/password/reset', { token, newPassword: strongPassword() })).statusCode).toBe(204);
     });
+
+    it('an administrator disabling the account retires its reset links (ASVS 5.0 V6.4.3)', async () => {
+      const admin = await createAccountWithRole(t.app, 'ADMIN');
+      const account = await registerAndLogin(t.app);
+      const token = await resetLinkFor(account.email);
+      const status = (value: string) =>
+        t.app.inject({
+          method: 'PATCH',
+          url: `/v1/users/${account.id}`,
+          headers: admin.auth,
+          payload: { status: value },
+        });
+
+      expect((await status('DISABLED')).statusCode).toBe(200);
+      expect((await status('ACTIVE')).statusCode).toBe(200);
+
+      expectProblem(
+        await post('/v1/auth/password/reset', { token, newPassword: strongPassword() }),
+        INVALID_TOKEN,
+        '/v1/auth/password/reset',
+      );
+    });
+
+    it('refuses a link while the account is disabled, and leaves it usable (ASVS 5.0 V6.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const token = await resetLinkFor(account.email);
+      const prisma = t.app.get(PrismaService);
+      // Disabled behind the API's back: the link is not retired, only the status check can refuse it.
+      await prisma.user.update({ where: { id: account.id }, data: { status: 'DISABLED' } });
+
+      expectProblem(
+        await post('/v1/auth/password/reset', { token, newPassword: strongPassword() }),
+        INVALID_TOKEN,
+        '/v1/auth/password/reset',
+      );
+      await prisma.user.update({ where: { id: account.id }, data: { status: 'ACTIVE' } });
+      expect((await post('/v1/auth/password/reset', { token, newPassword: strongPassword() })).statusCode).toBe(204);
+    });
   });
 
   describe('email change', () => {

@@ -258,7 +258,9 @@ export interface paths {
          * Changes the password; every other session ends.
          * @description Requires the current password (otherwise 400 `VALIDATION_FAILED` on `currentPassword`). The new
          *     password follows the registration rules. Every other session of the account is revoked (this one
-         *     stays signed in), every reset link stops working and a pending email change is cancelled.
+         *     stays signed in), every reset link stops working and a pending email change is cancelled. Wrong
+         *     current passwords count per account as on `PATCH /v1/users/me`: too many are 429
+         *     `REAUTHENTICATION_LOCKED_OUT` with `Retry-After`.
          */
         post: operations["authChangePassword"];
         delete?: never;
@@ -285,8 +287,9 @@ export interface paths {
          * Deletes the caller's account (password required): personal data is scrubbed, every session ends.
          * @description Soft delete: the account row stays for referential integrity, with its email, name and password hash
          *     replaced by placeholders (the email is freed for a new account), and every session and emailed token
-         *     is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`. The last active administrator
-         *     can't delete their account (409 `LAST_ADMIN`).
+         *     is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`; too many of them (counted as on
+         *     `PATCH /v1/users/me`) are 429 `REAUTHENTICATION_LOCKED_OUT`. The last active administrator can't
+         *     delete their account (409 `LAST_ADMIN`).
          */
         delete: operations["usersDeleteMe"];
         options?: never;
@@ -301,7 +304,9 @@ export interface paths {
          *     change (`/v1/auth/email/cancel-change`). Sending the current address cancels a pending change; so do
          *     a password reset or change, signing out everywhere and an administrator disabling the account.
          *     409 when another account uses that email; 503 when either message can't be mailed (the change is
-         *     then dropped).
+         *     then dropped). Wrong current passwords count per account, together with those given to
+         *     `DELETE /v1/users/me` and `/v1/auth/password/change`: past `LOGIN_LOCKOUT_CLIENT_FAILURES` (10)
+         *     in `LOGIN_LOCKOUT_WINDOW` (15 min), 429 `REAUTHENTICATION_LOCKED_OUT` with `Retry-After`.
          */
         patch: operations["usersUpdateMe"];
         trace?: never;

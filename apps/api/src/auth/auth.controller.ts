@@ -229,7 +229,9 @@ export class AuthController {
    *
    * @remarks Requires the current password (otherwise 400 `VALIDATION_FAILED` on `currentPassword`). The new
    * password follows the registration rules. Every other session of the account is revoked (this one
-   * stays signed in), every reset link stops working and a pending email change is cancelled.
+   * stays signed in), every reset link stops working and a pending email change is cancelled. Wrong
+   * current passwords count per account as on `PATCH /v1/users/me`: too many are 429
+   * `REAUTHENTICATION_LOCKED_OUT` with `Retry-After`.
    */
   @Post('password/change')
   @Auth()

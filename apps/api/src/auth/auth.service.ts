@@ -6,6 +6,7 @@ import { Mailer } from '../mail/mailer.service.js';
 import { passwordChangedMail, passwordResetMail } from '../mail/mail-templates.js';
 import { DeviceTokens, type IssuedDeviceToken } from '../rate-limit/device-tokens.js';
 import { LoginLockout } from '../rate-limit/login-lockout.js';
+import { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
@@ -45,6 +46,7 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly lockout: LoginLockout,
     private readonly devices: DeviceTokens,
+    private readonly passwords: PasswordConfirmations,
   ) {}
 
   async register(input: RegisterDto): Promise<User> {
@@ -155,7 +157,9 @@ export class AuthService {
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     // Checked against the account's email before the token is used up: a refused password leaves it usable.
     const pending = await this.userTokens.peek(token, ['PASSWORD_RESET']);
-    if ((await this.users.getUser(pending.userId)).email !== pending.email) throw new InvalidUserTokenError();
+    const account = await this.users.getUser(pending.userId);
+    // Bound to the address it was sent to, and only for an account that can sign in afterwards.
+    if (account.email !== pending.email || account.status !== 'ACTIVE') throw new InvalidUserTokenError();
     const passwordHash = await this.acceptedHash(newPassword, pending.email, undefined);
     const record = await this.userTokens.consume(token, ['PASSWORD_RESET']);
     const user = await this.users.setPassword(record.userId, passwordHash);
@@ -172,7 +176,7 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<void> {
     const user = await this.users.getUser(caller.id);
-    if (!(await verifyPassword(user.passwordHash, currentPassword)))
+    if (!(await this.passwords.confirm(user.id, user.passwordHash, currentPassword)))
       throw new IncorrectPasswordError('currentPassword');
     await this.users.setPassword(user.id, await this.acceptedHash(newPassword, user.email, user.name, 'newPassword'));
     await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordChanged, {

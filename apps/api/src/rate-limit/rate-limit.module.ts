@@ -7,6 +7,7 @@ import { AppConfig } from '@app/config';
 import { normalizeEmail } from '@app/common';
 import { DeviceTokens } from './device-tokens.js';
 import { LoginLockout } from './login-lockout.js';
+import { PasswordConfirmations } from './password-confirmations.js';
 import {
   RATE_LIMIT_WINDOW_SECONDS,
   STRICT_RATE_LIMIT_KEY,
@@ -68,7 +69,7 @@ function accountOf(context: ExecutionContext): string | undefined {
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, DeviceTokens, LoginLockout],
-  exports: [DeviceTokens, LoginLockout],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, DeviceTokens, LoginLockout, PasswordConfirmations],
+  exports: [DeviceTokens, LoginLockout, PasswordConfirmations],
 })
 export class RateLimitModule {}

@@ -40,7 +40,9 @@ export class UsersController {
    * change (`/v1/auth/email/cancel-change`). Sending the current address cancels a pending change; so do
    * a password reset or change, signing out everywhere and an administrator disabling the account.
    * 409 when another account uses that email; 503 when either message can't be mailed (the change is
-   * then dropped).
+   * then dropped). Wrong current passwords count per account, together with those given to
+   * `DELETE /v1/users/me` and `/v1/auth/password/change`: past `LOGIN_LOCKOUT_CLIENT_FAILURES` (10)
+   * in `LOGIN_LOCKOUT_WINDOW` (15 min), 429 `REAUTHENTICATION_LOCKED_OUT` with `Retry-After`.
    */
   @Patch('me')
   @Auth()
@@ -58,8 +60,9 @@ export class UsersController {
    *
    * @remarks Soft delete: the account row stays for referential integrity, with its email, name and password hash
    * replaced by placeholders (the email is freed for a new account), and every session and emailed token
-   * is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`. The last active administrator
-   * can't delete their account (409 `LAST_ADMIN`).
+   * is revoked. A wrong password is 400 `VALIDATION_FAILED` on `password`; too many of them (counted as on
+   * `PATCH /v1/users/me`) are 429 `REAUTHENTICATION_LOCKED_OUT`. The last active administrator can't
+   * delete their account (409 `LAST_ADMIN`).
    */
   @Delete('me')
   @Auth()

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UserTokensRepository } from './user-tokens.repository.js';
 import { UserTokensService } from './user-tokens.service.js';
@@ -7,7 +8,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [SessionsModule],
+  imports: [RateLimitModule, SessionsModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserTokensService, UserTokensRepository],
   exports: [UsersService, UserTokensService],

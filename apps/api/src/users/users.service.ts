@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { normalizeEmail, toPage, ValidationFailedError, verifyPassword, type Page } from '@app/common';
+import { normalizeEmail, toPage, ValidationFailedError, type Page } from '@app/common';
 import { UserTokenPurpose, type User } from '@app/database';
 import type { AuthUser, ClientInfo } from '../auth/auth-user.js';
 import { Mailer } from '../mail/mailer.service.js';
+import { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { emailChangeMail, emailChangeNoticeMail, emailVerificationMail } from '../mail/mail-templates.js';
 import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService } from '../sessions/sessions.service.js';
@@ -58,6 +59,7 @@ export class UsersService {
     private readonly events: SecurityEventsRepository,
     private readonly cache: AppCache,
     private readonly mailer: Mailer,
+    private readonly passwords: PasswordConfirmations,
     private readonly config: AppConfig,
   ) {}
 
@@ -80,7 +82,10 @@ export class UsersService {
         { field: 'currentPassword', message: 'currentPassword is required to change the email' },
       ]);
     }
-    if (changes.currentPassword !== undefined && !(await verifyPassword(user.passwordHash, changes.currentPassword))) {
+    if (
+      changes.currentPassword !== undefined &&
+      !(await this.passwords.confirm(userId, user.passwordHash, changes.currentPassword))
+    ) {
       throw new IncorrectPasswordError('currentPassword');
     }
     const nameChange: UserChanges = changes.name === undefined ? {} : { name: changes.name };
@@ -105,7 +110,7 @@ export class UsersService {
   /** Soft delete: the row stays for referential history, the personal data goes. */
   async deleteMe(userId: string, password: string, client: ClientInfo): Promise<void> {
     const user = await this.require(userId);
-    if (!(await verifyPassword(user.passwordHash, password))) throw new IncorrectPasswordError();
+    if (!(await this.passwords.confirm(userId, user.passwordHash, password))) throw new IncorrectPasswordError();
     await this.scrubAndDelete(user, SessionRevocationReason.UserDeleted, client);
   }
 
@@ -134,8 +139,10 @@ export class UsersService {
     if (changes.status !== undefined && changes.status !== user.status) update.status = changes.status;
     if (Object.keys(update).length === 0) return toAdminUserResponse(user);
 
-    // Role and status changes are the ones that can remove the last active administrator.
+    // Role and status changes are the ones that can remove the last active administrator. A
+    // disabled account's reset links go too: none may set a password it can't sign in with.
     const guard: UserWriteOptions = { keepAnActiveAdmin: true };
+    if (update.status === 'DISABLED') guard.retireTokens = [UserTokenPurpose.PASSWORD_RESET];
     const updated =
       update.status === 'DISABLED'
         ? await this.writeEndingEmailChange(id, update, guard)
