@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { PrismaService } from '@app/database';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
@@ -460,6 +461,46 @@ describe('Stripe webhooks (e2e)', () => {
         subscriptionId: (await stored(account.subscriptionId))?.id,
       });
       expect((await stored(account.subscriptionId))?.status).toBe('ACTIVE');
+    });
+
+    it('stores the hosted invoice URL, a bearer link, sealed; a rotated key list still opens it (ASVS 5.0 14.2.4)', async () => {
+      const account = await subscribedAccount();
+      const invoice = stripeInvoice({
+        customer: account.customer,
+        subscription: account.subscriptionId,
+        status: 'open',
+      });
+      expect((await send(stripeEvent('invoice.payment_failed', invoice))).statusCode).toBe(200);
+      const url = invoice.hosted_invoice_url as string;
+
+      const row = await prisma.invoice.findFirst({ where: { providerInvoiceId: invoice.id as string } });
+      const raw = JSON.stringify(row);
+      expect(raw).not.toContain(url);
+      expect(raw).not.toContain(new URL(url).pathname);
+      expect(row?.hostedUrl).toMatch(/^sealed:v1:jwt:[A-Za-z0-9_-]+$/);
+
+      const listed = async (app: TestApp) =>
+        (await app.app.inject({ method: 'GET', url: '/v1/billing/invoices', headers: account.auth })).json().items;
+      expect(await listed(t)).toEqual([expect.objectContaining({ hostedUrl: url })]);
+
+      // A new key first, the key that sealed it still listed: it opens. Without that key: no URL, no error.
+      const derived = t.config.dataEncryption.keys[0]?.key.toString('base64url') ?? '';
+      const fresh = randomBytes(32).toString('base64url');
+      for (const [keys, expected] of [
+        [`next:${fresh},jwt:${derived}`, url],
+        [`next:${fresh}`, null],
+      ] as const) {
+        const rotated = await createTestApp({
+          database: t.database,
+          cachePrefix: t.cachePrefix,
+          env: stripeTestEnv(fake, { DATA_ENCRYPTION_KEYS: keys }),
+        });
+        try {
+          expect(await listed(rotated)).toEqual([expect.objectContaining({ hostedUrl: expected })]);
+        } finally {
+          await rotated.close();
+        }
+      }
     });
 
     it('a failed payment makes the subscription past due; the plan stays through the grace period, then goes', async () => {

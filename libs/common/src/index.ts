@@ -15,5 +15,6 @@ export * from './pagination/cursor-page.dto.js';
 export * from './pagination/keyset.js';
 export * from './security/password-hasher.js';
 export * from './security/opaque-token.js';
+export * from './security/text-sealer.js';
 export * from './validation/email.js';
 export * from './validation/text.js';

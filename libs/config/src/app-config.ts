@@ -1,3 +1,4 @@
+import type { DataKey } from '@app/common';
 import type { TrustProxySetting } from './trust-proxy.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -71,6 +72,13 @@ export abstract class AppConfig {
     perMinute: number;
     /** Attempts per minute on login, register, refresh and forgot-password, per IP and per account. */
     authPerMinute: number;
+  };
+  declare readonly dataEncryption: {
+    /**
+     * Keys that seal secrets stored in the database (AES-256-GCM): the first seals, all open. From
+     * DATA_ENCRYPTION_KEYS, or one key derived from JWT_SECRET when it is unset.
+     */
+    keys: DataKey[];
   };
   /** Sign-in lockout: failed passwords counted per device, per account and address, per account. */
   declare readonly loginLockout: {

@@ -139,6 +139,47 @@ describe(loadConfig.name, () => {
     expect(sut.warnings).toEqual([]);
   });
 
+  describe('DATA_ENCRYPTION_KEYS', () => {
+    const keyOf = () => randomBytes(32).toString('base64');
+
+    it('reads id:key entries in order (the first seals), base64 or base64url', () => {
+      const a = randomBytes(32);
+      const b = randomBytes(32);
+      const sut = loadConfig({ DATA_ENCRYPTION_KEYS: `new:${a.toString('base64url')}, old:${b.toString('base64')}` });
+
+      expect(sut.dataEncryption.keys).toEqual([
+        { id: 'new', key: a },
+        { id: 'old', key: b },
+      ]);
+    });
+
+    it('derives one key from JWT_SECRET when unset: stable for one secret, another for another', () => {
+      const one = loadConfig({ JWT_SECRET: STRONG_SECRET }).dataEncryption.keys;
+      const again = loadConfig({ JWT_SECRET: STRONG_SECRET }).dataEncryption.keys;
+      const other = loadConfig({}).dataEncryption.keys;
+
+      expect(one).toHaveLength(1);
+      expect(one[0]?.id).toBe('jwt');
+      expect(one[0]?.key).toHaveLength(32);
+      expect(again).toEqual(one);
+      expect(other[0]?.key.equals(one[0]?.key ?? Buffer.alloc(0))).toBe(false);
+    });
+
+    it.each([
+      ['a key of 16 bytes', `k1:${randomBytes(16).toString('base64')}`, /32 bytes/],
+      ['no id', keyOf(), /id:key/],
+      ['an id with a dash', `key-1:${keyOf()}`, /id:key/],
+      ['an id listed twice', `k1:${keyOf()},k1:${keyOf()}`, /listed twice/],
+      ['only separators', ' , ', /at least one/],
+    ])('refuses %s', (_label, value, message) => {
+      const problems = problemsOf({ DATA_ENCRYPTION_KEYS: value });
+
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^DATA_ENCRYPTION_KEYS: /);
+      expect(problems[0]).toMatch(message);
+    });
+  });
+
   describe('TRUST_PROXY', () => {
     it.each<[string, unknown]>([
       ['false', false],

@@ -1,5 +1,6 @@
+import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
-import { hasInvisibleCharacters, normalizeEmail } from '@app/common';
+import { hasInvisibleCharacters, normalizeEmail, type DataKey } from '@app/common';
 import type { AppConfig } from './app-config.js';
 import { secretWeaknesses } from './secret-strength.js';
 import { parseTrustProxy, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
@@ -75,6 +76,40 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/** Id of the data key derived from JWT_SECRET when DATA_ENCRYPTION_KEYS is unset. */
+export const DERIVED_DATA_KEY_ID = 'jwt';
+
+/** `id:key,id:key`: ids of 1-16 letters or digits, keys of 32 bytes in base64 or base64url; the first seals. */
+const dataKeys = csv.transform((entries, ctx): DataKey[] => {
+  const keys: DataKey[] = [];
+  for (const entry of entries) {
+    const match = /^([A-Za-z0-9]{1,16}):([A-Za-z0-9+/_-]+={0,2})$/.exec(entry);
+    const key = match ? Buffer.from(match[2] ?? '', 'base64') : undefined;
+    if (!match || key?.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'must be comma-separated id:key entries, each key 32 bytes in base64' });
+      return z.NEVER;
+    }
+    if (keys.some((k) => k.id === match[1])) {
+      ctx.addIssue({ code: 'custom', message: `key id ${match[1]} is listed twice` });
+      return z.NEVER;
+    }
+    keys.push({ id: match[1] ?? '', key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must list at least one id:key entry' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+/** The data key used when none is configured: HKDF-SHA256 of JWT_SECRET, for this purpose only. */
+function derivedDataKey(jwtSecret: string): DataKey {
+  return {
+    id: DERIVED_DATA_KEY_ID,
+    key: Buffer.from(hkdfSync('sha256', jwtSecret, Buffer.alloc(0), 'data-encryption/v1', 32)),
+  };
+}
+
 const trustProxy = z.string().transform((value, context) => {
   const parsed = parseTrustProxy(value);
   if (parsed.ok) return parsed.value;
@@ -125,6 +160,7 @@ const EnvSchema = z.object({
     .string()
     .min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
     .default(DEV_JWT_SECRET),
+  DATA_ENCRYPTION_KEYS: dataKeys.optional(),
   JWT_ISSUER: z.string().min(1).max(200).default('nest-starter-api'),
   JWT_AUDIENCE: z.string().min(1).max(200).default('nest-starter-api'),
   ACCESS_TOKEN_TTL: duration
@@ -294,6 +330,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       refreshTokenAbsoluteTtlSeconds: e.REFRESH_TOKEN_ABSOLUTE_TTL,
       emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL,
       passwordResetTtlSeconds: e.PASSWORD_RESET_TTL,
+    },
+    dataEncryption: {
+      keys: e.DATA_ENCRYPTION_KEYS ?? [derivedDataKey(e.JWT_SECRET)],
     },
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,

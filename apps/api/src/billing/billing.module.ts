@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TextSealer } from '@app/common';
 import { AppConfig } from '@app/config';
 import { UsersModule } from '../users/users.module.js';
 import { BillingController } from './billing.controller.js';
@@ -33,6 +34,12 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
     BillingCustomersRepository,
     WebhookEventsRepository,
     StripeWebhooksService,
+    // Seals the bearer links stored with invoices (a provider's hosted invoice URL).
+    {
+      provide: TextSealer,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new TextSealer(config.dataEncryption.keys),
+    },
     // Both are built (neither connects anywhere); config.billing.provider picks the one in use:
     // BILLING_PROVIDER, else stripe when a Stripe key is set, else local.
     LocalBillingProvider,

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { TextSealer } from '@app/common';
 import { Prisma, PrismaService, type InvoiceStatus, type SubscriptionStatus } from '@app/database';
+import { hostedUrlContext } from './invoices.repository.js';
 
 /** A provider's webhook event, as recorded once applied. */
 export interface ProviderEvent {
@@ -61,6 +63,7 @@ export class ProviderEventWrites {
   constructor(
     private readonly tx: Prisma.TransactionClient,
     private readonly provider: string,
+    private readonly sealer: TextSealer,
   ) {}
 
   /** The user a provider customer is linked to. */
@@ -162,10 +165,14 @@ export class ProviderEventWrites {
 
   /** Creates the invoice, or updates it unless its stored status is one of `finalStatuses`. */
   async upsertInvoice(state: ProviderInvoiceState, finalStatuses: InvoiceStatus[]): Promise<void> {
-    const data = { ...state, provider: this.provider };
+    // The hosted URL is a bearer link (whoever has it sees and pays the invoice): stored sealed.
+    const hostedUrl =
+      state.hostedUrl === null ? null : this.sealer.seal(state.hostedUrl, hostedUrlContext(state.userId));
+    const data = { ...state, hostedUrl, provider: this.provider };
     const created = await this.tx.invoice.createMany({ data: [data], skipDuplicates: true });
     if (created.count === 1) return;
-    const { userId, providerInvoiceId, ...changes } = state;
+    const { userId, providerInvoiceId, ...rest } = state;
+    const changes = { ...rest, hostedUrl };
     await this.tx.invoice.updateMany({
       where: { provider: this.provider, providerInvoiceId, userId, status: { notIn: finalStatuses } },
       data: changes,
@@ -176,7 +183,10 @@ export class ProviderEventWrites {
 /** Provider webhook events, each applied exactly once. */
 @Injectable()
 export class WebhookEventsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sealer: TextSealer,
+  ) {}
 
   async isRecorded(id: string): Promise<boolean> {
     return (await this.prisma.webhookEvent.count({ where: { id } })) === 1;
@@ -193,7 +203,10 @@ export class WebhookEventsRepository {
     return this.prisma.$transaction(async (tx) => {
       const recorded = await tx.webhookEvent.createMany({ data: [event], skipDuplicates: true });
       if (recorded.count === 0) return { duplicate: true as const };
-      return { duplicate: false as const, result: await apply(new ProviderEventWrites(tx, event.provider)) };
+      return {
+        duplicate: false as const,
+        result: await apply(new ProviderEventWrites(tx, event.provider, this.sealer)),
+      };
     });
   }
 }
