@@ -84,6 +84,14 @@ describe('auth: email verification, password reset and change, email change (e2e
   const confirmMail = (address: string) => mailTo(address, /^Confirm your new email address/);
   const noticeMail = (address: string) => mailTo(address, /email address is being changed$/);
 
+  /** Moves `account` to a new address, confirmed from it; returns the cancel link mailed to the old one. */
+  async function moveAccount(account: TestAccount, newAddress = uniqueEmail('attacker')) {
+    expect((await changeEmail(account, newAddress)).statusCode).toBe(200);
+    const ownerLink = extractToken((await noticeMail(account.email)).text);
+    expect((await verify(extractToken((await confirmMail(newAddress)).text))).statusCode).toBe(204);
+    return { newAddress, ownerLink };
+  }
+
   async function register(body: { email: string; password: string; name: string }) {
     return post('/v1/auth/register', body);
   }
@@ -599,6 +607,58 @@ describe('auth: email verification, password reset and change, email change (e2e
       expectProblem(await attemptLogin(newAddress, account.password), INVALID_CREDENTIALS, '/v1/auth/login');
       const again = bearer((await login(t.app, account.email, account.password)).accessToken);
       expect((await me(again)).json()).toMatchObject({ email: account.email, pendingEmail: null, emailVerified: true });
+    });
+
+    it("a later change can't retire the owner's cancel link: it still reverts, and later cancel links stop working (ASVS 5.0 V7.4.3)", async () => {
+      for (const attackerCancelsFirst of [false, true]) {
+        const account = await registerAndLogin(t.app);
+        const { newAddress: first, ownerLink } = await moveAccount(account);
+        const second = uniqueEmail('attacker');
+        // A second change, from the address just taken over: its cancel link goes to the attacker.
+        expect((await changeEmail(account, second)).statusCode).toBe(200);
+        const attackerLink = extractToken((await noticeMail(first)).text);
+        if (attackerCancelsFirst) expect((await cancel(attackerLink)).statusCode).toBe(204);
+
+        expect({ attackerCancelsFirst, status: (await cancel(ownerLink)).statusCode }).toEqual({
+          attackerCancelsFirst,
+          status: 204,
+        });
+
+        expectProblem(await cancel(attackerLink), INVALID_TOKEN, '/v1/auth/email/cancel-change');
+        const again = bearer((await login(t.app, account.email, account.password)).accessToken);
+        expect((await me(again)).json()).toMatchObject({ email: account.email, pendingEmail: null });
+      }
+    });
+
+    it('keeps the address an account moved away from reserved while its cancel link lives (ASVS 5.0 V7.4.3)', async () => {
+      const account = await registerAndLogin(t.app);
+      const { ownerLink } = await moveAccount(account);
+
+      const squat = await register({ email: account.email, password: strongPassword(), name: 'Squatter' });
+      expectProblem(squat, EMAIL_TAKEN, '/v1/auth/register');
+      const other = await registerAndLogin(t.app);
+      expectProblem(await changeEmail(other, account.email), EMAIL_TAKEN, '/v1/users/me');
+
+      expect((await cancel(ownerLink)).statusCode).toBe(204);
+      expect((await login(t.app, account.email, account.password)).accessToken).toEqual(expect.any(String));
+    });
+
+    it('ends every session even when the old address went to another account: 409, and the link stays usable', async () => {
+      const account = await registerAndLogin(t.app);
+      const { ownerLink } = await moveAccount(account);
+      // Taken behind the API's back (the reservation refuses it through the API).
+      const prisma = t.app.get(PrismaService);
+      const squatter = await prisma.user.create({
+        data: { email: account.email, name: 'Squatter', passwordHash: '!' },
+      });
+
+      expectProblem(await cancel(ownerLink), EMAIL_TAKEN, '/v1/auth/email/cancel-change');
+
+      expect((await me(account.auth)).statusCode).toBe(401);
+      expect((await post('/v1/auth/refresh', { refreshToken: account.refreshToken })).statusCode).toBe(401);
+      await prisma.user.delete({ where: { id: squatter.id } });
+      expect((await cancel(ownerLink)).statusCode).toBe(204);
+      expect((await login(t.app, account.email, account.password)).accessToken).toEqual(expect.any(String));
     });
 
     it('refuses a token of another kind on the cancel route', async () => {

@@ -160,11 +160,14 @@ export class AuthController {
    *
    * @remarks Public: the emailed token is the credential (single-use, expiring like verification links;
    * otherwise 400 `INVALID_OR_EXPIRED_TOKEN`). A pending change is dropped (its confirmation link stops
-   * working); a change confirmed since is reverted, and the account gets the old address back (409
-   * `USER_EMAIL_TAKEN` if another account has taken it meanwhile; the token then stays usable). Either
-   * way every session of the account is revoked and the emailed links in flight (password reset,
-   * verification) stop working, since whoever asked for the change may hold a session: sign in again,
-   * and reset the password if the change was not yours. Strictly rate limited per IP.
+   * working); a change confirmed since is reverted, and the account gets the old address back. The
+   * old address stays reserved while the link is valid (no other account can register or move to
+   * it); should another account have it anyway, the answer is 409 `USER_EMAIL_TAKEN` and the token
+   * stays usable. Later changes can't retire the link: cancel links mailed for changes made after it
+   * stop working when it is used. Either way every session of the account is revoked and the emailed
+   * links in flight (password reset, verification) stop working, since whoever asked for the change
+   * may hold a session: sign in again, and reset the password if the change was not yours. Strictly
+   * rate limited per IP.
    */
   @Post('email/cancel-change')
   @Public()

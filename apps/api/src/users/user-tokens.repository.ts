@@ -1,11 +1,39 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService, type UserTokenPurpose } from '@app/database';
 
+export interface NewUserToken {
+  userId: string;
+  purpose: UserTokenPurpose;
+  tokenHash: string;
+  email: string;
+  expiresAt: Date;
+}
+
 export interface UserTokenRecord {
   id: string;
   userId: string;
   purpose: UserTokenPurpose;
   email: string;
+  createdAt: Date;
+}
+
+const RECORD = {
+  id: true,
+  userId: true,
+  purpose: true,
+  email: true,
+  createdAt: true,
+  expiresAt: true,
+  usedAt: true,
+} as const;
+
+function validRecord(
+  token: (UserTokenRecord & { expiresAt: Date; usedAt: Date | null }) | null,
+  purposes: UserTokenPurpose[],
+  now: Date,
+): UserTokenRecord | null {
+  if (!token || token.usedAt !== null || token.expiresAt <= now || !purposes.includes(token.purpose)) return null;
+  return { id: token.id, userId: token.userId, purpose: token.purpose, email: token.email, createdAt: token.createdAt };
 }
 
 @Injectable()
@@ -13,13 +41,7 @@ export class UserTokensRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Stores a new token and retires the user's unused ones of the same purpose. */
-  async replace(input: {
-    userId: string;
-    purpose: UserTokenPurpose;
-    tokenHash: string;
-    email: string;
-    expiresAt: Date;
-  }): Promise<void> {
+  async replace(input: NewUserToken): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.userToken.updateMany({
         where: { userId: input.userId, purpose: input.purpose, usedAt: null },
@@ -29,14 +51,22 @@ export class UserTokensRepository {
     ]);
   }
 
+  /** Stores a new token next to the user's earlier ones of the same purpose, which stay usable. */
+  async add(input: NewUserToken): Promise<void> {
+    await this.prisma.userToken.create({ data: input });
+  }
+
+  /** Retires the user's unused tokens of `purpose` issued after `after`. */
+  async retireIssuedAfter(userId: string, purpose: UserTokenPurpose, after: Date): Promise<void> {
+    await this.prisma.userToken.updateMany({
+      where: { userId, purpose, usedAt: null, createdAt: { gt: after } },
+      data: { usedAt: new Date() },
+    });
+  }
+
   /** A valid token (unused, unexpired, of one of `purposes`) without using it up; null otherwise. */
   async findValid(tokenHash: string, purposes: UserTokenPurpose[], now: Date): Promise<UserTokenRecord | null> {
-    const token = await this.prisma.userToken.findUnique({
-      where: { tokenHash },
-      select: { id: true, userId: true, purpose: true, email: true, expiresAt: true, usedAt: true },
-    });
-    if (!token || token.usedAt !== null || token.expiresAt <= now || !purposes.includes(token.purpose)) return null;
-    return { id: token.id, userId: token.userId, purpose: token.purpose, email: token.email };
+    return validRecord(await this.prisma.userToken.findUnique({ where: { tokenHash }, select: RECORD }), purposes, now);
   }
 
   /**
@@ -45,14 +75,10 @@ export class UserTokensRepository {
    */
   async consume(tokenHash: string, purposes: UserTokenPurpose[], now: Date): Promise<UserTokenRecord | null> {
     return this.prisma.$transaction(async (tx) => {
-      const token = await tx.userToken.findUnique({
-        where: { tokenHash },
-        select: { id: true, userId: true, purpose: true, email: true, expiresAt: true, usedAt: true },
-      });
-      if (!token || token.usedAt !== null || token.expiresAt <= now || !purposes.includes(token.purpose)) return null;
+      const token = validRecord(await tx.userToken.findUnique({ where: { tokenHash }, select: RECORD }), purposes, now);
+      if (!token) return null;
       const claimed = await tx.userToken.updateMany({ where: { id: token.id, usedAt: null }, data: { usedAt: now } });
-      if (claimed.count === 0) return null;
-      return { id: token.id, userId: token.userId, purpose: token.purpose, email: token.email };
+      return claimed.count === 0 ? null : token;
     });
   }
 }

@@ -9,16 +9,26 @@ import { UserTokensRepository, type UserTokenRecord } from './user-tokens.reposi
 export class UserTokensService {
   constructor(private readonly tokens: UserTokensRepository) {}
 
-  async issue(userId: string, purpose: UserTokenPurpose, email: string, ttlSeconds: number): Promise<string> {
+  /**
+   * A new token, mailed by the caller. It replaces the user's unused ones of the same purpose,
+   * unless `keepEarlier` (each stays valid: a cancel link must survive the changes made after it).
+   */
+  async issue(
+    userId: string,
+    purpose: UserTokenPurpose,
+    email: string,
+    ttlSeconds: number,
+    options: { keepEarlier?: boolean } = {},
+  ): Promise<string> {
     const { token, hash } = newOpaqueToken();
-    await this.tokens.replace({
-      userId,
-      purpose,
-      email,
-      tokenHash: hash,
-      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
-    });
+    const record = { userId, purpose, email, tokenHash: hash, expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
+    await (options.keepEarlier ? this.tokens.add(record) : this.tokens.replace(record));
     return token;
+  }
+
+  /** Retires the user's unused tokens of `record`'s purpose issued after it. */
+  retireIssuedAfter(record: UserTokenRecord): Promise<void> {
+    return this.tokens.retireIssuedAfter(record.userId, record.purpose, record.createdAt);
   }
 
   /**

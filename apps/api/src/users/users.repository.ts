@@ -66,12 +66,20 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { email } });
   }
 
+  /**
+   * Whether another account has `email`, or holds it in reserve: an address an account moved away
+   * from stays reserved while the cancel link mailed to it can still bring it back.
+   */
   async emailInUse(email: string, exceptUserId?: string): Promise<boolean> {
-    const found = await this.prisma.user.findFirst({
-      where: { email, ...(exceptUserId ? { id: { not: exceptUserId } } : {}) },
-      select: { id: true },
-    });
-    return found !== null;
+    const others = exceptUserId ? { not: exceptUserId } : undefined;
+    const [owner, reservation] = await Promise.all([
+      this.prisma.user.findFirst({ where: { email, id: others }, select: { id: true } }),
+      this.prisma.userToken.findFirst({
+        where: { email, purpose: 'EMAIL_CHANGE_CANCEL', usedAt: null, expiresAt: { gt: new Date() }, userId: others },
+        select: { id: true },
+      }),
+    ]);
+    return owner !== null || reservation !== null;
   }
 
   /** Throws {@link UniqueEmailViolation} when the email is taken (also under a race). */

@@ -184,8 +184,10 @@ export class UsersService {
   }
 
   async create(input: { email: string; name: string; passwordHash: string }): Promise<User> {
+    const email = normalizeEmail(input.email);
+    if (await this.users.emailInUse(email)) throw new EmailTakenError();
     try {
-      return await this.users.create({ ...input, email: normalizeEmail(input.email) });
+      return await this.users.create({ ...input, email });
     } catch (error) {
       if (error instanceof UniqueEmailViolation) throw new EmailTakenError();
       throw error;
@@ -256,24 +258,40 @@ export class UsersService {
   /**
    * The link mailed to the old address: ends a pending change, or reverts one confirmed since
    * (the account gets that address back). Either way every session ends and every emailed link
-   * in flight stops working: whoever asked for the change may hold a session.
+   * in flight stops working: whoever asked for the change may hold a session. Cancel links of
+   * later changes (mailed to addresses the account moved to) stop working too, while this one's
+   * elders stay: whoever took the account over can't revoke the owner's link by changing again.
    */
   async cancelEmailChange(token: string, client: ClientInfo): Promise<void> {
-    // Used up only once the write succeeded: a 409 leaves it usable.
+    // Used up only once the address is back: a 409 leaves it usable.
     const pending = await this.tokens.peek(token, [UserTokenPurpose.EMAIL_CHANGE_CANCEL]);
     const user = await this.require(pending.userId);
     const reverted = user.email !== pending.email;
-    await this.writeEndingEmailChange(user.id, reverted ? { email: pending.email, emailVerifiedAt: new Date() } : {}, {
-      retireTokens: [UserTokenPurpose.PASSWORD_RESET, UserTokenPurpose.EMAIL_VERIFICATION],
-    });
-    await this.tokens.consume(token, [UserTokenPurpose.EMAIL_CHANGE_CANCEL]);
+    const links = { retireTokens: [UserTokenPurpose.PASSWORD_RESET, UserTokenPurpose.EMAIL_VERIFICATION] };
+    let taken = false;
+    try {
+      await this.writeEndingEmailChange(
+        user.id,
+        reverted ? { email: pending.email, emailVerifiedAt: new Date() } : {},
+        links,
+      );
+    } catch (error) {
+      if (!(error instanceof EmailTakenError)) throw error;
+      // The old address belongs to another account now: it can't come back, but whoever moved this
+      // account still loses every session and link.
+      taken = true;
+      await this.writeEndingEmailChange(user.id, {}, links);
+    }
+    await this.tokens.retireIssuedAfter(pending);
+    if (!taken) await this.tokens.consume(token, [UserTokenPurpose.EMAIL_CHANGE_CANCEL]);
     await this.sessions.revokeAll(user.id, SessionRevocationReason.EmailChangeCancelled, { client });
     await this.events.record({
       type: SecurityEventType.EmailChangeCancelled,
       userId: user.id,
       client,
-      details: reverted ? { reverted, from: user.email } : { reverted },
+      details: reverted ? { reverted: !taken, from: user.email } : { reverted },
     });
+    if (taken) throw new EmailTakenError();
   }
 
   // --- internals -------------------------------------------------------------------------
@@ -314,7 +332,9 @@ export class UsersService {
   private async mailEmailChange(user: User, newEmail: string): Promise<void> {
     const ttl = this.config.auth.emailVerificationTtlSeconds;
     const confirm = await this.tokens.issue(user.id, UserTokenPurpose.EMAIL_CHANGE, newEmail, ttl);
-    const cancel = await this.tokens.issue(user.id, UserTokenPurpose.EMAIL_CHANGE_CANCEL, user.email, ttl);
+    const cancel = await this.tokens.issue(user.id, UserTokenPurpose.EMAIL_CHANGE_CANCEL, user.email, ttl, {
+      keepEarlier: true,
+    });
     const expiresInMinutes = this.verificationMinutes();
     await this.mailer.send(
       emailChangeNoticeMail({ ...this.mailBase(user.email, user.name), newEmail, token: cancel, expiresInMinutes }),
