@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import net, { type AddressInfo } from 'node:net';
 import { Body, Controller, Get, Logger, Post } from '@nestjs/common';
 import { IsEmail, IsInt, IsString, Max, MinLength } from 'class-validator';
 import { DomainError } from '@app/common';
@@ -246,6 +247,65 @@ describe('HTTP pipeline (e2e)', () => {
       });
 
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  describe('requests Node refuses before any route', () => {
+    /** The raw answer to `request`, sent on a socket of its own to the listening app. */
+    async function rawExchange(
+      request: string,
+    ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+        socket.setTimeout(5_000, () => socket.destroy(new Error('no answer in 5 s')));
+      });
+      const [head = '', body = ''] = raw.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      return { status: Number(statusLine.split(' ')[1]), headers, body };
+    }
+
+    beforeAll(async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+    });
+
+    it.each([
+      [
+        'a control character in a header',
+        'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\x01def\r\n\r\n',
+        400,
+      ],
+      ['a malformed request line', 'GET /health live HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      [
+        'headers over the size limit',
+        `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+      ],
+    ])('answers %s with problem+json and closes the connection', async (_label, request, status) => {
+      const res = await rawExchange(request);
+
+      expect(res.status).toBe(status);
+      expect(res.headers).toMatchObject({
+        'content-type': 'application/problem+json; charset=utf-8',
+        connection: 'close',
+        'x-content-type-options': 'nosniff',
+      });
+      expect(JSON.parse(res.body)).toEqual({
+        type: expect.stringMatching(/^urn:problem-type:/),
+        title: expect.any(String),
+        status,
+        detail: status === 431 ? expect.any(String) : 'The request could not be parsed.',
+        instance: '/',
+        code: expect.any(String),
+        requestId: res.headers['x-request-id'],
+      });
     });
   });
 });

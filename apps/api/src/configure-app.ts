@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import { HttpException, VersioningType } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -5,7 +7,15 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, type TrustProxySetting } from '@app/config';
 import { databaseErrorToDomain } from '@app/database';
-import { createValidationPipe, ProblemDetailsFilter, REQUEST_ID_HEADER, requestIdFor, sendProblem } from '@app/common';
+import {
+  createValidationPipe,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsFilter,
+  REQUEST_ID_HEADER,
+  requestIdFor,
+  sendProblem,
+  toProblem,
+} from '@app/common';
 import { IDEMPOTENCY_KEY_HEADER } from './billing/idempotency/idempotency-key.js';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -35,6 +45,36 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
   sendProblem(request, reply, new HttpException(error.message, error.statusCode ?? 400));
 }
 
+/** Node's codes for requests it refuses before parsing them, and the statuses Fastify answers them with. */
+const CLIENT_ERROR_STATUS: Record<string, number> = { ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_HEADER_OVERFLOW: 431 };
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees a request (a control character in a
+ * header, a malformed request line, headers too large, a request too slow): answered problem+json
+ * like every other refusal, on the raw socket, which is then closed. A reset connection gets nothing.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+    const requestId = randomUUID();
+    const problem = toProblem(new HttpException('The request could not be parsed.', status), requestId, '/');
+    const body = JSON.stringify(problem.body);
+    const headers = {
+      ...SECURITY_HEADERS,
+      'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+      'content-length': String(Buffer.byteLength(body)),
+      [REQUEST_ID_HEADER]: requestId,
+      connection: 'close',
+    };
+    const head = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(`HTTP/1.1 ${status} ${problem.body.title}\r\n${head}\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 /**
  * TRUST_PROXY as Fastify's `trustProxy`. Addresses and CIDRs go to Fastify as they are (it compiles
  * them with proxy-addr). Fastify 5.12 no longer honours a number (it trusts no hop then), so a hop
@@ -52,6 +92,7 @@ function fastifyTrustProxy(
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
     genReqId: requestIdFor,
