@@ -219,6 +219,65 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('TRUST_PROXY ranges in production', () => {
+    const inProduction = (value: string) => ({ ...PRODUCTION, JWT_SECRET: STRONG_SECRET, TRUST_PROXY: value });
+    const refusal = (why: string) =>
+      `TRUST_PROXY: ranges this wide are refused in production (${why}): clients in them could choose their ` +
+      'address with X-Forwarded-For; set the number of proxies in front (1 for one nginx) or their ' +
+      'addresses/CIDRs (e.g. 10.0.0.5 or 10.0.0.0/8, loopback), CIDRs of /8 or narrower for IPv4 and /16 or ' +
+      'narrower for IPv6 (IPv4-mapped ::ffff:0:0/96 counts as IPv4), or the named ranges linklocal, uniquelocal';
+    const tooWide = (...ranges: string[]) => refusal(`wider than /8 (IPv4) or /16 (IPv6): ${ranges.join(', ')}`);
+
+    it('refuses CIDRs that together trust every address, as it refuses true', () => {
+      expect(problemsOf(inProduction('0.0.0.0/1,128.0.0.0/1,::/1,8000::/1'))).toEqual([
+        tooWide('0.0.0.0/1', '128.0.0.0/1', '::/1', '8000::/1'),
+      ]);
+    });
+
+    it.each([
+      ['10.0.0.0/7', '10.0.0.0/7'],
+      ['10.0.0.0/254.0.0.0', 'a netmask one bit wider than /8'],
+      ['2000::/15', '2000::/15'],
+      ['fc00::/7', 'uniquelocal written as a CIDR'],
+      ['::ffff:0:0/96', 'every IPv4-mapped address, so all of IPv4'],
+      ['::ffff:10.0.0.0/103', 'an IPv4-mapped /7'],
+      ['::/80', 'an IPv6 range around all IPv4-mapped addresses'],
+    ])('refuses %s (%s)', (value) => {
+      expect(problemsOf(inProduction(value))).toEqual([tooWide(value)]);
+    });
+
+    it('refuses narrow CIDRs that add up to more than four /8s of IPv4 or four /16s of IPv6', () => {
+      const eights = (n: number) => Array.from({ length: n }, (_, i) => `${i}.0.0.0/8`).join(',');
+      const sixteens = (n: number) =>
+        Array.from({ length: n }, (_, i) => `${(0x2001 + i).toString(16)}::/16`).join(',');
+
+      expect(problemsOf(inProduction(eights(5)))).toEqual([refusal('together more than 4 /8s of IPv4')]);
+      expect(problemsOf(inProduction(sixteens(5)))).toEqual([refusal('together more than 4 /16s of IPv6')]);
+      expect(problemsOf(inProduction(`${eights(256)},${sixteens(65)}`))).toEqual([
+        refusal('together more than 4 /8s of IPv4 or 4 /16s of IPv6'),
+      ]);
+      expect(loadConfig(inProduction(`${eights(4)},${sixteens(4)}`)).http.trustProxy).toHaveLength(8);
+    });
+
+    it.each([
+      '10.0.0.0/8',
+      '10.0.0.0/255.0.0.0',
+      '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
+      '2001:db8::/16',
+      '::ffff:10.0.0.0/104',
+      '::ffff:10.0.0.5',
+      '2001:db8::5,10.0.0.5',
+      'loopback,linklocal,uniquelocal',
+    ])('accepts %s: a /8 of IPv4, a /16 of IPv6 or narrower, and the named private ranges', (value) => {
+      expect(loadConfig(inProduction(value)).app.env).toBe('production');
+    });
+
+    it('accepts any range outside production', () => {
+      const value = '0.0.0.0/1,128.0.0.0/1,::/1,8000::/1';
+      expect(loadConfig({ NODE_ENV: 'development', TRUST_PROXY: value }).http.trustProxy).toHaveLength(4);
+    });
+  });
+
   describe('JWT_SECRET in production', () => {
     const production = (secret: string) => problemsOf({ ...PRODUCTION, JWT_SECRET: secret });
     const accepted = (secret: string) => loadConfig({ ...PRODUCTION, JWT_SECRET: secret }).auth.jwtSecret;

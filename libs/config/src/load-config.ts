@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { hasInvisibleCharacters, normalizeEmail, type DataKey } from '@app/common';
 import type { AppConfig } from './app-config.js';
 import { secretWeaknesses } from './secret-strength.js';
-import { parseTrustProxy, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
+import { MIN_TRUSTED_PREFIX, parseTrustProxy, tooWideTrustedRanges, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
 
 /** The shortest JWT_SECRET accepted in any environment. */
 const MIN_JWT_SECRET_LENGTH = 32;
@@ -229,6 +229,15 @@ function productionProblems(env: Record<string, string>): string[] {
       problems.push(
         'TRUST_PROXY: trusting every hop is refused in production (any client could choose its address ' +
           `with X-Forwarded-For); set ${TRUST_PROXY_SAFE_FORMS}`,
+      );
+    }
+    const tooWide = parsed.ok ? tooWideTrustedRanges(parsed.value) : undefined;
+    if (tooWide !== undefined) {
+      problems.push(
+        `TRUST_PROXY: ranges this wide are refused in production (${tooWide}): clients in them could choose ` +
+          `their address with X-Forwarded-For; set ${TRUST_PROXY_SAFE_FORMS}, CIDRs of /${MIN_TRUSTED_PREFIX.ipv4} ` +
+          `or narrower for IPv4 and /${MIN_TRUSTED_PREFIX.ipv6} or narrower for IPv6 (IPv4-mapped ::ffff:0:0/96 ` +
+          'counts as IPv4), or the named ranges linklocal, uniquelocal',
       );
     }
   }
