@@ -22,7 +22,7 @@ const MAIN_JS = 'dist/apps/api/apps/api/src/main.js';
 const MIGRATE_JS = 'dist/apps/api/libs/database/src/cli/migrate.js';
 const SEED_JS = 'dist/apps/api/libs/database/src/cli/seed.js';
 /** A stand-in for the JWT_SECRET that compose requires from the operator. */
-const DUMMY_JWT_SECRET = 'compose-spec-dummy-secret-0123456789abcdefghijklmnop';
+const DUMMY_JWT_SECRET = 'compose-spec-dummy-secret-Q8vTz3LmK7pWx2Nr9BfJ6hYd4Gs1';
 
 const repoFile = (name: string): string => readFileSync(resolve(process.cwd(), name), 'utf8');
 const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();

@@ -106,6 +106,16 @@ describe('failed sign-in lockout (e2e)', () => {
       expectStatus(await loginFrom(t.app, nextIp(), account.email, account.password), 200);
     });
 
+    it(`locks one IPv6 /64 for the account after ${CLIENT_FAILURES} wrong passwords from addresses in it, not the next /64`, async () => {
+      const account = await registerAccount(t.app);
+
+      for (let i = 1; i <= CLIENT_FAILURES; i++)
+        expectStatus(await loginFrom(t.app, `2001:db8:2::${i}`, account.email, 'wrong'), 401, i);
+
+      expectLockedOut(await loginFrom(t.app, `2001:db8:2::${CLIENT_FAILURES + 1}`, account.email, account.password));
+      expectStatus(await loginFrom(t.app, '2001:db8:2:1::1', account.email, account.password), 200);
+    });
+
     it('answers an unknown email exactly as an existing account: locked alike (no account enumeration)', async () => {
       const existing = await registerAccount(t.app);
       const unknown = uniqueEmail('nobody');

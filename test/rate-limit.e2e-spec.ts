@@ -204,6 +204,29 @@ describe('rate limits (e2e)', () => {
       expect(wrong).toEqual([]);
     });
 
+    it('counts every X-Forwarded-For entry that is no address as one client, not one per spelling', async () => {
+      // Two trusted hops with one proxy in front: the client's own entry becomes request.ip.
+      const misconfigured = await createTestApp({ env: { ...LIMITS, TRUST_PROXY: '2' }, database: t.database });
+      try {
+        const proxy = nextIp();
+        const junk = (i: number) =>
+          send(misconfigured.app, proxy, {
+            method: 'GET',
+            url: '/v1/billing/plans',
+            headers: { 'x-forwarded-for': `not-an-address-${i}` },
+          });
+
+        for (let i = 1; i <= GENERAL_LIMIT; i++) {
+          const res = await junk(i);
+          expect({ request: i, status: res.statusCode }).toEqual({ request: i, status: 200 });
+        }
+
+        expectRateLimited(await junk(GENERAL_LIMIT + 1), '/v1/billing/plans');
+      } finally {
+        await misconfigured.close();
+      }
+    });
+
     it('never limits the liveness probe', async () => {
       const ip = nextIp();
 
@@ -211,6 +234,45 @@ describe('rate limits (e2e)', () => {
         const res = await send(t.app, ip, { method: 'GET', url: '/health/live' });
         expect({ request: i, status: res.statusCode }).toEqual({ request: i, status: 200 });
       }
+    });
+  });
+
+  describe('IPv6 clients, counted by their /64', () => {
+    const plans = (remoteAddress: string) => t.app.inject({ method: 'GET', url: '/v1/billing/plans', remoteAddress });
+
+    it('shares the general limit between addresses of one /64, not with the next /64', async () => {
+      const statuses: number[] = [];
+      for (let i = 1; i <= GENERAL_LIMIT; i++)
+        statuses.push((await plans(`2001:db8::${i % 2 === 0 ? 2 : 1}`)).statusCode);
+
+      expect(statuses).toEqual(Array<number>(GENERAL_LIMIT).fill(200));
+      expectRateLimited(await plans('2001:db8::3'), '/v1/billing/plans');
+      expectRateLimited(await plans('2001:db8:0:0:ffff:ffff:ffff:ffff'), '/v1/billing/plans');
+      expect((await plans('2001:db8:0:1::1')).statusCode).toBe(200);
+    });
+
+    it('counts an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+      const ip = nextIp();
+
+      for (let i = 1; i <= GENERAL_LIMIT; i++) {
+        const res = await plans(i % 2 === 0 ? ip : `::ffff:${ip}`);
+        expect({ request: i, status: res.statusCode }).toEqual({ request: i, status: 200 });
+      }
+
+      expectRateLimited(await plans(ip), '/v1/billing/plans');
+      expectRateLimited(await plans(`::ffff:${ip}`), '/v1/billing/plans');
+    });
+
+    it('shares the strict sign-in limit between addresses of one /64, not with the next /64', async () => {
+      const attempt = (ip: string) => loginFrom(t.app, ip, uniqueEmail('v6'), 'wrong-password');
+
+      for (let i = 1; i <= AUTH_LIMIT; i++) {
+        const res = await attempt(`2001:db8:1::${i}`);
+        expect({ attempt: i, status: res.statusCode }).toEqual({ attempt: i, status: 401 });
+      }
+
+      expectRateLimited(await attempt(`2001:db8:1::${AUTH_LIMIT + 1}`), '/v1/auth/login');
+      expect((await attempt('2001:db8:1:1::1')).statusCode).toBe(401);
     });
   });
 

@@ -131,4 +131,12 @@ describe('TRUST_PROXY (e2e)', () => {
       await expect(sessionAddress(app(), '203.0.113.13', '192.0.2.66')).resolves.toBe('203.0.113.13');
     });
   });
+
+  describe('an IPv4-mapped range: TRUST_PROXY=::ffff:0:0/96 (why production counts it as all of IPv4)', () => {
+    const app = appWith({ TRUST_PROXY: '::ffff:0:0/96' });
+
+    it('trusts any IPv4 peer, so the leftmost X-Forwarded-For entry, written by the client, is taken', async () => {
+      await expect(sessionAddress(app(), '203.0.113.14', '192.0.2.67')).resolves.toBe('192.0.2.67');
+    });
+  });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { ConfigValidationError, DEV_JWT_SECRET, loadConfig } from './load-config.js';
-import { estimatedEntropyBits } from './secret-strength.js';
+import { readFileSync } from 'node:fs';
+import { ConfigValidationError, DEV_JWT_SECRET, loadConfig, PUBLISHED_JWT_SECRETS } from './load-config.js';
+import { charactersInRuns, editDistance, estimatedEntropyBits, secretWeaknesses } from './secret-strength.js';
 
 /** A secret the production rules accept: 48 random bytes, as .env.example says to generate it. */
 const STRONG_SECRET = randomBytes(48).toString('base64url');
@@ -219,14 +220,79 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('TRUST_PROXY ranges in production', () => {
+    const inProduction = (value: string) => ({ ...PRODUCTION, JWT_SECRET: STRONG_SECRET, TRUST_PROXY: value });
+    const refusal = (why: string) =>
+      `TRUST_PROXY: ranges this wide are refused in production (${why}): clients in them could choose their ` +
+      'address with X-Forwarded-For; set the number of proxies in front (1 for one nginx) or their ' +
+      'addresses/CIDRs (e.g. 10.0.0.5 or 10.0.0.0/8, loopback), CIDRs of /8 or narrower for IPv4 and /16 or ' +
+      'narrower for IPv6 (IPv4-mapped ::ffff:0:0/96 counts as IPv4), or the named ranges linklocal, uniquelocal';
+    const tooWide = (...ranges: string[]) => refusal(`wider than /8 (IPv4) or /16 (IPv6): ${ranges.join(', ')}`);
+
+    it('refuses CIDRs that together trust every address, as it refuses true', () => {
+      expect(problemsOf(inProduction('0.0.0.0/1,128.0.0.0/1,::/1,8000::/1'))).toEqual([
+        tooWide('0.0.0.0/1', '128.0.0.0/1', '::/1', '8000::/1'),
+      ]);
+    });
+
+    it.each([
+      ['10.0.0.0/7', '10.0.0.0/7'],
+      ['10.0.0.0/254.0.0.0', 'a netmask one bit wider than /8'],
+      ['2000::/15', '2000::/15'],
+      ['fc00::/7', 'uniquelocal written as a CIDR'],
+      ['::ffff:0:0/96', 'every IPv4-mapped address, so all of IPv4'],
+      ['::ffff:10.0.0.0/103', 'an IPv4-mapped /7'],
+      ['::/80', 'an IPv6 range around all IPv4-mapped addresses'],
+    ])('refuses %s (%s)', (value) => {
+      expect(problemsOf(inProduction(value))).toEqual([tooWide(value)]);
+    });
+
+    it('refuses narrow CIDRs that add up to more than four /8s of IPv4 or four /16s of IPv6', () => {
+      const eights = (n: number) => Array.from({ length: n }, (_, i) => `${i}.0.0.0/8`).join(',');
+      const sixteens = (n: number) =>
+        Array.from({ length: n }, (_, i) => `${(0x2001 + i).toString(16)}::/16`).join(',');
+
+      expect(problemsOf(inProduction(eights(5)))).toEqual([refusal('together more than 4 /8s of IPv4')]);
+      expect(problemsOf(inProduction(sixteens(5)))).toEqual([refusal('together more than 4 /16s of IPv6')]);
+      expect(problemsOf(inProduction(`${eights(256)},${sixteens(65)}`))).toEqual([
+        refusal('together more than 4 /8s of IPv4 or 4 /16s of IPv6'),
+      ]);
+      expect(loadConfig(inProduction(`${eights(4)},${sixteens(4)}`)).http.trustProxy).toHaveLength(8);
+    });
+
+    it.each([
+      '10.0.0.0/8',
+      '10.0.0.0/255.0.0.0',
+      '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
+      '2001:db8::/16',
+      '::ffff:10.0.0.0/104',
+      '::ffff:10.0.0.5',
+      '2001:db8::5,10.0.0.5',
+      'loopback,linklocal,uniquelocal',
+    ])('accepts %s: a /8 of IPv4, a /16 of IPv6 or narrower, and the named private ranges', (value) => {
+      expect(loadConfig(inProduction(value)).app.env).toBe('production');
+    });
+
+    it('accepts any range outside production', () => {
+      const value = '0.0.0.0/1,128.0.0.0/1,::/1,8000::/1';
+      expect(loadConfig({ NODE_ENV: 'development', TRUST_PROXY: value }).http.trustProxy).toHaveLength(4);
+    });
+  });
+
   describe('JWT_SECRET in production', () => {
     const production = (secret: string) => problemsOf({ ...PRODUCTION, JWT_SECRET: secret });
     const accepted = (secret: string) => loadConfig({ ...PRODUCTION, JWT_SECRET: secret }).auth.jwtSecret;
     const refusal = (...weaknesses: string[]) =>
       `JWT_SECRET: too guessable for production: ${weaknesses.join(', ')}; generate one with ` +
       `node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))"`;
-    /** 16 distinct characters, each twice, in no repeating pattern: exactly 128 estimated bits. */
-    const atTheFloor = '0123456789abcdeffedcba9876543210';
+    /** 16 distinct characters, each twice, in no repeating pattern nor run: exactly 128 estimated bits. */
+    const atTheFloor = '0a1b2c3d4e5f6g7hh7g6f5e4d3c2b1a0';
+    /** 32 distinct characters in no run: passes every rule, and shares nothing with the development default. */
+    const handWritten = 'Q8vTz3LmK7pWx2Nr9BfJ6hYd4Gs1Ck5E';
+    const closeToDefault = refusal(
+      'close to the development default (12+ characters in a row of it, or at most a quarter of its length in ' +
+        'edits from it, ignoring case and punctuation)',
+    );
 
     it('accepts a secret at the floor: 16 distinct characters and 128 estimated bits', () => {
       expect(estimatedEntropyBits(atTheFloor)).toBe(128);
@@ -235,7 +301,7 @@ describe(loadConfig.name, () => {
 
     it('refuses 15 distinct characters, however long and spread', () => {
       // 15 characters, 4 times each, in an order that never repeats: 234 bits, still too few characters.
-      const fifteen = 'abcdefghijklmno';
+      const fifteen = 'Q8vTz3LmK7pWx2N';
       const secret = [0, 7, 3, 11].map((shift) => fifteen.slice(shift) + fifteen.slice(0, shift)).join('');
 
       expect(production(secret)).toEqual([refusal('15 distinct characters (at least 16)')]);
@@ -251,7 +317,85 @@ describe(loadConfig.name, () => {
     });
 
     it('refuses a shorter string repeated, even with enough characters and bits', () => {
-      expect(production('0123456789abcdef0123456789abcdef')).toEqual([refusal('a shorter string repeated')]);
+      expect(production(`${atTheFloor.slice(0, 16)}${atTheFloor.slice(0, 16)}`)).toEqual([
+        refusal('a shorter string repeated'),
+      ]);
+    });
+
+    it.each([
+      ['the development default with one character changed', 'dev-only-jwt-secret-do-not-use-in-production-0001'],
+      ['the development default in other case and punctuation', 'DEV_ONLY_JWT_SECRET_DO_NOT_USE_IN_PRODUCTION_0000'],
+      ['the development default inside a longer secret', `${handWritten}-do-not-use-in-production`],
+    ])('refuses %s', (_label, secret) => {
+      expect(production(secret)).toEqual([closeToDefault]);
+    });
+
+    it('refuses 12 characters in a row of the development default, not 11', () => {
+      expect(production(`${handWritten}devonlyjwtse`)).toEqual([closeToDefault]);
+      expect(accepted(`${handWritten}devonlyjwts`)).toBe(`${handWritten}devonlyjwts`);
+    });
+
+    it('refuses a secret 10 edits from the 40 letters and digits of the development default, not 11', () => {
+      // A substitution every 4 characters: no 12 characters in a row are left, only the distance tells.
+      const folded = 'devonlyjwtsecretdonotuseinproduction0000';
+      const positions = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 38];
+      const substituted = (count: number) => {
+        const chars = [...folded];
+        positions.slice(0, count).forEach((position, i) => (chars[position] = 'QZ8K2M7B5H9'[i] ?? ''));
+        return chars.join('');
+      };
+
+      expect(editDistance(substituted(10), folded)).toBe(10);
+      expect(production(substituted(10))).toEqual([closeToDefault]);
+      expect(editDistance(substituted(11), folded)).toBe(11);
+      expect(accepted(substituted(11))).toBe(substituted(11));
+    });
+
+    it.each([
+      ['the alphabet and the digits', 'abcdefghijklmnopqrstuvwxyz0123456789', '36 of 36'],
+      ['hex digits twice and a tail', '0123456789abcdef0123456789abcdefXYZ', '32 of 35'],
+      ['descending runs', 'zyxwvutsrqponmlkjihgfedcba9876543210', '36 of 36'],
+    ])('refuses %s: runs of consecutive characters', (_label, secret, share) => {
+      expect(production(secret)).toEqual([
+        refusal(`${share} characters in runs such as abcd or 4321 (at most a quarter)`),
+      ]);
+    });
+
+    it('accepts a quarter of the secret in runs of 4 or more, refuses one character more', () => {
+      const quarter = `${handWritten.slice(0, 24)}abcd9876`;
+      const more = `${handWritten.slice(0, 23)}abcde9876`;
+
+      expect(charactersInRuns(quarter)).toBe(8);
+      expect(accepted(quarter)).toBe(quarter);
+      expect(charactersInRuns(more)).toBe(9);
+      expect(production(more)).toEqual([
+        refusal('9 of 32 characters in runs such as abcd or 4321 (at most a quarter)'),
+      ]);
+      // Runs of 3 do not count.
+      expect(charactersInRuns('abc9xyz1ABC5')).toBe(0);
+    });
+
+    it('accepts every one of 2,000 random 48-byte base64url secrets (what the docs say to generate)', () => {
+      const refused = Array.from({ length: 2_000 }, () => randomBytes(48).toString('base64url')).filter(
+        (secret) => secretWeaknesses(secret, PUBLISHED_JWT_SECRETS).length > 0,
+      );
+
+      expect(refused).toEqual([]);
+    });
+
+    it('publishes no literal JWT_SECRET in the docs or compose files that production would accept', () => {
+      const published = ['README.md', '.env.example', 'docker-compose.yml', 'Dockerfile', 'CONTRIBUTING.md'].flatMap(
+        (file) =>
+          [...readFileSync(file, 'utf8').matchAll(/JWT_SECRET\s*[=:]\s*["']?([^\s"'`]*)/g)].map(
+            (match) => match[1] ?? '',
+          ),
+      );
+      // Commands and variable references ($(...), ${...}) and ellipses are no values.
+      const literals = published.filter((value) => value !== '' && !/^(\$|\.\.\.)/.test(value));
+
+      expect(
+        literals.filter((value) => value.length >= 32 && secretWeaknesses(value, PUBLISHED_JWT_SECRETS).length === 0),
+      ).toEqual([]);
     });
 
     it('refuses repeated characters with every reason at once', () => {

@@ -2,14 +2,23 @@ import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { hasInvisibleCharacters, normalizeEmail, type DataKey } from '@app/common';
 import type { AppConfig } from './app-config.js';
-import { secretWeaknesses } from './secret-strength.js';
-import { parseTrustProxy, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
+import { secretWeaknesses, type PublishedSecret } from './secret-strength.js';
+import { MIN_TRUSTED_PREFIX, parseTrustProxy, tooWideTrustedRanges, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
 
 /** The shortest JWT_SECRET accepted in any environment. */
 const MIN_JWT_SECRET_LENGTH = 32;
 
 /** Development-only secret; `loadConfig` refuses it when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production-0000';
+
+/**
+ * The JWT secrets this repository publishes, refused in production with their variations too.
+ * Only the development default is a literal today: .env.example, docker-compose.yml, the
+ * Dockerfile and README show how to generate one, never a value (a test keeps them so).
+ */
+export const PUBLISHED_JWT_SECRETS: readonly PublishedSecret[] = [
+  { name: 'the development default', value: DEV_JWT_SECRET },
+];
 
 /** Thrown when the environment is invalid; `problems` lists every one of them. */
 export class ConfigValidationError extends Error {
@@ -218,7 +227,7 @@ function productionProblems(env: Record<string, string>): string[] {
   if (env.JWT_SECRET === undefined || env.JWT_SECRET === DEV_JWT_SECRET) {
     problems.push('JWT_SECRET: must be set in production (the development default is refused)');
   } else if (env.JWT_SECRET.length >= MIN_JWT_SECRET_LENGTH) {
-    const weaknesses = secretWeaknesses(env.JWT_SECRET);
+    const weaknesses = secretWeaknesses(env.JWT_SECRET, PUBLISHED_JWT_SECRETS);
     if (weaknesses.length > 0) {
       problems.push(`JWT_SECRET: too guessable for production: ${weaknesses.join(', ')}; ${SECRET_RECIPE}`);
     }
@@ -229,6 +238,15 @@ function productionProblems(env: Record<string, string>): string[] {
       problems.push(
         'TRUST_PROXY: trusting every hop is refused in production (any client could choose its address ' +
           `with X-Forwarded-For); set ${TRUST_PROXY_SAFE_FORMS}`,
+      );
+    }
+    const tooWide = parsed.ok ? tooWideTrustedRanges(parsed.value) : undefined;
+    if (tooWide !== undefined) {
+      problems.push(
+        `TRUST_PROXY: ranges this wide are refused in production (${tooWide}): clients in them could choose ` +
+          `their address with X-Forwarded-For; set ${TRUST_PROXY_SAFE_FORMS}, CIDRs of /${MIN_TRUSTED_PREFIX.ipv4} ` +
+          `or narrower for IPv4 and /${MIN_TRUSTED_PREFIX.ipv6} or narrower for IPv6 (IPv4-mapped ::ffff:0:0/96 ` +
+          'counts as IPv4), or the named ranges linklocal, uniquelocal',
       );
     }
   }
@@ -251,7 +269,7 @@ function developmentWarnings(env: Record<string, string>): string[] {
   const weakness =
     secret === undefined || secret === DEV_JWT_SECRET
       ? 'the development default'
-      : secretWeaknesses(secret).length > 0
+      : secretWeaknesses(secret, PUBLISHED_JWT_SECRETS).length > 0
         ? 'guessable'
         : undefined;
   if (weakness === undefined) return [];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/cache';
 import { AppConfig } from '@app/config';
+import { clientBucketOf } from './client-bucket.js';
 import { DeviceTokens } from './device-tokens.js';
 import { LoginLockedOutError } from './rate-limit.errors.js';
 
@@ -9,7 +10,7 @@ import { LoginLockedOutError } from './rate-limit.errors.js';
 export const LockoutScope = {
   /** One device that signed in to the account before (a valid device token). */
   Device: 'device',
-  /** One account from one address, for clients without a device token. */
+  /** One account from one address (an IPv6 one by its /64), for clients without a device token. */
   AccountAndIp: 'account_ip',
   /** One account from every client without a device token together: the higher ceiling. */
   Account: 'account',
@@ -62,7 +63,8 @@ function hashed(...parts: string[]): string {
  *
  * - with a valid device token for the login: per device (`LOGIN_LOCKOUT_CLIENT_FAILURES`), and
  *   nothing else, so failures elsewhere never lock a device that signed in before;
- * - without one: per account and address (`LOGIN_LOCKOUT_CLIENT_FAILURES`) and per account from
+ * - without one: per account and address (`LOGIN_LOCKOUT_CLIENT_FAILURES`; an IPv6 address by its
+ *   /64, see {@link clientBucketOf}) and per account from
  *   all such clients together (`LOGIN_LOCKOUT_ACCOUNT_FAILURES`, the higher ceiling that bounds
  *   guessing from many addresses).
  *
@@ -102,7 +104,7 @@ export class LoginLockout {
           {
             scope: LockoutScope.AccountAndIp,
             counter: this.accountAndIp,
-            key: hashed(input.login, input.ip ?? 'unknown'),
+            key: hashed(input.login, clientBucketOf(input.ip)),
             limit: this.clientLimit,
           },
           { scope: LockoutScope.Account, counter: this.account, key: hashed(input.login), limit: this.accountLimit },

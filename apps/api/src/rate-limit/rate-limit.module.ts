@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { createThrottlerStorage, RedisConnection } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { normalizeEmail } from '@app/common';
+import { clientBucketOf } from './client-bucket.js';
 import { DeviceTokens } from './device-tokens.js';
 import { LoginLockout } from './login-lockout.js';
 import { PasswordConfirmations } from './password-confirmations.js';
@@ -36,7 +37,8 @@ function accountOf(context: ExecutionContext): string | undefined {
 
 /**
  * Rate limits, global: a general per-IP limit on every route, and a strict one on credential
- * routes (`@StrictRateLimit()`), per IP and (except on login) per account. Runs before
+ * routes (`@StrictRateLimit()`), per IP and (except on login) per account. An IPv6 client is
+ * counted by its /64 ({@link clientBucketOf}). Runs before
  * authentication. Counts live in Redis when REDIS_URL is set (shared by all instances; in memory
  * per instance otherwise). Login's per-account protection is {@link LoginLockout}, which counts
  * failed passwords only and spares devices that signed in before.
@@ -48,6 +50,8 @@ function accountOf(context: ExecutionContext): string | undefined {
       useFactory: (config: AppConfig, redis: RedisConnection) => ({
         // Counted in Redis when it is configured, so limits hold across instances.
         storage: createThrottlerStorage(redis, config),
+        // Per client: an IPv6 client by its /64, which it can fill with addresses of its own.
+        getTracker: (req) => clientBucketOf((req as FastifyRequest).ip),
         throttlers: [
           { name: 'default', ttl: WINDOW_MS, limit: config.rateLimit.perMinute },
           {
