@@ -115,6 +115,22 @@ describe('users (e2e)', () => {
       expect(stored).toMatchObject({ role: 'USER', name: 'Unchanged', status: 'ACTIVE' });
     });
 
+    it.each([
+      ['name', (me: TestAccount) => ({ name: null, currentPassword: me.password })],
+      ['email', (me: TestAccount) => ({ email: null, currentPassword: me.password })],
+      ['currentPassword', () => ({ name: 'Renamed', currentPassword: null })],
+    ])('refuses a null %s with a 400 on that field and changes nothing', async (field, body) => {
+      const me = await registerAndLogin(t.app, { name: 'Unchanged' });
+
+      const res = await patch('/v1/users/me', me.auth, body(me));
+
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.json().errors).toContainEqual({ field, message: `${field} must not be null` });
+      expect(res.json().errors.every((error: { field: string }) => error.field === field)).toBe(true);
+      const stored = await t.app.get(PrismaService).user.findUniqueOrThrow({ where: { id: me.id } });
+      expect(stored).toMatchObject({ name: 'Unchanged', email: me.email, pendingEmail: null });
+    });
+
     it('only ever changes the caller (another user is untouched)', async () => {
       const alice = await registerAndLogin(t.app, { name: 'Alice' });
       const bob = await registerAndLogin(t.app, { name: 'Bob' });
@@ -266,6 +282,18 @@ describe('users (e2e)', () => {
       expect(self.statusCode).toBe(403);
       expect(self.json()).toMatchObject({ code: 'ADMIN_SELF_CHANGE_FORBIDDEN' });
       expect(del.statusCode).toBe(403);
+    });
+
+    it.each(['role', 'status'])('refuses a null %s with a 400 on that field and changes nothing', async (field) => {
+      const user = await registerAndLogin(t.app);
+
+      const res = await patch(`/v1/users/${user.id}`, admin.auth, { [field]: null });
+
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.json().errors).toContainEqual({ field, message: `${field} must not be null` });
+      expect(res.json().errors.every((error: { field: string }) => error.field === field)).toBe(true);
+      const stored = await t.app.get(PrismaService).user.findUniqueOrThrow({ where: { id: user.id } });
+      expect(stored).toMatchObject({ role: 'USER', status: 'ACTIVE' });
     });
 
     it('cannot set DELETED through PATCH', async () => {

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, MaxLength } from 'class-validator';
-import { NoInvisibleCharacters, normalizeEmailInput, ONE_LINE_TEXT } from '@app/common';
+import { IsEmail, MaxLength } from 'class-validator';
+import { IsOptionalNotNull, NoInvisibleCharacters, normalizeEmailInput, ONE_LINE_TEXT } from '@app/common';
 
 /** RFC 5321's practical limit on an address (a path is at most 256 octets, minus the brackets). */
 export const EMAIL_MAX_LENGTH = 254;
@@ -14,12 +14,12 @@ export const NAME_PATTERN = ONE_LINE_TEXT;
 /**
  * A request field carrying an email address, wherever one enters the API: normalised as it is
  * stored (NFKC, trimmed, lower-cased), refused when it contains an invisible character, then
- * checked as an address. Declares the shape in OpenAPI.
+ * checked as an address. Optional: may be left out, never `null`. Declares the shape in OpenAPI.
  */
 export function IsAccountEmail(options: { optional?: boolean } = {}): PropertyDecorator {
   const shape = { format: 'email', maxLength: EMAIL_MAX_LENGTH };
   return applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional(shape)] : [ApiProperty(shape)]),
+    ...(options.optional ? [IsOptionalNotNull(), ApiPropertyOptional(shape)] : [ApiProperty(shape)]),
     Transform(normalizeEmailInput),
     NoInvisibleCharacters(),
     IsEmail(),
