@@ -176,7 +176,7 @@ describe('users (e2e)', () => {
       expect(row).toMatchObject({
         status: 'DELETED',
         name: 'Deleted user',
-        email: `deleted+${me.id}@deleted.invalid`,
+        email: `DELETED+${me.id}@deleted.invalid`,
         pendingEmail: null,
       });
       expect(row.deletedAt).toBeInstanceOf(Date);
@@ -189,6 +189,30 @@ describe('users (e2e)', () => {
       });
       expect(relogin.statusCode).toBe(401);
       await expect(registerAndLogin(t.app, { email: me.email })).resolves.toMatchObject({ email: me.email });
+    });
+
+    it('deletes even when another row holds the old placeholder address deletion once wrote', async () => {
+      const me = await registerAndLogin(t.app);
+      const user = await registerAndLogin(t.app);
+      // As anyone could register them before addresses under .invalid were refused.
+      const prisma = t.app.get(PrismaService);
+      for (const id of [me.id, user.id]) {
+        await prisma.user.create({
+          data: { email: `deleted+${id}@deleted.invalid`, name: 'Squatter', passwordHash: 'x' },
+        });
+      }
+
+      const own = await t.app.inject({
+        method: 'DELETE',
+        url: '/v1/users/me',
+        headers: me.auth,
+        payload: { password: me.password },
+      });
+      const byAdmin = await t.app.inject({ method: 'DELETE', url: `/v1/users/${user.id}`, headers: admin.auth });
+
+      expect([own.statusCode, byAdmin.statusCode]).toEqual([204, 204]);
+      const rows = await prisma.user.findMany({ where: { id: { in: [me.id, user.id] } } });
+      expect(rows.map((row) => row.status)).toEqual(['DELETED', 'DELETED']);
     });
   });
 
