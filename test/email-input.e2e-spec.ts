@@ -14,6 +14,12 @@ const INVISIBLES = [
   ['a zero-width joiner', '\u200D'],
   ['a right-to-left override', '\u202E'],
   ['a leading byte order mark', '\uFEFF'],
+  // Blank, but not default-ignorable: nor does NFKC make a space of them.
+  ['a Braille pattern blank', '\u2800'],
+  ['an Ogham space mark', '\u1680'],
+  ['a line separator', '\u2028'],
+  ['a halfwidth Hangul filler', '\uFFA0'],
+  ['a Hangul choseong filler', '\u115F'],
 ] as const;
 
 const hex = () => randomBytes(4).toString('hex');
@@ -106,6 +112,106 @@ describe('email addresses as input (e2e)', () => {
     });
   });
 
+  describe('an address under the reserved .invalid domain (where deleted accounts get their placeholder)', () => {
+    const reserved = { errors: [{ field: 'email', message: 'email must not be under the reserved .invalid domain' }] };
+    const spellings = (id: string) => [
+      `deleted+${id}@deleted.invalid`,
+      `someone-${hex()}@mail.INVALID`,
+      `${fullWidth(`deleted+${id}`)}@${fullWidth('deleted.invalid')}`,
+    ];
+
+    it("is refused by registration: nobody can take a deleted account's placeholder", async () => {
+      const victim = await registerAndLogin(t.app);
+
+      for (const email of spellings(victim.id)) {
+        const res = await post('/v1/auth/register', { email, password: strongPassword(), name: 'Mallory' });
+
+        expectProblem(res, VALIDATION_FAILED, '/v1/auth/register', reserved);
+      }
+      expect(await t.app.get(PrismaService).user.count({ where: { email: { endsWith: '.invalid' } } })).toBe(0);
+    });
+
+    it('is refused by login, forgot-password and as a new address by PATCH /v1/users/me', async () => {
+      const account = await registerAndLogin(t.app);
+      const [email] = spellings(account.id);
+
+      expectProblem(
+        await post('/v1/auth/login', { email, password: 'whatever-password' }),
+        VALIDATION_FAILED,
+        '/v1/auth/login',
+        reserved,
+      );
+      expectProblem(
+        await post('/v1/auth/password/forgot', { email }),
+        VALIDATION_FAILED,
+        '/v1/auth/password/forgot',
+        reserved,
+      );
+      expectProblem(
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/v1/users/me',
+          headers: account.auth,
+          payload: { email, currentPassword: account.password },
+        }),
+        VALIDATION_FAILED,
+        '/v1/users/me',
+        reserved,
+      );
+    });
+  });
+
+  describe('combining marks', () => {
+    const lookAlike = {
+      errors: [
+        {
+          field: 'email',
+          message: 'email must not contain combining marks on Latin, Greek or Cyrillic letters, digits or symbols',
+        },
+      ],
+    };
+
+    it.each([
+      [
+        'ALİCE, which lower-cases to i + U+0307 COMBINING DOT ABOVE',
+        (local: string) => local.toUpperCase().replace('I', 'İ'),
+      ],
+      ['i + U+0307 typed as is', (local: string) => local.replace('i', 'i\u0307')],
+      ['a mark on a digit', (local: string) => `${local}1\u0301`],
+    ])('refuses a look-alike of an existing address: %s', async (_label, spell) => {
+      const victim = await registerAndLogin(t.app, { email: `alice-${hex()}@example.com` });
+      const email = `${spell(victim.email.split('@')[0])}@example.com`;
+
+      const res = await post('/v1/auth/register', { email, password: strongPassword(), name: 'Mallory' });
+
+      expectProblem(res, VALIDATION_FAILED, '/v1/auth/register', lookAlike);
+      expect(await t.app.get(PrismaService).user.count({ where: { email: { contains: '\u0307' } } })).toBe(0);
+      expectProblem(
+        await post('/v1/auth/password/forgot', { email }),
+        VALIDATION_FAILED,
+        '/v1/auth/password/forgot',
+        lookAlike,
+      );
+    });
+
+    it('takes a decomposed accent that NFKC composes, and marks of scripts written with them', async () => {
+      const suffix = hex();
+      const decomposed = await post('/v1/auth/register', {
+        email: `jose\u0301-${suffix}@example.com`,
+        password: strongPassword(),
+        name: 'José',
+      });
+      const devanagari = await post('/v1/auth/register', {
+        email: `नमस्ते-${suffix}@example.com`,
+        password: strongPassword(),
+        name: 'Namaste',
+      });
+
+      expect([decomposed.statusCode, devanagari.statusCode]).toEqual([201, 201]);
+      expect(decomposed.json().email).toBe(`jos\u00e9-${suffix}@example.com`);
+    });
+  });
+
   it('stores a full-width address in its NFKC form: one account, reachable by either spelling', async () => {
     const local = `wide-${hex()}`;
     const typed = `${fullWidth(local.toUpperCase())}@${fullWidth('EXAMPLE')}.${fullWidth('com')}`;
@@ -186,6 +292,12 @@ describe('email addresses as input (e2e)', () => {
     it('is refused at boot with an invisible character', () => {
       expect(() => configWith('ad\u200Bmin@example.com')).toThrow(
         /SEED_ADMIN_EMAIL: must not contain invisible characters/,
+      );
+    });
+
+    it('is refused at boot under the reserved .invalid domain', () => {
+      expect(() => configWith('admin@example.invalid')).toThrow(
+        /SEED_ADMIN_EMAIL: must not be under the reserved .invalid domain/,
       );
     });
 

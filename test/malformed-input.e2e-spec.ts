@@ -4,7 +4,15 @@ import { createAccountWithRole } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
 import { WEBHOOK_SECRET, signature } from './utils/stripe-events.js';
 import { CRAFTED_CURSORS } from './utils/cursors.js';
-import { queryParameters, specOperations } from './utils/openapi-spec.js';
+import {
+  exampleOf,
+  jsonBodySchema,
+  queryParameters,
+  readSpec,
+  resolve,
+  specOperations,
+  type SchemaObject,
+} from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
@@ -167,4 +175,68 @@ describe('malformed input on every route (e2e)', () => {
     expect(cursorsSent).toBeGreaterThanOrEqual(3 * CRAFTED_CURSORS.length);
     expect(cursorFailures).toEqual([]);
   }, 180_000);
+
+  /**
+   * `null` in an optional body property is no way of leaving it out: it once got past validation
+   * (`@IsOptional()` skips null) and reached the services, which wrote it or called string methods
+   * on it (a 500). Each property the spec does not declare `nullable` gets null in a body whose
+   * other properties are valid (password fields hold the caller's own password, so a
+   * re-authentication passes and the null gets as far as it can), on an existing resource (path
+   * parameters: another account's id). Each must be a 400 VALIDATION_FAILED on that property;
+   * the Stripe webhook, which no validation pipe reads (its raw body is signed), must not answer 5xx.
+   */
+  it('refuses null in every optional body property with a 400 on that property', async () => {
+    const spec = readSpec();
+    const nullFailures: string[] = [];
+    const nulled: string[] = [];
+    for (const operation of specOperations(spec)) {
+      const body = jsonBodySchema(spec, operation.operation);
+      const properties = Object.entries(body?.properties ?? {});
+      const required = new Set(body?.required ?? []);
+      const optional = properties.filter(([name, schema]) => !required.has(name) && !resolve(spec, schema).nullable);
+      for (const [name] of optional) {
+        const caller = await createAccountWithRole(t.app, 'ADMIN');
+        const other = await createAccountWithRole(t.app, 'USER');
+        const valueOf = (key: string, schema: SchemaObject) =>
+          resolve(spec, schema).format === 'password' ? caller.password : exampleOf(spec, schema, key);
+        const payload = JSON.stringify(
+          Object.fromEntries(properties.map(([key, schema]) => [key, key === name ? null : valueOf(key, schema)])),
+        );
+        const webhook = operation.path.endsWith('/webhooks/stripe');
+        const res = await t.app.inject({
+          method: operation.method,
+          url: operation.path.replace(/\{[^}]+\}/g, other.id),
+          headers: {
+            ...caller.auth,
+            'content-type': 'application/json',
+            ...(webhook ? { 'stripe-signature': signature(payload) } : {}),
+          },
+          payload,
+        });
+        nulled.push(`${operation.name} ${name}`);
+        const problem = (String(res.headers['content-type']).includes('json') ? res.json() : {}) as {
+          code?: string;
+          errors?: Array<{ field: string }>;
+        };
+        const onField = problem.errors?.some((error) => error.field === name) ?? false;
+        const refused = res.statusCode === 400 && problem.code === 'VALIDATION_FAILED' && onField;
+        if (webhook ? res.statusCode >= 500 : !refused) {
+          nullFailures.push(`${operation.name} ${payload}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        }
+      }
+    }
+
+    // The account routes at least: PATCH /v1/users/me, PATCH /v1/users/{id}, POST /v1/auth/login.
+    expect(nulled).toEqual(
+      expect.arrayContaining([
+        'PATCH /v1/users/me name',
+        'PATCH /v1/users/me email',
+        'PATCH /v1/users/me currentPassword',
+        'PATCH /v1/users/{id} role',
+        'PATCH /v1/users/{id} status',
+        'POST /v1/auth/login deviceToken',
+      ]),
+    );
+    expect(nullFailures).toEqual([]);
+  }, 120_000);
 });

@@ -98,6 +98,25 @@ describe('page cursors (e2e)', () => {
     });
   });
 
+  describe.each([
+    ['GET /v1/users', '/v1/users', () => admin],
+    ['GET /v1/billing/invoices', '/v1/billing/invoices', () => buyer],
+    ['GET /v1/billing/subscriptions', '/v1/billing/subscriptions', () => admin],
+  ])('%s', (_name, path, who) => {
+    it.each([
+      // The last and first instants PostgreSQL timestamps take in `toISOString()`'s form, newest first.
+      ['the last millisecond of year 9999: every row comes after it', '9999-12-31T23:59:59.999Z', true],
+      ['the first millisecond of year 1: no row comes after it', '0001-01-01T00:00:00.000Z', false],
+    ])('takes a cursor at %s', async (_label, createdAt, rowsAfter) => {
+      const cursor = cursorOf({ createdAt, id: '00000000-0000-0000-0000-000000000000' });
+
+      const res = await get(`${path}?cursor=${cursor}`, who());
+
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items.length > 0).toBe(rowsAfter);
+    });
+  });
+
   it('gives the buyer all three invoices across pages, the tie included', async () => {
     const items = await walk('/v1/billing/invoices', buyer);
 

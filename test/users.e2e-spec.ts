@@ -115,6 +115,22 @@ describe('users (e2e)', () => {
       expect(stored).toMatchObject({ role: 'USER', name: 'Unchanged', status: 'ACTIVE' });
     });
 
+    it.each([
+      ['name', (me: TestAccount) => ({ name: null, currentPassword: me.password })],
+      ['email', (me: TestAccount) => ({ email: null, currentPassword: me.password })],
+      ['currentPassword', () => ({ name: 'Renamed', currentPassword: null })],
+    ])('refuses a null %s with a 400 on that field and changes nothing', async (field, body) => {
+      const me = await registerAndLogin(t.app, { name: 'Unchanged' });
+
+      const res = await patch('/v1/users/me', me.auth, body(me));
+
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.json().errors).toContainEqual({ field, message: `${field} must not be null` });
+      expect(res.json().errors.every((error: { field: string }) => error.field === field)).toBe(true);
+      const stored = await t.app.get(PrismaService).user.findUniqueOrThrow({ where: { id: me.id } });
+      expect(stored).toMatchObject({ name: 'Unchanged', email: me.email, pendingEmail: null });
+    });
+
     it('only ever changes the caller (another user is untouched)', async () => {
       const alice = await registerAndLogin(t.app, { name: 'Alice' });
       const bob = await registerAndLogin(t.app, { name: 'Bob' });
@@ -160,7 +176,7 @@ describe('users (e2e)', () => {
       expect(row).toMatchObject({
         status: 'DELETED',
         name: 'Deleted user',
-        email: `deleted+${me.id}@deleted.invalid`,
+        email: `DELETED+${me.id}@deleted.invalid`,
         pendingEmail: null,
       });
       expect(row.deletedAt).toBeInstanceOf(Date);
@@ -173,6 +189,30 @@ describe('users (e2e)', () => {
       });
       expect(relogin.statusCode).toBe(401);
       await expect(registerAndLogin(t.app, { email: me.email })).resolves.toMatchObject({ email: me.email });
+    });
+
+    it('deletes even when another row holds the old placeholder address deletion once wrote', async () => {
+      const me = await registerAndLogin(t.app);
+      const user = await registerAndLogin(t.app);
+      // As anyone could register them before addresses under .invalid were refused.
+      const prisma = t.app.get(PrismaService);
+      for (const id of [me.id, user.id]) {
+        await prisma.user.create({
+          data: { email: `deleted+${id}@deleted.invalid`, name: 'Squatter', passwordHash: 'x' },
+        });
+      }
+
+      const own = await t.app.inject({
+        method: 'DELETE',
+        url: '/v1/users/me',
+        headers: me.auth,
+        payload: { password: me.password },
+      });
+      const byAdmin = await t.app.inject({ method: 'DELETE', url: `/v1/users/${user.id}`, headers: admin.auth });
+
+      expect([own.statusCode, byAdmin.statusCode]).toEqual([204, 204]);
+      const rows = await prisma.user.findMany({ where: { id: { in: [me.id, user.id] } } });
+      expect(rows.map((row) => row.status)).toEqual(['DELETED', 'DELETED']);
     });
   });
 
@@ -266,6 +306,18 @@ describe('users (e2e)', () => {
       expect(self.statusCode).toBe(403);
       expect(self.json()).toMatchObject({ code: 'ADMIN_SELF_CHANGE_FORBIDDEN' });
       expect(del.statusCode).toBe(403);
+    });
+
+    it.each(['role', 'status'])('refuses a null %s with a 400 on that field and changes nothing', async (field) => {
+      const user = await registerAndLogin(t.app);
+
+      const res = await patch(`/v1/users/${user.id}`, admin.auth, { [field]: null });
+
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.json().errors).toContainEqual({ field, message: `${field} must not be null` });
+      expect(res.json().errors.every((error: { field: string }) => error.field === field)).toBe(true);
+      const stored = await t.app.get(PrismaService).user.findUniqueOrThrow({ where: { id: user.id } });
+      expect(stored).toMatchObject({ role: 'USER', status: 'ACTIVE' });
     });
 
     it('cannot set DELETED through PATCH', async () => {

@@ -19,7 +19,8 @@ export const INVALID_CURSOR_PROBLEM = {
 /**
  * Well-formed cursors (base64url of JSON) that no list writes: keys of the wrong type, shape or
  * count, for lists paged by creation time or by email. Each once reached PostgreSQL (`Invalid
- * Date`, `invalid input syntax for type uuid`) and answered 500; each must be a 400 on `cursor`.
+ * Date`, `invalid input syntax for type uuid`, `date/time field value out of range`) and answered
+ * 500; each must be a 400 on `cursor`.
  */
 export const CRAFTED_CURSORS: Array<[label: string, cursor: string]> = [
   ['the old tuple with a date that is not one', cursorOf(['not-a-date', ID])],
@@ -27,6 +28,7 @@ export const CRAFTED_CURSORS: Array<[label: string, cursor: string]> = [
   ['the old tuple with a NUL character', cursorOf(['a\u0000@example.com', ID])],
   ['a date that is not one', cursorOf({ createdAt: 'not-a-date', id: ID })],
   ['an impossible date', cursorOf({ createdAt: '2026-02-30T00:00:00.000Z', id: ID })],
+  ['a date in year 0, which PostgreSQL does not have', cursorOf({ createdAt: '0000-01-01T00:00:00.000Z', id: ID })],
   ['a date as a number', cursorOf({ createdAt: 1_767_323_045_678, id: ID })],
   ['an id that is not a uuid', cursorOf({ createdAt: AT, id: 'not-a-uuid' })],
   ['an id as a number', cursorOf({ createdAt: AT, id: 7 })],

@@ -125,7 +125,14 @@ export function exampleOf(spec: OpenApiDocument, schema: SchemaObject, where = '
   }
 }
 
-function resolve(spec: OpenApiDocument, schema: SchemaObject): SchemaObject {
+/** The schema of an operation's JSON body, references resolved; undefined when it takes none. */
+export function jsonBodySchema(spec: OpenApiDocument, operation: OperationObject): SchemaObject | undefined {
+  const schema = operation.requestBody?.content['application/json']?.schema;
+  return schema ? resolve(spec, schema) : undefined;
+}
+
+/** `schema` with its `$ref`s followed (the properties written next to a reference win). */
+export function resolve(spec: OpenApiDocument, schema: SchemaObject): SchemaObject {
   let current = schema;
   for (let depth = 0; current.$ref && depth < 32; depth++) {
     const name = current.$ref.split('/').pop() ?? '';

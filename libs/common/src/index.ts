@@ -17,4 +17,5 @@ export * from './security/password-hasher.js';
 export * from './security/opaque-token.js';
 export * from './security/text-sealer.js';
 export * from './validation/email.js';
+export * from './validation/optional.js';
 export * from './validation/text.js';

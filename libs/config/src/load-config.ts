@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
-import { hasInvisibleCharacters, normalizeEmail, type DataKey } from '@app/common';
+import { hasInvisibleCharacters, hasReservedEmailDomain, normalizeEmail, type DataKey } from '@app/common';
 import type { AppConfig } from './app-config.js';
 import { secretWeaknesses, type PublishedSecret } from './secret-strength.js';
 import { MIN_TRUSTED_PREFIX, parseTrustProxy, tooWideTrustedRanges, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
@@ -212,6 +212,7 @@ const EnvSchema = z.object({
     .refine((value) => !hasInvisibleCharacters(value), 'must not contain invisible characters')
     .transform(normalizeEmail)
     .pipe(z.email('must be an email address'))
+    .refine((value) => !hasReservedEmailDomain(value), 'must not be under the reserved .invalid domain')
     .optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(128).optional(),
   SEED_ADMIN_NAME: z.string().min(1).max(100).default('Administrator'),

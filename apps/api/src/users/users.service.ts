@@ -50,6 +50,16 @@ function toAdminUserResponse(user: User): AdminUserResponseDto {
 
 const ME_CACHE_TTL_SECONDS = 300;
 
+/**
+ * The address a deleted account is left with: it frees the account's own address for a new
+ * account and keeps nothing personal. No other account can hold it, whatever rows exist: every
+ * address that enters is lower-cased, so none has these capitals (not even one registered as
+ * `deleted+<id>@deleted.invalid` before `.invalid` was refused), and ids are unique.
+ */
+function deletedAccountEmail(userId: string): string {
+  return `DELETED+${userId}@deleted.invalid`;
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -355,8 +365,7 @@ export class UsersService {
       {
         status: 'DELETED',
         deletedAt: new Date(),
-        // Frees the address for a new account and keeps nothing personal.
-        email: `deleted+${user.id}@deleted.invalid`,
+        email: deletedAccountEmail(user.id),
         name: 'Deleted user',
         pendingEmail: null,
         // Not a valid argon2 hash: no password can ever match it.

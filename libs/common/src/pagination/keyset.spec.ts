@@ -49,6 +49,13 @@ describe(Keyset.name, () => {
       expect(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).toEqual({ createdAt: AT, id: ID });
     });
 
+    it.each(['0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'])(
+      'accepts a date key at the bounds PostgreSQL timestamps take: %s',
+      (at) => {
+        expect(BY_CREATION.decode(cursorOf({ createdAt: at, id: ID }))).toEqual({ createdAt: new Date(at), id: ID });
+      },
+    );
+
     it('accepts upper-case UUIDs and the integer bounds of PostgreSQL', () => {
       const sut = new Keyset({ rank: 'integer', id: 'uuid' });
 
@@ -67,6 +74,10 @@ describe(Keyset.name, () => {
       ['a date only', '2026-01-02'],
       ['an impossible date', '2026-02-30T00:00:00.000Z'],
       ['an impossible time', '2026-01-02T24:61:00.000Z'],
+      ['in year 0, which PostgreSQL does not have', '0000-01-01T00:00:00.000Z'],
+      ['at the end of year 0', '0000-12-31T23:59:59.999Z'],
+      ['past year 9999, as toISOString writes it', '+010000-01-01T00:00:00.000Z'],
+      ['before year 0, as toISOString writes it', '-000001-01-01T00:00:00.000Z'],
       ['text', 'yesterday'],
       ['null', null],
       ['an object', { $date: AT }],

@@ -3,7 +3,9 @@ import { CURSOR_MAX_LENGTH, CURSOR_PATTERN, INVALID_CURSOR_MESSAGE, type Page } 
 
 /**
  * The type of a key column, as a cursor must carry it:
- * - `date`: a timestamp, written as `Date.toISOString()` gives it (milliseconds, UTC);
+ * - `date`: a timestamp, written as `Date.toISOString()` gives it (milliseconds, UTC), in the years
+ *   0001 to 9999: PostgreSQL has no year 0 (`0000-...` fails the query: 22008, date/time field value
+ *   out of range), and `toISOString()` writes years past 9999 or before 0000 as `±YYYYYY`;
  * - `string`: text (no NUL character, no lone surrogate: PostgreSQL cannot compare those);
  * - `uuid`: a UUID in its canonical hex form (any version);
  * - `integer`: a whole number in PostgreSQL's `integer` range (Prisma's `Int`).
@@ -39,7 +41,8 @@ export type KeysetWhere<C extends KeyColumns> = { OR?: Array<{ [K in keyof C]?: 
 /** The matching `orderBy` list: every key column, in the same direction. */
 export type KeysetOrderBy<C extends KeyColumns> = Array<{ [K in keyof C]?: SortOrder }>;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** `Date.toISOString()`'s form, years 0001-9999: every such timestamp is one PostgreSQL takes. */
+const ISO_DATE = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

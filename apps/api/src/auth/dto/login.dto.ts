@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
+import { IsOptionalNotNull } from '@app/common';
 import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../../rate-limit/device-tokens.js';
 import { IsAccountEmail } from '../../users/user-fields.js';
 
@@ -17,7 +18,7 @@ export class LoginDto {
    * that don't keep cookies; browsers send the `device_token` cookie instead). A device that has
    * one is not locked out by failed sign-ins from other clients.
    */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Matches(DEVICE_TOKEN_PATTERN, { message: '$property must be a device token as issued' })
   @ApiDeviceToken()

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { IsOptionalNotNull } from '@app/common';
 import { Role, UserStatus } from '@app/database';
 
 export const ADMIN_SETTABLE_STATUSES = [UserStatus.ACTIVE, UserStatus.DISABLED] as const;
@@ -7,13 +8,13 @@ export const ADMIN_SETTABLE_STATUSES = [UserStatus.ACTIVE, UserStatus.DISABLED] 
 export class AdminUpdateUserDto {
   /** Changing the role signs the user out everywhere. */
   @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(Object.values(Role))
   role?: Role;
 
   /** `DISABLED` signs the user out everywhere at once and blocks sign-in. */
   @ApiPropertyOptional({ enum: ADMIN_SETTABLE_STATUSES })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(ADMIN_SETTABLE_STATUSES)
   status?: (typeof ADMIN_SETTABLE_STATUSES)[number];
 }

@@ -1,13 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
+import { IsOptionalNotNull } from '@app/common';
 import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class UpdateMeDto {
   /** Display name. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, NAME_MAX_LENGTH)
@@ -20,7 +21,7 @@ export class UpdateMeDto {
   email?: string;
 
   /** The current password: required with `email` (an email change re-authenticates); checked whenever sent. */
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 1024)
   @ApiPropertyOptional({ format: 'password' })
