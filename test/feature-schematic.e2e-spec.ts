@@ -109,7 +109,7 @@ describe('nest g feature (schematic)', () => {
   it('lists the files with --dry-run and writes nothing', async () => {
     const before = { appModule: read('apps/api/src/app.module.ts'), schema: read('prisma/schema.prisma') };
 
-    const output = await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--project', 'api', '--dry-run'], copy);
+    const output = await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--dry-run'], copy);
 
     const files = templateFiles('gadget', 'gadgets');
     expect(files).toEqual(
@@ -126,7 +126,7 @@ describe('nest g feature (schematic)', () => {
   it('keeps the stock schematics (nest g resource) available', async () => {
     const output = await runOk(
       'npx',
-      ['nest', 'g', 'resource', 'thing', '--project', 'api', '--type', 'rest', '--crud', '--dry-run'],
+      ['nest', 'g', 'resource', 'thing', '--type', 'rest', '--crud', '--dry-run'],
       copy,
     );
 
@@ -135,7 +135,7 @@ describe('nest g feature (schematic)', () => {
   }, 60_000);
 
   it('generates a feature that builds, type-checks, passes the spec lint and its own tests after the documented steps', async () => {
-    await runOk('npx', ['nest', 'g', 'feature', 'gadget', '--project', 'api'], copy);
+    await runOk('npx', ['nest', 'g', 'feature', 'gadget'], copy);
 
     expect(read('apps/api/src/app.module.ts')).toContain(
       "import { GadgetsModule } from './gadgets/gadgets.module.js';",

@@ -135,6 +135,51 @@ describe('the built server (e2e)', () => {
     expect(completedOf('log-test-4')).toMatchObject({ url: '(no route)', statusCode: 404 });
   }, 60_000);
 
+  it('in pretty mode ends its boot with a banner: URLs, database, cache and, once, the generated admin password', async () => {
+    const port = await freePort();
+    const dir = path.join(dataDir, 'pretty');
+    const server = await startServer({ DATABASE_EMBEDDED_DIR: dir, LOG_FORMAT: 'pretty' }, port);
+    const deadline = Date.now() + 5_000;
+    while (!server.output().includes('generated, shown once') && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+
+    const output = server.output();
+    expect(output).toContain(`  API       http://localhost:${port}\n`);
+    expect(output).toContain(`  Docs      http://localhost:${port}/docs\n`);
+    expect(output).toContain(`  Database  embedded PGlite in ${dir}\n`);
+    expect(output).toContain('  Cache     in-memory (this process only)\n');
+    const password = /^ {2}Admin {5}admin@example\.com \/ (\S+)$/m.exec(output)?.[1];
+    expect(password).toBeDefined();
+    // Shown once, in the banner alone; the lines before it are pino-pretty's, not JSON.
+    expect(output.split(password!)).toHaveLength(2);
+    expect(output).toContain('Created admin account admin@example.com with a generated password (shown once, below)');
+    expect(output).toMatch(/^\[[\d:.]+\] INFO: \[Bootstrap\] API listening on /m);
+    expect(output).not.toContain('{"level"');
+    // It is the real password.
+    const login = await fetch(`${server.baseUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', password }),
+    });
+    expect(login.status).toBe(200);
+
+    server.child.kill('SIGTERM');
+    await expect(server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
+    expect(server.stderr()).toBe('');
+
+    // The next boot created nobody: its banner shows no admin.
+    const again = await startServer({ DATABASE_EMBEDDED_DIR: dir, LOG_FORMAT: 'pretty' }, port);
+    const until = Date.now() + 5_000;
+    while (!again.output().includes('  Cache     ') && Date.now() < until) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(again.output()).toContain('  Cache     in-memory (this process only)\n');
+    expect(again.output()).not.toContain('  Admin     ');
+    again.child.kill('SIGTERM');
+    await expect(again.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
+  }, 60_000);
+
   it('refuses to start with an invalid environment, listing every problem in one message', async () => {
     const child = spawn(process.execPath, [DIST_MAIN], {
       env: childEnv({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://cache' }),

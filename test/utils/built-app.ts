@@ -23,11 +23,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The environment of a child process: this one's, minus anything that would select real servers. */
+/**
+ * The environment of a child process: this one's, minus anything that would select real servers,
+ * with JSON logs (the tests read them line by line) unless `env` asks for LOG_FORMAT=pretty.
+ */
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'NODE_OPTIONS', 'NODE_ENV']) delete base[key];
-  return { ...base, ...env };
+  return { ...base, LOG_FORMAT: 'json', ...env };
 }
 
 export interface Exit {

@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, loadConfig, readEnvironment, type AppConfig } from '@app/config';
+import { DatabaseSeeder } from '@app/database';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './configure-app.js';
-import { DOCS_PATH } from './openapi/openapi.js';
+import { bootBanner, bootSummary } from './boot-banner.js';
 
 function loadConfigOrExit(): AppConfig {
   try {
@@ -33,7 +34,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 await app.listen({ port: config.app.port, host: config.app.host });
-const url = config.app.publicUrl;
+const summary = bootSummary(config);
 new Logger('Bootstrap').log(
-  config.app.docsEnabled ? `API listening on ${url} — docs at ${url}/${DOCS_PATH}` : `API listening on ${url}`,
+  summary.docsUrl ? `API listening on ${summary.url} — docs at ${summary.docsUrl}` : `API listening on ${summary.url}`,
 );
+if (config.app.logFormat === 'pretty') {
+  process.stdout.write(bootBanner(config, app.get(DatabaseSeeder, { strict: false }).takeGeneratedAdmin()));
+}

@@ -3,6 +3,8 @@ import type { TrustProxySetting } from './trust-proxy.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `pretty`: coloured lines for a terminal and a boot banner; `json`: one JSON object per line. */
+export type LogFormat = 'pretty' | 'json';
 
 /**
  * The validated, typed configuration, grouped by concern. Built once at boot by `loadConfig`
@@ -22,6 +24,8 @@ export abstract class AppConfig {
     /** Base URL of the web app; emailed links (verify email, reset password) point there. */
     frontendUrl: string;
     logLevel: LogLevel;
+    /** Default: pretty in development, json in production and test. */
+    logFormat: LogFormat;
     /** Publish Swagger UI at /docs and the spec at /docs/openapi.json. */
     docsEnabled: boolean;
   };

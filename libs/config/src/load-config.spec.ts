@@ -106,6 +106,20 @@ describe(loadConfig.name, () => {
     expect(problems).toHaveLength(7);
   });
 
+  it('logs pretty lines in development and JSON in production and test, unless LOG_FORMAT says otherwise', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      DATABASE_URL: 'postgres://db/app',
+    };
+    expect(loadConfig({}).app.logFormat).toBe('pretty');
+    expect(loadConfig({ NODE_ENV: 'test' }).app.logFormat).toBe('json');
+    expect(loadConfig(production).app.logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).app.logFormat).toBe('json');
+    expect(loadConfig({ ...production, LOG_FORMAT: 'pretty' }).app.logFormat).toBe('pretty');
+    expect(problemsOf({ LOG_FORMAT: 'text' })).toEqual(['LOG_FORMAT: must be pretty or json']);
+  });
+
   it('refuses an access token lifetime above one day', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '2d' })).toEqual([
       'ACCESS_TOKEN_TTL: must be at most 1d: access tokens are short-lived',

@@ -144,6 +144,7 @@ const EnvSchema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
   DOCS_ENABLED: boolean.default(true),
 
   CORS_ORIGINS: csv.default([]),
@@ -319,6 +320,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
       frontendUrl: (e.FRONTEND_URL ?? e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
       logLevel: e.LOG_LEVEL,
+      logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
       docsEnabled: e.DOCS_ENABLED,
     },
     http: {

@@ -1,4 +1,5 @@
 export * from './database.module.js';
+export * from './database-seeder.js';
 export * from './prisma.service.js';
 export * from './database-errors.js';
 export * from './sql-session.js';
