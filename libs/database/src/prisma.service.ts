@@ -45,10 +45,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     this.embedded = embedded;
   }
 
-  get isEmbedded(): boolean {
-    return this.embedded !== undefined;
-  }
-
   async onModuleInit(): Promise<void> {
     if (this.embedded) await this.embedded.waitReady;
     if (this.config.migrateOnBoot) await this.migrate();
