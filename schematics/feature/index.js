@@ -157,6 +157,3 @@ exports.feature = function feature(options) {
     ]);
   };
 };
-
-exports.pluralize = pluralize;
-exports.names = names;

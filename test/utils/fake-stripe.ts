@@ -44,7 +44,7 @@ export function fakeId(prefix: string): string {
 }
 
 /** `a[b][0][c]=x` -> `{ a: { b: [{ c: 'x' }] } }`, as Stripe reads its form-encoded bodies. */
-export function parseStripeForm(text: string): Json {
+function parseStripeForm(text: string): Json {
   const root: Json = {};
   for (const [key, value] of new URLSearchParams(text)) {
     const path = key.split(/\[|\]\[|\]/).filter((segment) => segment !== '');

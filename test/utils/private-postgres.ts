@@ -24,7 +24,7 @@ const execFileAsync = promisify(execFile);
  * PostgreSQL refuses to run as root: as root, the cluster runs as this unprivileged user, created
  * on first use (`.ci/run` creates it too).
  */
-export const PRIVATE_POSTGRES_USER = 'nest-starter-pg';
+const PRIVATE_POSTGRES_USER = 'nest-starter-pg';
 
 export interface PrivatePostgresOptions {
   /** `max_connections` of the server (PostgreSQL's default is 100). */

@@ -255,7 +255,7 @@ export class MemoryMarkerSet implements MarkerSet {
 }
 
 /** Most live marks a set holds in memory (no Redis); beyond, checks go to the source of truth. */
-export const MEMORY_MARKER_SET_MAX_ENTRIES = 100_000;
+const MEMORY_MARKER_SET_MAX_ENTRIES = 100_000;
 
 /** A marker set named `<prefix>:<module>:<name>`, in Redis when it is configured, else in memory. */
 export function createMarkerSet(redis: RedisConnection, config: AppConfig, key: string): MarkerSet {

@@ -86,7 +86,7 @@ const csv = z.string().transform((value) =>
 );
 
 /** Id of the data key derived from JWT_SECRET when DATA_ENCRYPTION_KEYS is unset. */
-export const DERIVED_DATA_KEY_ID = 'jwt';
+const DERIVED_DATA_KEY_ID = 'jwt';
 
 /** `id:key,id:key`: ids of 1-16 letters or digits, keys of 32 bytes in base64 or base64url; the first seals. */
 const dataKeys = csv.transform((entries, ctx): DataKey[] => {

@@ -7,9 +7,9 @@
  * runs, needs 13 or more characters each one step from the last (4 runs, at 1/64 a step), a chance
  * below one in 10^15 per secret.
  */
-export const MIN_SECRET_DISTINCT_CHARACTERS = 16;
+const MIN_SECRET_DISTINCT_CHARACTERS = 16;
 /** OWASP ASVS 5.0 (11.5.1) asks 128 bits of entropy of any value meant to be non-guessable. */
-export const MIN_SECRET_ENTROPY_BITS = 128;
+const MIN_SECRET_ENTROPY_BITS = 128;
 
 /**
  * The secret's estimated entropy in bits: its length times the Shannon entropy of its character
@@ -29,9 +29,9 @@ export function estimatedEntropyBits(secret: string): number {
 }
 
 /** A run is this many characters or more, each one code point above (`abcd`) or below (`4321`) the last. */
-export const MIN_SECRET_RUN_LENGTH = 4;
+const MIN_SECRET_RUN_LENGTH = 4;
 /** At most this share of the secret may lie in runs. */
-export const MAX_SECRET_RUN_SHARE = 0.25;
+const MAX_SECRET_RUN_SHARE = 0.25;
 
 /**
  * How many of the secret's characters lie in runs of consecutive code points ({@link
@@ -65,9 +65,9 @@ export interface PublishedSecret {
 }
 
 /** Sharing this many characters in a row with a published secret (case and punctuation ignored) is refused. */
-export const MIN_SHARED_WITH_PUBLISHED = 12;
+const MIN_SHARED_WITH_PUBLISHED = 12;
 /** Being within this share of a published secret's length in edits (case and punctuation ignored) is refused. */
-export const MAX_EDITS_FROM_PUBLISHED_SHARE = 0.25;
+const MAX_EDITS_FROM_PUBLISHED_SHARE = 0.25;
 
 /** Letters and digits only, lower-cased: `Dev_Only-JWT` and `devonlyjwt` are the same to a guesser. */
 function folded(text: string): string {
@@ -109,7 +109,7 @@ export function editDistance(a: string, b: string): number {
  * lower-cased: it shares {@link MIN_SHARED_WITH_PUBLISHED} characters in a row with it, or is
  * at most {@link MAX_EDITS_FROM_PUBLISHED_SHARE} of its length in edits away.
  */
-export function isCloseTo(secret: string, published: string): boolean {
+function isCloseTo(secret: string, published: string): boolean {
   const a = folded(secret);
   const b = folded(published);
   return (

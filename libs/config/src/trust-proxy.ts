@@ -14,7 +14,7 @@ import ipaddr from 'ipaddr.js';
 export type TrustProxySetting = boolean | number | readonly string[];
 
 /** More proxies than this in front of one API is a typo. */
-export const MAX_TRUSTED_HOPS = 10;
+const MAX_TRUSTED_HOPS = 10;
 
 /** The safe forms, named by the production refusals of `true` and of ranges too wide to be proxies. */
 export const TRUST_PROXY_SAFE_FORMS =
@@ -67,7 +67,7 @@ export const MIN_TRUSTED_PREFIX = { ipv4: 8, ipv6: 16 } as const;
  * four /8s hold every private IPv4 range (10/8, 172.16/12, 192.168/16) and then some, while a list
  * of /8s covering the internet is refused like one /0.
  */
-export const MAX_TRUSTED_WIDEST_RANGES = 4;
+const MAX_TRUSTED_WIDEST_RANGES = 4;
 
 const BITS = { ipv4: 32, ipv6: 128 } as const;
 const IPV4_MAPPED = ipaddr.parseCIDR('::ffff:0:0/96');

@@ -45,10 +45,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     this.embedded = embedded;
   }
 
-  get isEmbedded(): boolean {
-    return this.embedded !== undefined;
-  }
-
   async onModuleInit(): Promise<void> {
     if (this.embedded) await this.embedded.waitReady;
     if (this.config.migrateOnBoot) await this.migrate();
@@ -108,7 +104,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
 }
 
 /** One line for the boot log: what is missing and the command that applies it. */
-export function pendingMigrationsMessage(pending: string[]): string {
+function pendingMigrationsMessage(pending: string[]): string {
   return (
     `The database lacks ${pending.length} migration${pending.length > 1 ? 's' : ''} of this build ` +
     `(${pending.join(', ')}): run \`${MIGRATE_COMMAND}\` to apply them; /health/ready answers 503 until then.`

@@ -6,6 +6,11 @@ import { PrismaService } from '@app/database';
 export class BillingCustomersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** Who a checkout is for, as the provider's customer record needs them (null for an unknown user). */
+  findContact(userId: string): Promise<{ id: string; email: string; name: string } | null> {
+    return this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true } });
+  }
+
   /** The user's customer id at `provider`, if one was created. */
   async findCustomerId(userId: string, provider: string): Promise<string | null> {
     const row = await this.prisma.billingCustomer.findFirst({

@@ -13,7 +13,6 @@ import { Auth } from '../auth/decorators/auth.decorator.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { Permission } from '../auth/permissions.js';
-import { UsersService } from '../users/users.service.js';
 import { BillingService } from './billing.service.js';
 import {
   toAdminSubscriptionResponse,
@@ -39,7 +38,6 @@ export class BillingController {
   constructor(
     private readonly billing: BillingService,
     private readonly entitlementsService: EntitlementsService,
-    private readonly users: UsersService,
   ) {}
 
   /**
@@ -84,17 +82,12 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 409, 422, 503)
-  async checkout(
-    @CurrentUser() caller: AuthUser,
+  checkout(
+    @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
     @IdempotencyKey('checkout') idempotencyKey: string | undefined,
   ): Promise<RedirectResponseDto> {
-    const user = await this.users.getMe(caller.id);
-    return this.billing.startCheckout(
-      { id: user.id, email: user.email, name: user.name },
-      body.planCode,
-      idempotencyKey,
-    );
+    return this.billing.startCheckout(user.id, body.planCode, idempotencyKey);
   }
 
   /**

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TextSealer } from '@app/common';
 import { AppConfig } from '@app/config';
-import { UsersModule } from '../users/users.module.js';
 import { BillingController } from './billing.controller.js';
 import { BillingCustomersRepository } from './billing-customers.repository.js';
 import { BillingProvider } from './billing-provider.js';
@@ -21,7 +20,7 @@ import { SubscriptionsRepository } from './subscriptions.repository.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 @Module({
-  imports: [UsersModule, IdempotencyModule],
+  imports: [IdempotencyModule],
   controllers: [BillingController, LocalCheckoutController, StripeWebhooksController],
   providers: [
     BillingService,

@@ -5,6 +5,8 @@ import { AppConfig } from '@app/config';
 import { BY_CREATION, hashOpaqueToken, toPage, type Page } from '@app/common';
 import { PLANS_CACHE_KEY, type Invoice, type Plan, type SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
+import { UserNotFoundError } from '../users/users.errors.js';
+import { BillingCustomersRepository } from './billing-customers.repository.js';
 import { addInterval, localFirstPeriod, periodInvoice, planChange, trialDaysFor } from './billing-terms.js';
 import {
   AlreadySubscribedError,
@@ -38,6 +40,7 @@ export class BillingService implements OnApplicationBootstrap {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly invoices: InvoicesRepository,
     private readonly checkouts: CheckoutSessionsRepository,
+    private readonly customers: BillingCustomersRepository,
     private readonly provider: BillingProvider,
     private readonly cache: AppCache,
     private readonly config: AppConfig,
@@ -74,11 +77,9 @@ export class BillingService implements OnApplicationBootstrap {
     return live ? this.settle(live) : null;
   }
 
-  async startCheckout(
-    user: { id: string; email: string; name: string },
-    planCode: string,
-    idempotencyKey?: string,
-  ): Promise<{ url: string }> {
+  async startCheckout(userId: string, planCode: string, idempotencyKey?: string): Promise<{ url: string }> {
+    const user = await this.customers.findContact(userId);
+    if (!user) throw new UserNotFoundError();
     const plan = await this.purchasablePlan(planCode);
     if (await this.findLiveSubscription(user.id)) throw new AlreadySubscribedError();
     const trialDays = trialDaysFor(plan, await this.subscriptions.hasHadTrial(user.id));

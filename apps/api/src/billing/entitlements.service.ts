@@ -8,7 +8,7 @@ import { PlansRepository } from './plans.repository.js';
 import type { SubscriptionWithPlan } from './subscriptions.repository.js';
 
 /** The plan everyone without a paid subscription gets. */
-export const FREE_PLAN_CODE = 'free';
+const FREE_PLAN_CODE = 'free';
 const ENTITLEMENTS_CACHE_TTL_SECONDS = 300;
 
 /**

@@ -13,10 +13,6 @@ export class PlansRepository {
     return this.prisma.plan.findUnique({ where: { code } });
   }
 
-  findById(id: string): Promise<Plan | null> {
-    return this.prisma.plan.findUnique({ where: { id } });
-  }
-
   /** The plan sold at the provider under this price id (Stripe `price_...`). */
   findByProviderPriceId(priceId: string): Promise<Plan | null> {
     return this.prisma.plan.findFirst({ where: { providerPriceId: priceId }, orderBy: { active: 'desc' } });

@@ -78,7 +78,7 @@ type EventChanges =
   | { kind: 'invoice'; invoice: InvoiceSnapshot };
 
 /** Stripe's subscription statuses in ours. */
-export function subscriptionStatusOf(status: string): SubscriptionStatus {
+function subscriptionStatusOf(status: string): SubscriptionStatus {
   switch (status) {
     case 'trialing':
       return 'TRIALING';

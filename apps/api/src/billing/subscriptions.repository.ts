@@ -34,7 +34,7 @@ export interface LocalInvoiceDraft {
 export type SubscriptionVersion = Pick<Subscription, 'planId' | 'status' | 'currentPeriodEnd' | 'cancelAtPeriodEnd'>;
 
 /** Statuses of a subscription that still counts as the user's current one. */
-export const LIVE_STATUSES: SubscriptionStatus[] = ['TRIALING', 'ACTIVE', 'PAST_DUE', 'INCOMPLETE'];
+const LIVE_STATUSES: SubscriptionStatus[] = ['TRIALING', 'ACTIVE', 'PAST_DUE', 'INCOMPLETE'];
 
 @Injectable()
 export class SubscriptionsRepository {

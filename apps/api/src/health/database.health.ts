@@ -3,7 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { MIGRATE_COMMAND, PrismaService } from '@app/database';
 
 /** Longest wait for the database's answer before readiness reports it down. */
-export const DATABASE_CHECK_TIMEOUT_MS = 2_000;
+const DATABASE_CHECK_TIMEOUT_MS = 2_000;
 
 class DatabaseCheckTimeoutError extends Error {
   constructor() {

@@ -7,7 +7,6 @@ import {
   formatExpiry,
   passwordChangedMail,
   passwordResetMail,
-  sessionsRevokedMail,
 } from './mail-templates.js';
 
 const FRONTEND_URL = 'https://app.example.com';
@@ -116,17 +115,6 @@ describe('mail templates', () => {
     expect(message.text).toContain('The password of your Acme account was just changed.');
     expect(message.html).toContain('Hi Ada &lt;3,');
     expect(() => extractToken(message.text)).toThrow('No "Token: ..." line');
-  });
-
-  it('warns that every session was signed out after a refresh token was reused', () => {
-    const sut = sessionsRevokedMail;
-
-    const message = sut({ appName: 'Acme', frontendUrl: FRONTEND_URL, to: 'ada@example.com', name: 'Ada' });
-
-    expect(message.subject).toBe('Security alert: your Acme sessions were signed out');
-    expect(message.text).toContain('used again after it had been replaced');
-    expect(message.text).toContain(`Sign in again:\n${FRONTEND_URL}`);
-    expect(message.html).toContain(`<a href="${FRONTEND_URL}">Sign in again</a>`);
   });
 });
 

@@ -32,11 +32,6 @@ export interface EmailChangeNoticeMail extends LinkedToken {
 }
 export type PasswordResetMail = LinkedToken;
 export type PasswordChangedMail = Recipient;
-export interface SessionsRevokedMail extends Recipient {
-  /** Base URL of the web app, where the user signs in again. */
-  frontendUrl: string;
-}
-
 export function emailVerificationMail(data: EmailVerificationMail): MailMessage {
   return tokenMail(data, {
     subject: `Verify your email address for ${oneLine(data.appName)}`,
@@ -91,20 +86,6 @@ export function passwordChangedMail(data: PasswordChangedMail): MailMessage {
     `The password of your ${appName} account was just changed.`,
     'If you did this, there is nothing else to do.',
     'If you did not, reset your password right away with "Forgot password" on the sign-in page, and contact support.',
-  ]);
-}
-
-/** Security notice: a refresh token was used twice, so every session of the account was revoked. */
-export function sessionsRevokedMail(data: SessionsRevokedMail): MailMessage {
-  const appName = oneLine(data.appName);
-  return compose(data, `Security alert: your ${appName} sessions were signed out`, [
-    `We signed your ${appName} account out on every device. A sign-in token of your account was used ` +
-      'again after it had been replaced, which can mean that someone copied it.',
-    {
-      text: `Sign in again:\n${data.frontendUrl}`,
-      html: `<a href="${escapeHtml(data.frontendUrl)}">Sign in again</a>`,
-    },
-    'If you did not expect this, change your password after signing in.',
   ]);
 }
 

@@ -4,9 +4,9 @@ import type { AppConfig } from '@app/config';
 import type { MailMessage, MailTransport } from './mail-transport.js';
 
 /** Longest wait for each step: TCP connect, the server's greeting, DNS, and any silence on the socket. */
-export const SMTP_STEP_TIMEOUT_MS = 10_000;
+const SMTP_STEP_TIMEOUT_MS = 10_000;
 /** Longest a whole send may take, all steps together. */
-export const SMTP_SEND_TIMEOUT_MS = 30_000;
+const SMTP_SEND_TIMEOUT_MS = 30_000;
 
 /** Sends through the SMTP server of `SMTP_URL` (`smtp://user:pass@host:587`, or `smtps://`). */
 export class SmtpMailTransport implements MailTransport, OnApplicationShutdown {

@@ -21,8 +21,8 @@ import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit
 import { API_TAGS } from './tags.js';
 
 export const DOCS_PATH = 'docs';
-export const SPEC_PATH = 'docs/openapi.json';
-export const API_VERSION = '0.1.0';
+const SPEC_PATH = 'docs/openapi.json';
+const API_VERSION = '0.1.0';
 /** The security scheme of Stripe's webhook calls (see `StripeWebhooksController`). */
 export const STRIPE_SIGNATURE_SCHEME = 'stripeSignature';
 
@@ -100,7 +100,7 @@ const RATE_LIMIT_HEADERS = {
  *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`;
  * - a `@NoStore()` route documents `Cache-Control: no-store` on its 2xx responses.
  */
-export function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
+function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
   boundFormattedStrings(document);
   // Relative: the API is wherever this document is served from (local, staging or production).
   document.servers = [

@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
  * (RFC 6177) and the one stateless autoconfiguration picks addresses in (RFC 4291), so any
  * IPv6 client can take as many addresses in its /64 as it likes.
  */
-export const IPV6_CLIENT_PREFIX_LENGTH = 64;
+const IPV6_CLIENT_PREFIX_LENGTH = 64;
 
 /**
  * The client a per-address limit counts, from the request's address: an IPv4 address as it is

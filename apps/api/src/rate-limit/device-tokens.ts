@@ -6,11 +6,11 @@ import { AppConfig } from '@app/config';
 
 /** `<nonce>.<expires>.<mac>`: 16 random bytes and a SHA-256 HMAC in base64url, an epoch in seconds. */
 export const DEVICE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{22}\.[0-9]{10}\.[A-Za-z0-9_-]{43}$/;
-export const DEVICE_TOKEN_LENGTH = 77;
+const DEVICE_TOKEN_LENGTH = 77;
 
 /** The httpOnly cookie that carries the device token in browsers, sent back to `/v1/auth/*` only. */
 export const DEVICE_COOKIE = 'device_token';
-export const DEVICE_COOKIE_PATH = '/v1/auth';
+const DEVICE_COOKIE_PATH = '/v1/auth';
 
 /** OpenAPI shape of a device token (request or response). */
 export function ApiDeviceToken(): PropertyDecorator {

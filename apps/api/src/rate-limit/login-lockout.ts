@@ -7,7 +7,7 @@ import { DeviceTokens } from './device-tokens.js';
 import { LoginLockedOutError } from './rate-limit.errors.js';
 
 /** Which failure counter a sign-in attempt is charged to. */
-export const LockoutScope = {
+const LockoutScope = {
   /** One device that signed in to the account before (a valid device token). */
   Device: 'device',
   /** One account from one address (an IPv6 one by its /64), for clients without a device token. */
@@ -15,7 +15,7 @@ export const LockoutScope = {
   /** One account from every client without a device token together: the higher ceiling. */
   Account: 'account',
 } as const;
-export type LockoutScope = (typeof LockoutScope)[keyof typeof LockoutScope];
+type LockoutScope = (typeof LockoutScope)[keyof typeof LockoutScope];
 
 export interface LoginAttemptInput {
   /** The normalised email the client signs in with (known to us or not). */
@@ -39,7 +39,7 @@ interface Charge {
  * answer is known: {@link release} gives the charge back (successes never use up the budget),
  * {@link countFailure} keeps it.
  */
-export class LoginAttempt {
+class LoginAttempt {
   constructor(private readonly charges: Charge[]) {}
 
   /** The password was right, or never checked: nothing counts. */

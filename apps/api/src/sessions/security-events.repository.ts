@@ -47,11 +47,4 @@ export class SecurityEventsRepository {
       },
     });
   }
-
-  findForUser(userId: string, type?: SecurityEventType) {
-    return this.prisma.securityEvent.findMany({
-      where: { userId, ...(type ? { type } : {}) },
-      orderBy: { createdAt: 'asc' },
-    });
-  }
 }

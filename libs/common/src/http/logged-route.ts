@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** What {@link loggedRoute} gives for a request that matched no route. */
-export const UNMATCHED_ROUTE = '(no route)';
+const UNMATCHED_ROUTE = '(no route)';
 
 /**
  * The request's route as logs may show it: the pattern it matched

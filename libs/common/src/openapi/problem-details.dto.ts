@@ -3,7 +3,7 @@ import { PROBLEM_LIMITS } from '../errors/problem-details.js';
 import { ACCEPTED_REQUEST_ID } from '../http/request-id.js';
 
 /** Stable error codes: upper-case words joined by underscores. */
-export const ERROR_CODE_PATTERN = '^[A-Z][A-Z0-9_]*$';
+const ERROR_CODE_PATTERN = '^[A-Z][A-Z0-9_]*$';
 
 export class FieldErrorDto {
   /** Dotted path of the offending field; empty when the problem concerns the whole body. */

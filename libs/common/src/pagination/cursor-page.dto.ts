@@ -16,7 +16,7 @@ import {
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN, INVALID_CURSOR_MESSAGE } from './cursor.js';
 import { BY_CREATION, type KeyColumns, type Keyset } from './keyset.js';
 
-export const DEFAULT_PAGE_LIMIT = 20;
+const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
 
 /** Checks a cursor against the keyset its query DTO pages by, in the validation pipe with the other fields. */

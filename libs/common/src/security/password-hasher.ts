@@ -4,7 +4,7 @@ import { hash, verify } from '@node-rs/argon2';
  * argon2id at the OWASP Password Storage Cheat Sheet minimum (m = 19 MiB, t = 2, p = 1).
  * Hashes carry their parameters, so raising these later still verifies old hashes.
  */
-export const ARGON2_OPTIONS = {
+const ARGON2_OPTIONS = {
   // Algorithm.Argon2id; the package exports it as a const enum, unusable under isolatedModules.
   algorithm: 2,
   memoryCost: 19_456,

@@ -33,7 +33,7 @@ export function sanitizeMigrationName(raw: string): string {
 }
 
 /** UTC `YYYYMMDDHHMMSS`, the prefix that makes migration directories sort in order. */
-export function migrationTimestamp(date: Date = new Date()): string {
+function migrationTimestamp(date: Date = new Date()): string {
   return date.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
@@ -61,7 +61,7 @@ export async function writeMigration({ migrationsDir, name, sql, now }: WriteMig
 }
 
 /** Creates or corrects migration_lock.toml; an identical file is left untouched. */
-export async function ensureMigrationLock(migrationsDir: string): Promise<void> {
+async function ensureMigrationLock(migrationsDir: string): Promise<void> {
   const lockPath = path.join(migrationsDir, MIGRATION_LOCK_FILE);
   const current = await readFile(lockPath, 'utf8').catch(() => null);
   if (current !== MIGRATION_LOCK_CONTENT) await writeFile(lockPath, MIGRATION_LOCK_CONTENT, 'utf8');

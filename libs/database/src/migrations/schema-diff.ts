@@ -117,7 +117,7 @@ export async function diffMigrationsToSchema(opts: DiffMigrationsToSchemaOptions
  * engine: every sub-directory, sorted by name, with its migration.sql (or the read error,
  * which the engine reports itself).
  */
-export async function readMigrationsList(migrationsDir: string): Promise<MigrationList> {
+async function readMigrationsList(migrationsDir: string): Promise<MigrationList> {
   const baseDir = path.resolve(migrationsDir);
   const lockContent = await readFile(path.join(baseDir, MIGRATION_LOCK_FILE), 'utf8').catch(() => null);
   const entries = await readdir(baseDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {

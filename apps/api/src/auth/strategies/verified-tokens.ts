@@ -1,7 +1,7 @@
 import { BoundedMap } from '@app/common';
 
 /** How many verified access tokens one process remembers; the oldest entry goes first beyond it. */
-export const VERIFIED_TOKENS_MAX_ENTRIES = 10_000;
+const VERIFIED_TOKENS_MAX_ENTRIES = 10_000;
 
 interface VerifiedToken<T> {
   decoded: T;

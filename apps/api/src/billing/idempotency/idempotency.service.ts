@@ -4,13 +4,13 @@ import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idem
 import { IdempotencyRepository, type IdempotencyRecordState, type SealedResponse } from './idempotency.repository.js';
 
 /** How long a key is remembered; after that it is treated as never used. */
-export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
+const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
 /**
  * A record still in progress after this long belongs to a request that died before it could store
  * or release it (a crash, a lost database connection): it no longer blocks its key. No request of
  * this API runs that long; one that did would at worst run twice, with the same provider key.
  */
-export const IDEMPOTENCY_ABANDONED_AFTER_SECONDS = 5 * 60;
+const IDEMPOTENCY_ABANDONED_AFTER_SECONDS = 5 * 60;
 /** Expired records deleted, at most, each time a new key is recorded: the table's cleanup. */
 const CLEANUP_BATCH_SIZE = 100;
 /** A record may vanish between a failed insert and its read (released, stale): then try again. */

@@ -16,7 +16,7 @@ import type { SubscriptionWithPlan } from '../subscriptions.repository.js';
 const PROVIDER = 'stripe';
 
 /** Builds the one Stripe client of the app; `apiBaseUrl` points it at another host (stripe-mock, tests). */
-export function createStripeClient(stripe: AppConfig['billing']['stripe'] & { secretKey: string }): Stripe {
+function createStripeClient(stripe: AppConfig['billing']['stripe'] & { secretKey: string }): Stripe {
   const config: Stripe.StripeConfig = {
     // The API version this SDK release is pinned to: the objects it returns match its types.
     apiVersion: Stripe.API_VERSION,
