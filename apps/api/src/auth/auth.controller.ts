@@ -5,7 +5,6 @@ import { ApiProblemResponses, NoStore } from '@app/common';
 import { DEVICE_COOKIE, deviceCookieOptions } from '../rate-limit/device-tokens.js';
 import { StrictRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
-import { toUserResponse } from '../users/users.service.js';
 import type { AuthUser, ClientInfo } from './auth-user.js';
 import { AuthService, type VerifiedCredentials } from './auth.service.js';
 import { Auth } from './decorators/auth.decorator.js';
@@ -40,8 +39,8 @@ export class AuthController {
   @Public()
   @StrictRateLimit()
   @ApiProblemResponses(400, 409)
-  async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
-    return toUserResponse(await this.auth.register(body));
+  register(@Body() body: RegisterDto): Promise<UserResponseDto> {
+    return this.auth.register(body);
   }
 
   /**

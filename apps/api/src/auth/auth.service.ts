@@ -9,9 +9,11 @@ import { LoginLockout } from '../rate-limit/login-lockout.js';
 import { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
+import type { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
 import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';
+import { toUserResponse } from '../users/users.responses.js';
 import type { AuthUser, ClientInfo } from './auth-user.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import type { RegisterDto } from './dto/register.dto.js';
@@ -49,7 +51,7 @@ export class AuthService {
     private readonly passwords: PasswordConfirmations,
   ) {}
 
-  async register(input: RegisterDto): Promise<User> {
+  async register(input: RegisterDto): Promise<UserResponseDto> {
     const user = await this.users.create({
       email: input.email,
       name: input.name,
@@ -59,7 +61,7 @@ export class AuthService {
     await this.users.sendEmailVerification(user.id).catch((error: unknown) => {
       this.logger.warn(`Could not send the verification email to user ${user.id}: ${String(error)}`);
     });
-    return user;
+    return toUserResponse(user);
   }
 
   /**

@@ -14,12 +14,6 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { Permission } from '../auth/permissions.js';
 import { BillingService } from './billing.service.js';
-import {
-  toAdminSubscriptionResponse,
-  toInvoiceResponse,
-  toPlanResponse,
-  toSubscriptionResponse,
-} from './billing.responses.js';
 import { EntitlementsResponseDto } from './dto/entitlements-response.dto.js';
 import { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import { ListSubscriptionsQueryDto } from './dto/list-subscriptions-query.dto.js';
@@ -49,8 +43,8 @@ export class BillingController {
   @Get('plans')
   @Public()
   @ApiArrayResponse(PlanResponseDto, PLAN_RULES.maxPlans, 'The plans, in display order.')
-  async listPlans(): Promise<PlanResponseDto[]> {
-    return (await this.billing.listPlans()).map(toPlanResponse);
+  listPlans(): Promise<PlanResponseDto[]> {
+    return this.billing.listPlans();
   }
 
   /**
@@ -61,8 +55,8 @@ export class BillingController {
   @Get('subscription')
   @Auth()
   @ApiProblemResponses(404)
-  async getSubscription(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.getSubscription(user.id));
+  getSubscription(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
+    return this.billing.getSubscription(user.id);
   }
 
   /**
@@ -126,12 +120,12 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(400, 404, 409, 422, 503)
-  async changePlan(
+  changePlan(
     @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
     @IdempotencyKey('change') idempotencyKey: string | undefined,
   ): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.changePlan(user.id, body.planCode, idempotencyKey));
+    return this.billing.changePlan(user.id, body.planCode, idempotencyKey);
   }
 
   /**
@@ -146,11 +140,11 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404, 422, 503)
-  async cancelSubscription(
+  cancelSubscription(
     @CurrentUser() user: AuthUser,
     @IdempotencyKey('cancel') idempotencyKey: string | undefined,
   ): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.cancelAtPeriodEnd(user.id, idempotencyKey));
+    return this.billing.cancelAtPeriodEnd(user.id, idempotencyKey);
   }
 
   /**
@@ -164,11 +158,11 @@ export class BillingController {
   @Idempotent()
   @HttpCode(HttpStatus.OK)
   @ApiProblemResponses(404, 422, 503)
-  async resumeSubscription(
+  resumeSubscription(
     @CurrentUser() user: AuthUser,
     @IdempotencyKey('resume') idempotencyKey: string | undefined,
   ): Promise<SubscriptionResponseDto> {
-    return toSubscriptionResponse(await this.billing.resume(user.id, idempotencyKey));
+    return this.billing.resume(user.id, idempotencyKey);
   }
 
   /**
@@ -181,12 +175,8 @@ export class BillingController {
   @NoStore()
   @ApiPaginatedResponse(InvoiceResponseDto)
   @ApiProblemResponses(400)
-  async listInvoices(
-    @CurrentUser() user: AuthUser,
-    @Query() query: CursorPageQueryDto,
-  ): Promise<Page<InvoiceResponseDto>> {
-    const page = await this.billing.listInvoices(user.id, query);
-    return { items: page.items.map(toInvoiceResponse), nextCursor: page.nextCursor };
+  listInvoices(@CurrentUser() user: AuthUser, @Query() query: CursorPageQueryDto): Promise<Page<InvoiceResponseDto>> {
+    return this.billing.listInvoices(user.id, query);
   }
 
   /**
@@ -211,8 +201,7 @@ export class BillingController {
   @Auth(Permission.BillingManage)
   @ApiPaginatedResponse(AdminSubscriptionResponseDto)
   @ApiProblemResponses(400)
-  async listSubscriptions(@Query() query: ListSubscriptionsQueryDto): Promise<Page<AdminSubscriptionResponseDto>> {
-    const page = await this.billing.listAllSubscriptions(query);
-    return { items: page.items.map(toAdminSubscriptionResponse), nextCursor: page.nextCursor };
+  listSubscriptions(@Query() query: ListSubscriptionsQueryDto): Promise<Page<AdminSubscriptionResponseDto>> {
+    return this.billing.listAllSubscriptions(query);
   }
 }

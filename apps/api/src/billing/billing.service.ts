@@ -3,7 +3,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { BY_CREATION, hashOpaqueToken, toPage, type Page } from '@app/common';
-import { PLANS_CACHE_KEY, type Invoice, type Plan, type SubscriptionStatus } from '@app/database';
+import { PLANS_CACHE_KEY, type Plan, type SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
 import { UserNotFoundError } from '../users/users.errors.js';
 import { BillingCustomersRepository } from './billing-customers.repository.js';
@@ -17,7 +17,16 @@ import {
   PlanNotPurchasableError,
   SubscriptionChangedError,
 } from './billing.errors.js';
+import {
+  toAdminSubscriptionResponse,
+  toInvoiceResponse,
+  toPlanResponse,
+  toSubscriptionResponse,
+} from './billing.responses.js';
 import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
+import type { InvoiceResponseDto } from './dto/invoice-response.dto.js';
+import type { PlanResponseDto } from './dto/plan-response.dto.js';
+import type { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
 import { InvoicesRepository } from './invoices.repository.js';
 import { PlansRepository } from './plans.repository.js';
 import {
@@ -56,8 +65,9 @@ export class BillingService implements OnApplicationBootstrap {
   }
 
   /** Public, cached; `invalidatePlans()` after any change to the plans. */
-  listPlans(): Promise<Plan[]> {
-    return this.cache.getOrSet(this.plansKey(), PLANS_CACHE_TTL_SECONDS, () => this.plans.listActive());
+  async listPlans(): Promise<PlanResponseDto[]> {
+    const plans = await this.cache.getOrSet(this.plansKey(), PLANS_CACHE_TTL_SECONDS, () => this.plans.listActive());
+    return plans.map(toPlanResponse);
   }
 
   async invalidatePlans(): Promise<void> {
@@ -65,10 +75,10 @@ export class BillingService implements OnApplicationBootstrap {
   }
 
   /** The caller's current (or most recent) subscription, settled up to now. */
-  async getSubscription(userId: string): Promise<SubscriptionWithPlan> {
+  async getSubscription(userId: string): Promise<SubscriptionResponseDto> {
     const latest = await this.subscriptions.findLatest(userId);
     if (!latest) throw new NoSubscriptionError();
-    return this.settle(latest);
+    return toSubscriptionResponse(await this.settle(latest));
   }
 
   /** The subscription that grants entitlements now, if any (settled up to now). */
@@ -120,55 +130,65 @@ export class BillingService implements OnApplicationBootstrap {
     return subscription;
   }
 
-  async changePlan(userId: string, planCode: string, idempotencyKey?: string): Promise<SubscriptionWithPlan> {
+  async changePlan(userId: string, planCode: string, idempotencyKey?: string): Promise<SubscriptionResponseDto> {
     const plan = await this.purchasablePlan(planCode);
     const current = await this.requireLive(userId);
-    if (current.planId === plan.id) return current;
+    if (current.planId === plan.id) return toSubscriptionResponse(current);
     if (plan.currency !== current.plan.currency) throw new PlanCurrencyMismatchError();
     const now = new Date();
     const change = planChange(current, plan, now);
     await this.provider.changePlan(current, plan, idempotencyKey ?? randomUUID(), change.terms);
     // Stripe's own invoices and state arrive through its webhooks, which overwrite what is set here.
-    if (current.provider !== 'local') return this.update(userId, current.id, change.changes);
+    if (current.provider !== 'local')
+      return toSubscriptionResponse(await this.update(userId, current.id, change.changes));
     const changed = await this.transition(
       current,
       { ...change.changes, providerUpdatedAt: now },
       change.invoice ? [change.invoice] : [],
     );
     if (!changed) throw new SubscriptionChangedError();
-    return changed;
+    return toSubscriptionResponse(changed);
   }
 
-  async cancelAtPeriodEnd(userId: string, idempotencyKey?: string): Promise<SubscriptionWithPlan> {
+  async cancelAtPeriodEnd(userId: string, idempotencyKey?: string): Promise<SubscriptionResponseDto> {
     const current = await this.requireLive(userId);
-    if (current.cancelAtPeriodEnd) return current;
+    if (current.cancelAtPeriodEnd) return toSubscriptionResponse(current);
     await this.provider.setCancelAtPeriodEnd(current, true, idempotencyKey ?? randomUUID());
-    return this.update(userId, current.id, { cancelAtPeriodEnd: true, ...this.stamp(current) });
+    return toSubscriptionResponse(
+      await this.update(userId, current.id, { cancelAtPeriodEnd: true, ...this.stamp(current) }),
+    );
   }
 
-  async resume(userId: string, idempotencyKey?: string): Promise<SubscriptionWithPlan> {
+  async resume(userId: string, idempotencyKey?: string): Promise<SubscriptionResponseDto> {
     const current = await this.requireLive(userId);
-    if (!current.cancelAtPeriodEnd) return current;
+    if (!current.cancelAtPeriodEnd) return toSubscriptionResponse(current);
     await this.provider.setCancelAtPeriodEnd(current, false, idempotencyKey ?? randomUUID());
-    return this.update(userId, current.id, { cancelAtPeriodEnd: false, ...this.stamp(current) });
+    return toSubscriptionResponse(
+      await this.update(userId, current.id, { cancelAtPeriodEnd: false, ...this.stamp(current) }),
+    );
   }
 
-  async listInvoices(userId: string, page: { cursor?: string | undefined; limit: number }): Promise<Page<Invoice>> {
+  async listInvoices(
+    userId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<Page<InvoiceResponseDto>> {
     const rows = await this.invoices.listForUser(userId, { cursor: page.cursor, take: page.limit + 1 });
-    return toPage(rows, page.limit, BY_CREATION);
+    const found = toPage(rows, page.limit, BY_CREATION);
+    return { items: found.items.map(toInvoiceResponse), nextCursor: found.nextCursor };
   }
 
   async listAllSubscriptions(filter: {
     status?: SubscriptionStatus | undefined;
     cursor?: string | undefined;
     limit: number;
-  }): Promise<Page<SubscriptionWithPlan>> {
+  }): Promise<Page<AdminSubscriptionResponseDto>> {
     const rows = await this.subscriptions.listAll({
       status: filter.status,
       cursor: filter.cursor,
       take: filter.limit + 1,
     });
-    return toPage(rows, filter.limit, BY_CREATION);
+    const page = toPage(rows, filter.limit, BY_CREATION);
+    return { items: page.items.map(toAdminSubscriptionResponse), nextCursor: page.nextCursor };
   }
 
   /** For changes made elsewhere (provider webhooks): the user's cached entitlements are dropped. */

@@ -22,16 +22,8 @@ export class SessionsController {
    */
   @Get()
   @ApiArrayResponse(SessionResponseDto, MAX_LISTED_SESSIONS, 'The active sessions, most recently used first.')
-  async list(@CurrentUser() user: AuthUser): Promise<SessionResponseDto[]> {
-    const sessions = await this.sessions.listActive(user.id);
-    return sessions.map((session) => ({
-      id: session.id,
-      device: session.userAgent,
-      ip: session.ip,
-      createdAt: session.createdAt,
-      lastUsedAt: session.lastUsedAt,
-      current: session.id === user.sessionId,
-    }));
+  list(@CurrentUser() user: AuthUser): Promise<SessionResponseDto[]> {
+    return this.sessions.listActive(user.id, user.sessionId);
   }
 
   /**

@@ -4,10 +4,12 @@ import { hashOpaqueToken, newOpaqueToken } from '@app/common';
 import type { Role } from '@app/database';
 import type { ClientInfo } from '../auth/auth-user.js';
 import { AccessTokens } from './access-tokens.js';
+import type { SessionResponseDto } from './dto/session-response.dto.js';
 import { RevokedSessions } from './revoked-sessions.js';
 import { SecurityEventsRepository, SecurityEventType } from './security-events.repository.js';
 import { InvalidRefreshTokenError, RefreshTokenReusedError, SessionNotFoundError } from './sessions.errors.js';
 import { SessionsRepository, type SessionRecord } from './sessions.repository.js';
+import { toSessionResponse } from './sessions.responses.js';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -89,8 +91,10 @@ export class SessionsService {
     return this.issue(session.user, session.id, next.token);
   }
 
-  listActive(userId: string): Promise<SessionRecord[]> {
-    return this.sessions.listActive(userId, new Date());
+  /** The user's active sessions; `currentSessionId` (the caller's own) is marked `current`. */
+  async listActive(userId: string, currentSessionId: string): Promise<SessionResponseDto[]> {
+    const sessions = await this.sessions.listActive(userId, new Date());
+    return sessions.map((session) => toSessionResponse(session, currentSessionId));
   }
 
   /** Revokes one of the user's own sessions; another user's session id is simply not found. */

@@ -29,24 +29,7 @@ import {
   type UserChanges,
   type UserWriteOptions,
 } from './users.repository.js';
-
-export function toUserResponse(user: User): UserResponseDto {
-  return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    status: user.status,
-    emailVerified: user.emailVerifiedAt !== null,
-    pendingEmail: user.pendingEmail,
-    createdAt: user.createdAt.toISOString(),
-    updatedAt: user.updatedAt.toISOString(),
-  };
-}
-
-function toAdminUserResponse(user: User): AdminUserResponseDto {
-  return { ...toUserResponse(user), deletedAt: user.deletedAt?.toISOString() ?? null };
-}
+import { toAdminUserResponse, toUserResponse } from './users.responses.js';
 
 const ME_CACHE_TTL_SECONDS = 300;
 
