@@ -7,7 +7,7 @@
 #
 # The same image runs the database CLIs (docker-compose.yml's `migrate` service does):
 #   node dist/apps/api/libs/database/src/cli/migrate.js   (apply prisma/migrations)
-#   node dist/apps/api/libs/database/src/cli/seed.js      (plans and the admin account)
+#   node dist/apps/api/apps/api/src/cli/seed.js           (plans and the admin account)
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

@@ -4,6 +4,24 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/** `no-restricted-imports` patterns for a file under libs/: none of `outside`, no other lib's files. */
+function libBoundaries(outside) {
+  return [
+    {
+      regex: `^(\\.{1,2}/)+(${outside.join('|')})(/|$)|^/|^(${outside.join('|')})/`,
+      message: 'A lib never imports app or tooling code: move the shared part into a lib.',
+    },
+    {
+      regex: '^(\\.\\./)+(libs/)?(api-client|cache|common|config|database)/src(/|$)',
+      message: 'A lib reaches another lib only through its `@app/<lib>` alias.',
+    },
+    {
+      regex: '^@app/(?!(api-client|cache|common|config|database)$)',
+      message: "The only `@app/*` aliases are the libs' indexes: a lib imports no app code.",
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -30,6 +48,43 @@ export default tseslint.config(
       // Implementations of Promise-returning interfaces (providers, transports, test doubles) are
       // async without awaiting anything; that is intended.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // Import boundaries (CONTRIBUTING.md, "Architecture"): the arrows point from apps to libs, never
+    // back. A lib imports no app, test or tooling code, and reaches another lib only through its
+    // `@app/<lib>` alias (its index), never by a relative path into that lib's files.
+    files: ['libs/**/*.ts'],
+    ignores: ['libs/**/*.spec.ts', 'libs/**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: libBoundaries(['apps', 'test', 'schematics', 'scripts', 'bench']) },
+      ],
+    },
+  },
+  {
+    // A lib's own tests may use the shared test helpers (test/), and nothing else outside libs.
+    files: ['libs/**/*.spec.ts', 'libs/**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: libBoundaries(['apps', 'schematics', 'scripts', 'bench']) }],
+    },
+  },
+  {
+    // The app reaches a lib only through its `@app/<lib>` alias, not by a path into its files.
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+libs(/|$)',
+              message: 'Import a lib through its `@app/<lib>` alias.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -129,7 +129,7 @@ describe('billing with the local provider (e2e)', () => {
 
       const { stdout } = await execFileAsync(
         process.execPath,
-        ['node_modules/tsx/dist/cli.mjs', 'libs/database/src/cli/seed.ts'],
+        ['node_modules/tsx/dist/cli.mjs', 'apps/api/src/cli/seed.ts'],
         {
           env: {
             PATH: process.env.PATH,

@@ -20,7 +20,7 @@ const COMPOSE_ONLY_MARKER = /docker-compose only/i;
 
 const MAIN_JS = 'dist/apps/api/apps/api/src/main.js';
 const MIGRATE_JS = 'dist/apps/api/libs/database/src/cli/migrate.js';
-const SEED_JS = 'dist/apps/api/libs/database/src/cli/seed.js';
+const SEED_JS = 'dist/apps/api/apps/api/src/cli/seed.js';
 /** A stand-in for the JWT_SECRET that compose requires from the operator. */
 const DUMMY_JWT_SECRET = 'compose-spec-dummy-secret-Q8vTz3LmK7pWx2Nr9BfJ6hYd4Gs1';
 

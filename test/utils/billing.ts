@@ -1,4 +1,5 @@
-import { PrismaService, seedPlans } from '@app/database';
+import { PrismaService } from '@app/database';
+import { seedPlans } from '../../apps/api/src/billing/plan-seeds.js';
 import { BillingService } from '../../apps/api/src/billing/billing.service.js';
 import type { FakeStripe } from './fake-stripe.js';
 import { WEBHOOK_SECRET } from './stripe-events.js';

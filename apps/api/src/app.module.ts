@@ -8,6 +8,7 @@ import { BillingModule } from './billing/billing.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { SeedModule } from './seed/seed.module.js';
 import { UsersModule } from './users/users.module.js';
 import { loggerParams } from './logging.js';
 
@@ -24,6 +25,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule,
+        SeedModule,
         AppCacheModule,
         MailModule,
         // Guards run in registration order: rate limits first, then authentication.

@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import type { GeneratedAdminCredentials } from '@app/database';
+import type { GeneratedAdminCredentials } from './seed/database-seeder.js';
 import { DOCS_PATH } from './openapi/openapi.js';
 
 /** Where a server runs, named without credentials: host, port and database of a URL, never its user or password. */

@@ -2,10 +2,10 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, loadConfig, readEnvironment, type AppConfig } from '@app/config';
-import { DatabaseSeeder } from '@app/database';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './configure-app.js';
 import { bootBanner, bootSummary } from './boot-banner.js';
+import { DatabaseSeeder } from './seed/database-seeder.js';
 
 function loadConfigOrExit(): AppConfig {
   try {

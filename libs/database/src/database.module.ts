@@ -1,10 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { PrismaService } from './prisma.service.js';
-import { DatabaseSeeder } from './database-seeder.js';
 
 @Global()
 @Module({
-  providers: [PrismaService, DatabaseSeeder],
+  providers: [PrismaService],
   exports: [PrismaService],
 })
 export class DatabaseModule {}

@@ -1,12 +1,10 @@
 export * from './database.module.js';
-export * from './database-seeder.js';
 export * from './prisma.service.js';
 export * from './database-errors.js';
 export * from './sql-session.js';
 export * from './embedded-database.js';
 export * from './migrations/migration-files.js';
 export * from './migrations/migration-runner.js';
-export * from './seed/seed.js';
 export { Prisma } from './generated/prisma/client.js';
 export type { User, Plan, Subscription, Invoice } from './generated/prisma/client.js';
 export {

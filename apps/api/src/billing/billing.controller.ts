@@ -19,12 +19,12 @@ import { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import { ListSubscriptionsQueryDto } from './dto/list-subscriptions-query.dto.js';
 import { PlanCodeDto } from './dto/plan-code.dto.js';
 import { PlanResponseDto } from './dto/plan-response.dto.js';
+import { PLAN_RULES } from './plan-rules.js';
 import { RedirectResponseDto } from './dto/redirect-response.dto.js';
 import { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
 import { EntitlementsService } from './entitlements.service.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.decorator.js';
 import { Idempotent } from './idempotency/idempotent.decorator.js';
-import { PLAN_RULES } from '@app/database';
 
 @ApiTags('billing')
 @Controller('billing')

@@ -1,4 +1,5 @@
-import { isEntitlementName, PLAN_RULES, type Plan } from '@app/database';
+import type { Plan } from '@app/database';
+import { isEntitlementName, PLAN_RULES } from './plan-rules.js';
 
 /** What a plan grants: feature flags and numeric limits. */
 export interface Entitlements {

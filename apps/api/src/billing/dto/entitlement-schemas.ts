@@ -1,5 +1,5 @@
 import type { ApiPropertyOptions } from '@nestjs/swagger';
-import { PLAN_RULES } from '@app/database';
+import { PLAN_RULES } from '../plan-rules.js';
 
 /** OpenAPI shapes of a plan's entitlements, with the bounds the seed enforces (`PLAN_RULES`). */
 export const PLAN_CODE_SCHEMA: ApiPropertyOptions = {

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { InvoiceStatus, PLAN_RULES } from '@app/database';
+import { InvoiceStatus } from '@app/database';
+import { PLAN_RULES } from '../plan-rules.js';
 
 export class InvoiceResponseDto {
   @ApiProperty({ format: 'uuid' })

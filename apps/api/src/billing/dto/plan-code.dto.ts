@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import { PLAN_RULES } from '@app/database';
+import { PLAN_RULES } from '../plan-rules.js';
 import { PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
 
 export class PlanCodeDto {

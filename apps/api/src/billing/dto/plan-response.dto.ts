@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PLAN_RULES, PlanInterval } from '@app/database';
+import { PlanInterval } from '@app/database';
+import { PLAN_RULES } from '../plan-rules.js';
 import { FEATURES_SCHEMA, LIMITS_SCHEMA, PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
 
 export class PlanResponseDto {

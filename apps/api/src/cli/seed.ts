@@ -2,8 +2,9 @@
 // drops the plan list cached in Redis, so running instances serve the new plans at once.
 import { cacheKey, dropCachedKeys } from '@app/cache';
 import { loadConfig, readEnvironment } from '@app/config';
-import { PrismaService } from '../prisma.service.js';
-import { PLANS_CACHE_KEY, seedDatabase } from '../seed/seed.js';
+import { PrismaService } from '@app/database';
+import { PLANS_CACHE_KEY } from '../billing/plan-rules.js';
+import { seedDatabase } from '../seed/seed.js';
 
 try {
   const config = loadConfig(readEnvironment());

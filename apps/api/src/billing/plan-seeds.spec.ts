@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultPlansFile, PLAN_RULES, readPlanSeeds } from './seed.js';
+import { PLAN_RULES } from './plan-rules.js';
+import { defaultPlansFile, readPlanSeeds } from './plan-seeds.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'plans-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

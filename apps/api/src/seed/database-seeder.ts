@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { PrismaService } from './prisma.service.js';
-import { seedDatabase } from './seed/seed.js';
+import { PrismaService } from '@app/database';
+import { seedDatabase } from './seed.js';
 
 export interface GeneratedAdminCredentials {
   email: string;

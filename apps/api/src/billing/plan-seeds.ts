@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { hashPassword, ONE_LINE_TEXT } from '@app/common';
-import type { AppConfig } from '@app/config';
-import type { PrismaClient } from '../generated/prisma/client.js';
-import { PlanInterval } from '../generated/prisma/enums.js';
+import { PlanInterval, type PrismaService } from '@app/database';
+import { isEntitlementName, PLAN_RULES } from './plan-rules.js';
 
 interface PlanSeed {
   code: string;
@@ -20,38 +17,6 @@ interface PlanSeed {
 
 export function defaultPlansFile(): string {
   return resolve(process.cwd(), 'prisma', 'seed', 'plans.json');
-}
-
-/**
- * What a plan in the data file may hold. The API documents the same bounds in OpenAPI, so the
- * seed refuses a file the spec would not describe.
- */
-export const PLAN_RULES = {
-  maxPlans: 100,
-  code: /^[a-z0-9-]{1,40}$/,
-  codeMaxLength: 40,
-  nameMaxLength: 100,
-  /** Trimmed, on one line. */
-  name: ONE_LINE_TEXT,
-  currency: /^[a-z]{3}$/,
-  /** The column is a 32-bit integer. */
-  maxPriceCents: 2_147_483_647,
-  /** Stripe's longest trial. */
-  maxTrialDays: 730,
-  /** `api.export`, `projects.max`: lower-case words joined by `.`, `_` or `-`. */
-  entitlementName: /^[a-z0-9]+([._-][a-z0-9]+)*$/,
-  entitlementNameMaxLength: 64,
-  maxFeatures: 100,
-  maxLimits: 100,
-} as const;
-
-/** A feature or limit name within {@link PLAN_RULES}. */
-export function isEntitlementName(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length <= PLAN_RULES.entitlementNameMaxLength &&
-    PLAN_RULES.entitlementName.test(value)
-  );
 }
 
 /** Reads and checks the plans data file; a malformed file stops the seed with a clear message. */
@@ -100,55 +65,12 @@ export function readPlanSeeds(file: string): PlanSeed[] {
   });
 }
 
-export interface SeedResult {
-  plans: number;
-  /** Set when the admin account was created by this run. */
-  adminCreated?: { email: string; generatedPassword?: string };
-}
-
-/**
- * Idempotent: plans are upserted by code; the admin account is created once and never
- * overwritten (its password may have been changed since).
- */
-/**
- * The cache key (module and parts, under the cache prefix) of the plan list BillingService serves:
- * whoever changes the plans drops it.
- */
-export const PLANS_CACHE_KEY = ['billing', 'plans'] as const;
-
-/** Upserts the plans of the data file by code; returns how many. */
-export async function seedPlans(prisma: PrismaClient, plansFile = defaultPlansFile()): Promise<number> {
+/** Idempotent: upserts the plans of the data file by code; returns how many. */
+export async function seedPlans(prisma: PrismaService, plansFile = defaultPlansFile()): Promise<number> {
   const plans = readPlanSeeds(plansFile);
   for (const plan of plans) {
     const data = { ...plan, entitlements: plan.entitlements };
     await prisma.plan.upsert({ where: { code: plan.code }, create: data, update: data });
   }
   return plans.length;
-}
-
-export async function seedDatabase(
-  prisma: PrismaClient,
-  config: Pick<AppConfig, 'seed' | 'app'>,
-  plansFile = defaultPlansFile(),
-): Promise<SeedResult> {
-  const result: SeedResult = { plans: await seedPlans(prisma, plansFile) };
-  // Outside production an admin is always there to log in with; in production only on request.
-  const email = config.seed.adminEmail ?? (config.app.env === 'production' ? undefined : 'admin@example.com');
-  if (email === undefined) return result;
-  const existing = await prisma.user.findUnique({ where: { email }, select: { id: true } });
-  if (existing) return result;
-
-  const generatedPassword = config.seed.adminPassword ? undefined : randomBytes(12).toString('base64url');
-  const password = config.seed.adminPassword ?? generatedPassword ?? '';
-  await prisma.user.create({
-    data: {
-      email,
-      name: config.seed.adminName,
-      passwordHash: await hashPassword(password),
-      role: 'ADMIN',
-      emailVerifiedAt: new Date(),
-    },
-  });
-  result.adminCreated = { email, ...(generatedPassword ? { generatedPassword } : {}) };
-  return result;
 }
