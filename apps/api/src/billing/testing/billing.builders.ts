@@ -1,0 +1,228 @@
+import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { AppCache } from '@app/cache';
+import type { AppConfig } from '@app/config';
+import type { Invoice, Plan } from '@app/database';
+import type { BillingCustomersRepository } from '../billing-customers.repository.js';
+import type { BillingProvider } from '../billing-provider.js';
+import { BillingService } from '../billing.service.js';
+import type { CheckoutSessionsRepository } from '../checkout-sessions.repository.js';
+import type { InvoicesRepository } from '../invoices.repository.js';
+import type { PlansRepository } from '../plans.repository.js';
+import type { StripeBillingProvider } from '../providers/stripe-billing.provider.js';
+import type { SubscriptionsRepository, SubscriptionWithPlan } from '../subscriptions.repository.js';
+import type { ProviderEvent, ProviderEventWrites, WebhookEventsRepository } from '../webhook-events.repository.js';
+
+/** The fixed "now" of the billing unit tests (set with fake timers). */
+export const BILLING_NOW = new Date('2026-03-11T12:00:00.000Z');
+const DAY_MS = 86_400_000;
+
+/** `BILLING_NOW` moved by a number of days (negative: in the past). */
+export function daysFromNow(days: number): Date {
+  return new Date(BILLING_NOW.getTime() + days * DAY_MS);
+}
+
+export function makeBillingPlan(overrides: Partial<Plan> = {}): Plan {
+  return {
+    id: randomUUID(),
+    code: 'pro',
+    name: 'Pro',
+    priceCents: 1900,
+    currency: 'usd',
+    interval: 'MONTH',
+    trialDays: 0,
+    providerPriceId: null,
+    entitlements: { features: ['exports'], limits: { projects: 10 } },
+    active: true,
+    sortOrder: 1,
+    createdAt: daysFromNow(-100),
+    updatedAt: daysFromNow(-100),
+    ...overrides,
+  };
+}
+
+/** A live (active, mid-period, local) subscription on `plan`. */
+export function makeBillingSubscription(
+  plan: Plan = makeBillingPlan(),
+  overrides: Partial<SubscriptionWithPlan> = {},
+): SubscriptionWithPlan {
+  return {
+    id: randomUUID(),
+    userId: randomUUID(),
+    planId: plan.id,
+    plan,
+    provider: 'local',
+    providerSubscriptionId: null,
+    status: 'ACTIVE',
+    currentPeriodStart: daysFromNow(-10),
+    currentPeriodEnd: daysFromNow(20),
+    cancelAtPeriodEnd: false,
+    canceledAt: null,
+    trialEndsAt: null,
+    pastDueSince: null,
+    providerUpdatedAt: daysFromNow(-10),
+    createdAt: daysFromNow(-10),
+    updatedAt: daysFromNow(-10),
+    ...overrides,
+  };
+}
+
+export function makeInvoice(overrides: Partial<Invoice> = {}): Invoice {
+  return {
+    id: randomUUID(),
+    userId: randomUUID(),
+    subscriptionId: randomUUID(),
+    provider: 'local',
+    providerInvoiceId: null,
+    number: 'INV-0001',
+    amountCents: 1900,
+    currency: 'usd',
+    status: 'PAID',
+    hostedUrl: null,
+    periodStart: daysFromNow(-10),
+    periodEnd: daysFromNow(20),
+    createdAt: daysFromNow(-10),
+    updatedAt: daysFromNow(-10),
+    ...overrides,
+  };
+}
+
+export function makePlansRepository() {
+  return {
+    listActive: jest.fn<PlansRepository['listActive']>(),
+    findByCode: jest.fn<PlansRepository['findByCode']>(),
+    findByProviderPriceId: jest.fn<PlansRepository['findByProviderPriceId']>(),
+  };
+}
+
+export function makeSubscriptionsRepository() {
+  return {
+    findLive: jest.fn<SubscriptionsRepository['findLive']>(),
+    findLatest: jest.fn<SubscriptionsRepository['findLatest']>(),
+    findById: jest.fn<SubscriptionsRepository['findById']>(),
+    existsAtProvider: jest.fn<SubscriptionsRepository['existsAtProvider']>(),
+    hasHadTrial: jest.fn<SubscriptionsRepository['hasHadTrial']>(),
+    createUnlessLive: jest.fn<SubscriptionsRepository['createUnlessLive']>(),
+    transition: jest.fn<SubscriptionsRepository['transition']>(),
+    update: jest.fn<SubscriptionsRepository['update']>(),
+    listAll: jest.fn<SubscriptionsRepository['listAll']>(),
+  };
+}
+
+export function makeInvoicesRepository() {
+  return { listForUser: jest.fn<InvoicesRepository['listForUser']>() };
+}
+
+export function makeCheckoutSessionsRepository() {
+  return {
+    create: jest.fn<CheckoutSessionsRepository['create']>(),
+    findPending: jest.fn<CheckoutSessionsRepository['findPending']>(),
+    claim: jest.fn<CheckoutSessionsRepository['claim']>(),
+  };
+}
+
+export function makeBillingCustomersRepository() {
+  return {
+    findContact: jest.fn<BillingCustomersRepository['findContact']>(),
+    findCustomerId: jest.fn<BillingCustomersRepository['findCustomerId']>(),
+    link: jest.fn<BillingCustomersRepository['link']>(),
+  };
+}
+
+export function makeBillingProvider() {
+  return {
+    name: 'local' as const,
+    startCheckout: jest.fn<BillingProvider['startCheckout']>(),
+    portalUrl: jest.fn<BillingProvider['portalUrl']>(),
+    changePlan: jest.fn<BillingProvider['changePlan']>().mockResolvedValue(undefined),
+    setCancelAtPeriodEnd: jest.fn<BillingProvider['setCancelAtPeriodEnd']>().mockResolvedValue(undefined),
+  };
+}
+
+/** The cache, its keys readable (`billing:entitlements:<userId>`), every operation a mock. */
+export function makeCache() {
+  return {
+    key: jest.fn((module: string, ...parts: Array<string | number>) => [module, ...parts].join(':')),
+    read: jest.fn<AppCache['read']>().mockResolvedValue({ status: 'miss' }),
+    set: jest.fn<AppCache['set']>().mockResolvedValue(true),
+    del: jest.fn<AppCache['del']>().mockResolvedValue(undefined),
+    getOrSet: jest.fn<AppCache['getOrSet']>(),
+  };
+}
+
+export function makeBillingConfig(billing: Partial<AppConfig['billing']> = {}): AppConfig {
+  return { billing: { pastDueGracePeriodSeconds: 3 * 86_400, ...billing } } as unknown as AppConfig;
+}
+
+/** The billing service as its dependents see it. */
+export function makeBillingServiceMock() {
+  return {
+    findLiveSubscription: jest.fn<BillingService['findLiveSubscription']>(),
+    subscriptionChanged: jest.fn<BillingService['subscriptionChanged']>().mockResolvedValue(undefined),
+  };
+}
+
+/** Every collaborator of BillingService, each a mock. */
+export function makeBillingCollaborators() {
+  return {
+    plans: makePlansRepository(),
+    subscriptions: makeSubscriptionsRepository(),
+    invoices: makeInvoicesRepository(),
+    checkouts: makeCheckoutSessionsRepository(),
+    customers: makeBillingCustomersRepository(),
+    provider: makeBillingProvider(),
+    cache: makeCache(),
+    config: makeBillingConfig(),
+  };
+}
+
+export type BillingCollaborators = ReturnType<typeof makeBillingCollaborators>;
+
+/** A real BillingService over mocked collaborators. */
+export function makeBillingService(c: BillingCollaborators = makeBillingCollaborators()): BillingService {
+  return new BillingService(
+    c.plans as unknown as PlansRepository,
+    c.subscriptions as unknown as SubscriptionsRepository,
+    c.invoices as unknown as InvoicesRepository,
+    c.checkouts as unknown as CheckoutSessionsRepository,
+    c.customers as unknown as BillingCustomersRepository,
+    c.provider,
+    c.cache as unknown as AppCache,
+    c.config,
+  );
+}
+
+/** The writes of one provider event's transaction, every method a mock. */
+export function makeProviderEventWrites() {
+  return {
+    customerOwner: jest.fn<ProviderEventWrites['customerOwner']>().mockResolvedValue(null),
+    findSubscription: jest.fn<ProviderEventWrites['findSubscription']>().mockResolvedValue(null),
+    syncSubscription: jest.fn<ProviderEventWrites['syncSubscription']>(),
+    markPastDue: jest.fn<ProviderEventWrites['markPastDue']>().mockResolvedValue(false),
+    upsertInvoice: jest.fn<ProviderEventWrites['upsertInvoice']>().mockResolvedValue(undefined),
+  };
+}
+
+/** `WebhookEventsRepository.processOnce` as the Stripe webhooks use it (their writes resolve the users changed). */
+type ProcessOnce = (
+  event: ProviderEvent,
+  apply: (writes: ProviderEventWrites) => Promise<string[]>,
+) => Promise<{ duplicate: true } | { duplicate: false; result: string[] }>;
+
+/** Webhook events never seen before, applied through `writes` (as one transaction would). */
+export function makeWebhookEventsRepository(writes: ReturnType<typeof makeProviderEventWrites>) {
+  return {
+    isRecorded: jest.fn<WebhookEventsRepository['isRecorded']>().mockResolvedValue(false),
+    processOnce: jest.fn<ProcessOnce>(async (_event, apply) => ({
+      duplicate: false,
+      result: await apply(writes as unknown as ProviderEventWrites),
+    })),
+  };
+}
+
+export function makeStripeProvider() {
+  return {
+    configured: true,
+    retrieveSubscription: jest.fn<StripeBillingProvider['retrieveSubscription']>(),
+  };
+}
