@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Plan } from '@app/database';
 import { planChange, trialDaysFor } from './billing-terms.js';
-import type { SubscriptionWithPlan } from './subscriptions.repository.js';
-
-const DAY_MS = 86_400_000;
-const NOW = new Date('2026-03-11T12:00:00.000Z');
-const daysFromNow = (days: number) => new Date(NOW.getTime() + days * DAY_MS);
+import {
+  BILLING_NOW as NOW,
+  daysFromNow,
+  makeBillingSubscription as makeSubscription,
+} from './testing/billing.builders.js';
 
 function makePlan(overrides: Partial<Plan> = {}): Plan {
   return {
@@ -20,28 +20,6 @@ function makePlan(overrides: Partial<Plan> = {}): Plan {
     entitlements: { features: [], limits: {} },
     active: true,
     sortOrder: 0,
-    createdAt: NOW,
-    updatedAt: NOW,
-    ...overrides,
-  };
-}
-
-function makeSubscription(plan: Plan, overrides: Partial<SubscriptionWithPlan> = {}): SubscriptionWithPlan {
-  return {
-    id: 'subscription',
-    userId: 'user',
-    planId: plan.id,
-    plan,
-    provider: 'local',
-    providerSubscriptionId: null,
-    status: 'ACTIVE',
-    currentPeriodStart: daysFromNow(-10),
-    currentPeriodEnd: daysFromNow(20),
-    cancelAtPeriodEnd: false,
-    canceledAt: null,
-    trialEndsAt: null,
-    pastDueSince: null,
-    providerUpdatedAt: NOW,
     createdAt: NOW,
     updatedAt: NOW,
     ...overrides,
