@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoLogger, type Params } from 'nestjs-pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { loggedRoute } from '@app/common';
 import type { AppConfig } from '@app/config';
 
@@ -31,6 +31,8 @@ export function loggerParams(config: AppConfig): Params {
   if (config.app.logFormat === 'json') return { forRoutes: [], pinoHttp: options };
   // Pretty: the same events, redacted the same way, formatted in this process (sync, so lines keep
   // their order with the boot banner) rather than in a transport's worker thread.
+  // Loaded only here: production (JSON) never pays for the prettifier's module graph at boot.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const pretty = pinoPretty({
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
