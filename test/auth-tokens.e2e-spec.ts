@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { createClient } from 'redis';
 import { PrismaService } from '@app/database';
-import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../apps/api/src/auth/strategies/jwt.strategy.js';
+import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../apps/api/src/iam/access-tokens/jwt.strategy.js';
 import { TEST_REDIS_URL } from './setup/test-env.js';
 import {
   bearer,
@@ -16,8 +16,8 @@ import {
   uniqueEmail,
   type TestAccount,
 } from './utils/auth.js';
-import { createTestApp, type TestApp } from './utils/test-app.js';
 import { expectProblem, INVALID_ACCESS_TOKEN } from './utils/problem.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCESS_TTL = 900;

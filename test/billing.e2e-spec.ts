@@ -3,15 +3,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Controller, Get } from '@nestjs/common';
 import { PrismaService } from '@app/database';
-import { Auth } from '../apps/api/src/auth/decorators/auth.decorator.js';
 import { BillingModule } from '../apps/api/src/billing/billing.module.js';
 import { BillingService } from '../apps/api/src/billing/billing.service.js';
 import { RequiresEntitlement } from '../apps/api/src/billing/requires-entitlement.decorator.js';
-import { createAccountWithRole, registerAndLogin, type TestAccount } from './utils/auth.js';
-import { createTestApp, type TestApp } from './utils/test-app.js';
-import { seedTestPlans } from './utils/billing.js';
-import { usingPostgres } from './utils/test-database.js';
+import { Auth } from '../apps/api/src/iam/decorators/auth.decorator.js';
 import { TEST_REDIS_URL } from './setup/test-env.js';
+import { createAccountWithRole, registerAndLogin, type TestAccount } from './utils/auth.js';
+import { seedTestPlans } from './utils/billing.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
+import { usingPostgres } from './utils/test-database.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Controller, Get } from '@nestjs/common';
-import { Public } from '../apps/api/src/auth/decorators/public.decorator.js';
+import { Public } from '../apps/api/src/iam/decorators/public.decorator.js';
 import { createTestApp } from './utils/test-app.js';
 
 @Public()

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type AppConfig } from '@app/config';
 import type { User } from '@app/database';
-import type { ClientInfo } from '../../apps/api/src/auth/auth-user.js';
+import type { ClientInfo } from '../../apps/api/src/iam/auth-user.js';
 import type { RefreshTokenRecord, SessionRecord } from '../../apps/api/src/sessions/sessions.repository.js';
 import type { UserTokenRecord } from '../../apps/api/src/users/user-tokens.repository.js';
 

@@ -6,11 +6,12 @@ import { AppCacheModule } from '@app/cache';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IamModule } from './iam/iam.module.js';
+import { loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SeedModule } from './seed/seed.module.js';
 import { UsersModule } from './users/users.module.js';
-import { loggerParams } from './logging.js';
 
 /**
  * The root module only wires things together. It receives the already validated configuration,
@@ -28,8 +29,10 @@ export class AppModule {
         SeedModule,
         AppCacheModule,
         MailModule,
-        // Guards run in registration order: rate limits first, then authentication.
+        // Global guards run in the order their modules are first imported: rate limits, then
+        // authentication (IamModule's deny-by-default guard), so a flood is refused before any token work.
         RateLimitModule,
+        IamModule,
         AuthModule,
         UsersModule,
         BillingModule,

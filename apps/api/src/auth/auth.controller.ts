@@ -2,14 +2,16 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseGuards } fro
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses, NoStore } from '@app/common';
+import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { Auth } from '../iam/decorators/auth.decorator.js';
+import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
+import { Public } from '../iam/decorators/public.decorator.js';
 import { DEVICE_COOKIE, deviceCookieOptions } from '../rate-limit/device-tokens.js';
 import { StrictRateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { SessionRevocationReason, SessionsService } from '../sessions/sessions.service.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
-import type { AuthUser, ClientInfo } from './auth-user.js';
+import { UsersService } from '../users/users.service.js';
 import { AuthService, type VerifiedCredentials } from './auth.service.js';
-import { Auth } from './decorators/auth.decorator.js';
-import { Client, CurrentUser } from './decorators/current-user.decorator.js';
-import { Public } from './decorators/public.decorator.js';
 import { AuthTokensDto, LoginResponseDto } from './dto/auth-tokens.dto.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
@@ -23,7 +25,11 @@ import { LocalAuthGuard } from './guards/local-auth.guard.js';
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+  ) {}
 
   /**
    * Creates an account and emails a verification link.
@@ -108,7 +114,7 @@ export class AuthController {
   @StrictRateLimit()
   @ApiProblemResponses(400, 401)
   refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<AuthTokensDto> {
-    return this.auth.refresh(body.refreshToken, client);
+    return this.sessions.refresh(body.refreshToken, client);
   }
 
   /**
@@ -121,7 +127,7 @@ export class AuthController {
   @Auth()
   @HttpCode(HttpStatus.NO_CONTENT)
   logout(@CurrentUser() user: AuthUser, @Client() client: ClientInfo): Promise<void> {
-    return this.auth.logout(user, client);
+    return this.sessions.revoke(user.id, user.sessionId, SessionRevocationReason.Logout, client);
   }
 
   /**
@@ -151,7 +157,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiProblemResponses(400, 409)
   verifyEmail(@Body() body: TokenDto, @Client() client: ClientInfo): Promise<void> {
-    return this.auth.verifyEmail(body.token, client);
+    return this.users.verifyEmail(body.token, client);
   }
 
   /**
@@ -174,7 +180,7 @@ export class AuthController {
   @StrictRateLimit()
   @ApiProblemResponses(400, 409)
   cancelEmailChange(@Body() body: TokenDto, @Client() client: ClientInfo): Promise<void> {
-    return this.auth.cancelEmailChange(body.token, client);
+    return this.users.cancelEmailChange(body.token, client);
   }
 
   /**
@@ -189,7 +195,7 @@ export class AuthController {
   @StrictRateLimit()
   @ApiProblemResponses(409, 503)
   resendVerification(@CurrentUser() user: AuthUser): Promise<void> {
-    return this.auth.resendVerification(user);
+    return this.users.sendEmailVerification(user.id);
   }
 
   /**

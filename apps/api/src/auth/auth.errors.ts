@@ -12,9 +12,3 @@ export class AccountDisabledError extends DomainError {
     super('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
   }
 }
-
-export class InsufficientPermissionsError extends DomainError {
-  constructor() {
-    super('forbidden', 'INSUFFICIENT_PERMISSIONS', 'You are not allowed to do this.');
-  }
-}

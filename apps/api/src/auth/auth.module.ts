@@ -1,18 +1,17 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
-import { AccessTokenGuard } from './guards/access-token.guard.js';
-import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 
+/** The sign-in flows: registration, password sign-in, refresh, sign-out, email and password links. */
 @Module({
-  imports: [PassportModule, RateLimitModule, SessionsModule, UsersModule],
+  imports: [PassportModule, AuditModule, RateLimitModule, SessionsModule, UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, LocalStrategy, JwtStrategy, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [AuthService, LocalStrategy],
 })
 export class AuthModule {}

@@ -2,11 +2,11 @@ import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { hashPassword, ValidationFailedError, verifyPassword } from '@app/common';
 import type { User } from '@app/database';
 import { makeClient, makeConfig, makeUser, makeUserToken } from '../../../../test/utils/builders.js';
+import { SecurityEventType, type SecurityEventsRepository } from '../audit/security-events.repository.js';
 import type { Mailer } from '../mail/mailer.service.js';
 import type { DeviceTokens } from '../rate-limit/device-tokens.js';
 import type { LoginLockout } from '../rate-limit/login-lockout.js';
 import type { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
-import { SecurityEventType, type SecurityEventsRepository } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, type SessionsService } from '../sessions/sessions.service.js';
 import type { UserTokensService } from '../users/user-tokens.service.js';
 import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';

@@ -2,19 +2,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { hashPassword, normalizeEmail, ValidationFailedError, verifyPassword } from '@app/common';
 import type { User } from '@app/database';
-import { Mailer } from '../mail/mailer.service.js';
+import { SecurityEventsRepository, SecurityEventType } from '../audit/security-events.repository.js';
+import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
 import { passwordChangedMail, passwordResetMail } from '../mail/mail-templates.js';
+import { Mailer } from '../mail/mailer.service.js';
 import { DeviceTokens, type IssuedDeviceToken } from '../rate-limit/device-tokens.js';
 import { LoginLockout } from '../rate-limit/login-lockout.js';
 import { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
-import { SecurityEventsRepository, SecurityEventType } from '../sessions/security-events.repository.js';
 import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
 import type { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
-import { UsersService } from '../users/users.service.js';
 import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';
 import { toUserResponse } from '../users/users.responses.js';
-import type { AuthUser, ClientInfo } from './auth-user.js';
+import { UsersService } from '../users/users.service.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import { passwordProblems } from './password/password-policy.js';
@@ -116,30 +116,10 @@ export class AuthService {
     return { tokens, device: this.devices.issue(credentials.login) };
   }
 
-  refresh(refreshToken: string, client: ClientInfo): Promise<IssuedTokens> {
-    return this.sessions.refresh(refreshToken, client);
-  }
-
-  logout(user: AuthUser, client: ClientInfo): Promise<void> {
-    return this.sessions.revoke(user.id, user.sessionId, SessionRevocationReason.Logout, client);
-  }
-
   /** Also ends a pending email change: it may have been asked for from one of those sessions. */
   async logoutAll(user: AuthUser, client: ClientInfo): Promise<void> {
     await this.sessions.revokeAll(user.id, SessionRevocationReason.LogoutAll, { client });
     await this.users.endPendingEmailChange(user.id);
-  }
-
-  verifyEmail(token: string, client: ClientInfo): Promise<void> {
-    return this.users.verifyEmail(token, client);
-  }
-
-  cancelEmailChange(token: string, client: ClientInfo): Promise<void> {
-    return this.users.cancelEmailChange(token, client);
-  }
-
-  resendVerification(user: AuthUser): Promise<void> {
-    return this.users.sendEmailVerification(user.id);
   }
 
   /**

@@ -8,23 +8,23 @@ import {
   NoStore,
   type Page,
 } from '@app/common';
-import type { AuthUser } from '../auth/auth-user.js';
-import { Auth } from '../auth/decorators/auth.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
-import { Permission } from '../auth/permissions.js';
+import type { AuthUser } from '../iam/auth-user.js';
+import { Auth } from '../iam/decorators/auth.decorator.js';
+import { CurrentUser } from '../iam/decorators/current-user.decorator.js';
+import { Public } from '../iam/decorators/public.decorator.js';
+import { Permission } from '../iam/permissions.js';
 import { BillingService } from './billing.service.js';
 import { EntitlementsResponseDto } from './dto/entitlements-response.dto.js';
 import { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import { ListSubscriptionsQueryDto } from './dto/list-subscriptions-query.dto.js';
 import { PlanCodeDto } from './dto/plan-code.dto.js';
 import { PlanResponseDto } from './dto/plan-response.dto.js';
-import { PLAN_RULES } from './plan-rules.js';
 import { RedirectResponseDto } from './dto/redirect-response.dto.js';
 import { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
 import { EntitlementsService } from './entitlements.service.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.decorator.js';
 import { Idempotent } from './idempotency/idempotent.decorator.js';
+import { PLAN_RULES } from './plan-rules.js';
 
 @ApiTags('billing')
 @Controller('billing')

@@ -2,7 +2,7 @@ import { Controller, Headers, HttpCode, HttpStatus, Post, Req, type RawBodyReque
 import { ApiBody, ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '@app/common';
-import { Public } from '../auth/decorators/public.decorator.js';
+import { Public } from '../iam/decorators/public.decorator.js';
 import { STRIPE_SIGNATURE_SCHEME } from '../openapi/openapi.js';
 import { NotRateLimited } from '../rate-limit/rate-limit.decorator.js';
 import { WebhookAckResponseDto } from './dto/webhook-ack-response.dto.js';

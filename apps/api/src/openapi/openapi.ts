@@ -16,7 +16,7 @@ import {
   ProblemDetailsDto,
   REQUEST_ID_HEADER,
 } from '@app/common';
-import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../auth/strategies/jwt.strategy.js';
+import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../iam/access-tokens/jwt.strategy.js';
 import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 

@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiArrayResponse, ApiProblemResponses } from '@app/common';
-import type { AuthUser, ClientInfo } from '../auth/auth-user.js';
-import { Auth } from '../auth/decorators/auth.decorator.js';
-import { Client, CurrentUser } from '../auth/decorators/current-user.decorator.js';
+import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { Auth } from '../iam/decorators/auth.decorator.js';
+import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
 import { SessionIdParamDto } from './dto/session-id-param.dto.js';
 import { MAX_LISTED_SESSIONS, SessionResponseDto } from './dto/session-response.dto.js';
 import { SessionRevocationReason, SessionsService } from './sessions.service.js';

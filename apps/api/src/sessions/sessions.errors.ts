@@ -21,12 +21,6 @@ export class RefreshTokenReusedError extends DomainError {
   }
 }
 
-export class InvalidAccessTokenError extends DomainError {
-  constructor() {
-    super('unauthenticated', 'INVALID_ACCESS_TOKEN', 'A valid access token is required.');
-  }
-}
-
 export class SessionNotFoundError extends DomainError {
   constructor() {
     super('not_found', 'SESSION_NOT_FOUND', 'No such session.');

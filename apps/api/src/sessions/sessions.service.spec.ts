@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { hashOpaqueToken } from '@app/common';
 import { makeClient, makeConfig, makeRefreshToken } from '../../../../test/utils/builders.js';
-import type { AccessTokens } from './access-tokens.js';
-import type { RevokedSessions } from './revoked-sessions.js';
-import { SecurityEventType, type SecurityEventsRepository } from './security-events.repository.js';
+import { SecurityEventType, type SecurityEventsRepository } from '../audit/security-events.repository.js';
+import type { AccessTokens } from '../iam/access-tokens/access-tokens.js';
+import type { RevokedSessions } from '../iam/revocation/revoked-sessions.js';
 import { InvalidRefreshTokenError, RefreshTokenReusedError, SessionNotFoundError } from './sessions.errors.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { SessionRevocationReason, SessionsService } from './sessions.service.js';

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiPaginatedResponse, ApiProblemResponses, type Page } from '@app/common';
-import type { AuthUser, ClientInfo } from '../auth/auth-user.js';
-import { Auth } from '../auth/decorators/auth.decorator.js';
-import { Client, CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Permission } from '../auth/permissions.js';
+import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { Auth } from '../iam/decorators/auth.decorator.js';
+import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
+import { Permission } from '../iam/permissions.js';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { DeleteMeDto } from './dto/delete-me.dto.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';

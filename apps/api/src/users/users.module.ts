@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UserTokensRepository } from './user-tokens.repository.js';
@@ -8,7 +9,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [RateLimitModule, SessionsModule],
+  imports: [AuditModule, RateLimitModule, SessionsModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserTokensService, UserTokensRepository],
   exports: [UsersService, UserTokensService],

@@ -3,13 +3,13 @@ import type { AppCache } from '@app/cache';
 import { ValidationFailedError } from '@app/common';
 import { UserTokenPurpose, type User } from '@app/database';
 import { makeClient, makeConfig, makeUser, makeUserToken } from '../../../../test/utils/builders.js';
-import type { Mailer } from '../mail/mailer.service.js';
-import type { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import {
   SecurityEventType,
   type SecurityEventInput,
   type SecurityEventsRepository,
-} from '../sessions/security-events.repository.js';
+} from '../audit/security-events.repository.js';
+import type { Mailer } from '../mail/mailer.service.js';
+import type { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SessionRevocationReason, type SessionsService } from '../sessions/sessions.service.js';
 import type { UserTokenRecord } from './user-tokens.repository.js';
 import type { UserTokensService } from './user-tokens.service.js';

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import type { FastifyRequest } from 'fastify';
+import { clientInfoOf } from '../../iam/auth-user.js';
 import { DEVICE_COOKIE } from '../../rate-limit/device-tokens.js';
 import { AuthService, type VerifiedCredentials } from '../auth.service.js';
-import { clientInfoOf } from '../auth-user.js';
 import type { LoginDto } from '../dto/login.dto.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthUser } from '../../auth/auth-user.js';
+import type { AuthUser } from '../../iam/auth-user.js';
 import { providerIdempotencyKey, readIdempotencyKey } from './idempotency-key.js';
 
 /**

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 import { assertSafeInput, DomainError, PROBLEM_CONTENT_TYPE, toProblem } from '@app/common';
-import type { AuthUser } from '../../auth/auth-user.js';
+import type { AuthUser } from '../../iam/auth-user.js';
 import { IDEMPOTENT_REPLAYED_HEADER, readIdempotencyKey } from './idempotency-key.js';
 import { IdempotencyService, type IdempotencyKeyOf, type StoredResponse } from './idempotency.service.js';
 import { requestFingerprint } from './request-fingerprint.js';

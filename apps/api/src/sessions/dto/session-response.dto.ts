@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { USER_AGENT_MAX_LENGTH } from '../../auth/auth-user.js';
+import { USER_AGENT_MAX_LENGTH } from '../../iam/auth-user.js';
 
 /** `GET /v1/auth/sessions` lists at most this many sessions, the most recently used first. */
 export const MAX_LISTED_SESSIONS = 100;

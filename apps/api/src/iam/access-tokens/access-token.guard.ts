@@ -2,11 +2,10 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { InvalidAccessTokenError } from '../../sessions/sessions.errors.js';
 import type { AuthUser } from '../auth-user.js';
-import { InsufficientPermissionsError } from '../auth.errors.js';
 import { PERMISSIONS_KEY } from '../decorators/auth.decorator.js';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator.js';
+import { InsufficientPermissionsError, InvalidAccessTokenError } from '../iam.errors.js';
 import { hasPermissions, type Permission } from '../permissions.js';
 
 /**

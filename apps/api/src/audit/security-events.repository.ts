@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@app/database';
-import type { ClientInfo } from '../auth/auth-user.js';
+import type { ClientInfo } from '../iam/auth-user.js';
 
 export const SecurityEventType = {
   LoginSucceeded: 'LOGIN_SUCCEEDED',

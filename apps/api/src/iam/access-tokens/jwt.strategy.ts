@@ -5,10 +5,10 @@ import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '@app/config';
 import { Role } from '@app/database';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from '../../sessions/access-tokens.js';
-import { RevokedSessions } from '../../sessions/revoked-sessions.js';
-import { InvalidAccessTokenError } from '../../sessions/sessions.errors.js';
 import type { AuthUser } from '../auth-user.js';
+import { InvalidAccessTokenError } from '../iam.errors.js';
+import { RevokedSessions } from '../revocation/revoked-sessions.js';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './access-tokens.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 interface DecodedToken {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { cacheKey, createMarkerSet, RedisConnection, type MarkerEntry, type MarkerSet } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { SessionsRepository } from './sessions.repository.js';
+import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 
 /** How long a rebuild vouches for the markers: past it, misses go to the database again. */
 const REVOCATIONS_COMPLETE_FOR_MS = 120_000;
@@ -57,7 +57,7 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
   };
 
   constructor(
-    private readonly sessions: SessionsRepository,
+    private readonly sessions: RevokedSessionsRepository,
     private readonly redis: RedisConnection,
     config: AppConfig,
   ) {

@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AppConfig } from '@app/config';
+import { AccessTokenGuard } from './access-tokens/access-token.guard.js';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, AccessTokens } from './access-tokens/access-tokens.js';
+import { JwtStrategy } from './access-tokens/jwt.strategy.js';
+import { RevokedSessions } from './revocation/revoked-sessions.js';
+import { RevokedSessionsRepository } from './revocation/revoked-sessions.repository.js';
+
+/**
+ * Identity and access: who is calling and may they. It signs and verifies access tokens, keeps the
+ * revocation state every request is checked against, and registers the global deny-by-default guard
+ * (`@Public()` opens a route, `@Auth(...)` names the permissions it needs). Features import its
+ * decorators and `AuthUser`; sessions import it to sign tokens and record revocations. It imports
+ * no feature.
+ */
+@Module({
+  imports: [
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.auth.jwtSecret,
+        signOptions: {
+          algorithm: ACCESS_TOKEN_ALGORITHM,
+          issuer: config.auth.jwtIssuer,
+          audience: config.auth.jwtAudience,
+          expiresIn: config.auth.accessTokenTtlSeconds,
+          header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+        },
+      }),
+    }),
+  ],
+  providers: [
+    AccessTokens,
+    JwtStrategy,
+    RevokedSessions,
+    RevokedSessionsRepository,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
+  exports: [AccessTokens, RevokedSessions],
+})
+export class IamModule {}
