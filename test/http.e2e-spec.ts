@@ -3,7 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import { Body, Controller, Get, Logger, Post } from '@nestjs/common';
 import { IsEmail, IsInt, IsString, Max, MinLength } from 'class-validator';
 import { DomainError } from '@app/common';
-import { CORS_METHODS, CORS_REQUEST_HEADERS } from '../apps/api/src/configure-app.js';
+import { CORS_METHODS, CORS_REQUEST_HEADERS } from '../apps/api/src/core/configure-app.js';
 import { Public } from '../apps/api/src/iam/decorators/public.decorator.js';
 import { specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';

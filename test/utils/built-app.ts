@@ -74,7 +74,7 @@ export async function startServer(
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}\n${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not start in time:\n${output}`);
+      throw new Error(`server did not start in time:\n${output}\n${stderr.slice(-3000)}`);
     }
     await new Promise((done) => setTimeout(done, 50));
   }

@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ModuleMetadata } from '@nestjs/common';
 import { loadConfig, type AppConfig } from '@app/config';
 import { AppModule } from '../../apps/api/src/app.module.js';
-import { configureApp, createHttpAdapter } from '../../apps/api/src/configure-app.js';
+import { configureApp, createHttpAdapter } from '../../apps/api/src/core/configure-app.js';
 import { TEST_REDIS_URL } from '../setup/test-env.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 

@@ -5,11 +5,11 @@ import { DatabaseModule } from '@app/database';
 import { AppCacheModule } from '@app/cache';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
+import { loggerParams } from './core/logging.js';
+import { RateLimitModule } from './core/rate-limit/rate-limit.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IamModule } from './iam/iam.module.js';
-import { loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
-import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SeedModule } from './seed/seed.module.js';
 import { UsersModule } from './users/users.module.js';
 

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@app/config';
 import { AppModule } from './app.module.js';
-import { createHttpAdapter } from './configure-app.js';
+import { createHttpAdapter } from './core/configure-app.js';
 import { buildOpenApiDocument } from './openapi/openapi.js';
 import { VersioningType } from '@nestjs/common';
 

@@ -2,12 +2,11 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseGuards } fro
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses, NoStore } from '@app/common';
+import { StrictRateLimit } from '../core/rate-limit/rate-limit.decorator.js';
 import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
 import { Auth } from '../iam/decorators/auth.decorator.js';
 import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
 import { Public } from '../iam/decorators/public.decorator.js';
-import { DEVICE_COOKIE, deviceCookieOptions } from '../rate-limit/device-tokens.js';
-import { StrictRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { SessionRevocationReason, SessionsService } from '../sessions/sessions.service.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UsersService } from '../users/users.service.js';
@@ -21,6 +20,7 @@ import { RegisterDto } from './dto/register.dto.js';
 import { ResetPasswordDto } from './dto/reset-password.dto.js';
 import { TokenDto } from './dto/token.dto.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
+import { DEVICE_COOKIE, deviceCookieOptions } from './lockout/device-tokens.js';
 
 @ApiTags('auth')
 @Controller('auth')

@@ -12,3 +12,13 @@ export class AccountDisabledError extends DomainError {
     super('forbidden', 'ACCOUNT_DISABLED', 'This account is disabled.');
   }
 }
+
+/**
+ * Too many failed sign-ins for this account from this client (or from all untrusted clients). The
+ * same answer whether or not the account exists.
+ */
+export class LoginLockedOutError extends DomainError {
+  constructor(retryAfterSeconds: number) {
+    super('rate_limited', 'LOGIN_LOCKED_OUT', 'Too many failed sign-ins. Retry later.', { retryAfterSeconds });
+  }
+}

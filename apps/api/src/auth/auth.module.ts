@@ -1,17 +1,19 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
-import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { IamModule } from '../iam/iam.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { DeviceTokens } from './lockout/device-tokens.js';
+import { LoginLockout } from './lockout/login-lockout.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 
 /** The sign-in flows: registration, password sign-in, refresh, sign-out, email and password links. */
 @Module({
-  imports: [PassportModule, AuditModule, RateLimitModule, SessionsModule, UsersModule],
+  imports: [PassportModule, AuditModule, IamModule, SessionsModule, UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, LocalStrategy],
+  providers: [AuthService, LocalStrategy, LoginLockout, DeviceTokens],
 })
 export class AuthModule {}

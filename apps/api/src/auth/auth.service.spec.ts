@@ -3,16 +3,16 @@ import { hashPassword, ValidationFailedError, verifyPassword } from '@app/common
 import type { User } from '@app/database';
 import { makeClient, makeConfig, makeUser, makeUserToken } from '../../../../test/utils/builders.js';
 import { SecurityEventType, type SecurityEventsRepository } from '../audit/security-events.repository.js';
+import type { PasswordConfirmations } from '../iam/password-confirmations.js';
 import type { Mailer } from '../mail/mailer.service.js';
-import type { DeviceTokens } from '../rate-limit/device-tokens.js';
-import type { LoginLockout } from '../rate-limit/login-lockout.js';
-import type { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SessionRevocationReason, type SessionsService } from '../sessions/sessions.service.js';
 import type { UserTokensService } from '../users/user-tokens.service.js';
 import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';
 import type { UsersService } from '../users/users.service.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
+import type { DeviceTokens } from './lockout/device-tokens.js';
+import type { LoginLockout } from './lockout/login-lockout.js';
 
 type LoginAttempt = Awaited<ReturnType<LoginLockout['begin']>>;
 

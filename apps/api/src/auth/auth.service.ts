@@ -4,11 +4,9 @@ import { hashPassword, normalizeEmail, ValidationFailedError, verifyPassword } f
 import type { User } from '@app/database';
 import { SecurityEventsRepository, SecurityEventType } from '../audit/security-events.repository.js';
 import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { PasswordConfirmations } from '../iam/password-confirmations.js';
 import { passwordChangedMail, passwordResetMail } from '../mail/mail-templates.js';
 import { Mailer } from '../mail/mailer.service.js';
-import { DeviceTokens, type IssuedDeviceToken } from '../rate-limit/device-tokens.js';
-import { LoginLockout } from '../rate-limit/login-lockout.js';
-import { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../sessions/sessions.service.js';
 import type { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
@@ -17,6 +15,8 @@ import { toUserResponse } from '../users/users.responses.js';
 import { UsersService } from '../users/users.service.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import type { RegisterDto } from './dto/register.dto.js';
+import { DeviceTokens, type IssuedDeviceToken } from './lockout/device-tokens.js';
+import { LoginLockout } from './lockout/login-lockout.js';
 import { passwordProblems } from './password/password-policy.js';
 
 /** The identity a password check proves, before any session exists. */

@@ -2,8 +2,8 @@ import { applyDecorators, Controller, Get, Res, ServiceUnavailableException, VER
 import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { NotRateLimited } from '../core/rate-limit/rate-limit.decorator.js';
 import { Public } from '../iam/decorators/public.decorator.js';
-import { NotRateLimited } from '../rate-limit/rate-limit.decorator.js';
 import { CacheHealthIndicator } from './cache.health.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { HealthResponseDto } from './dto/health-response.dto.js';

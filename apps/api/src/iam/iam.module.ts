@@ -6,15 +6,17 @@ import { AppConfig } from '@app/config';
 import { AccessTokenGuard } from './access-tokens/access-token.guard.js';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, AccessTokens } from './access-tokens/access-tokens.js';
 import { JwtStrategy } from './access-tokens/jwt.strategy.js';
+import { PasswordConfirmations } from './password-confirmations.js';
 import { RevokedSessions } from './revocation/revoked-sessions.js';
 import { RevokedSessionsRepository } from './revocation/revoked-sessions.repository.js';
 
 /**
  * Identity and access: who is calling and may they. It signs and verifies access tokens, keeps the
  * revocation state every request is checked against, and registers the global deny-by-default guard
- * (`@Public()` opens a route, `@Auth(...)` names the permissions it needs). Features import its
- * decorators and `AuthUser`; sessions import it to sign tokens and record revocations. It imports
- * no feature.
+ * (`@Public()` opens a route, `@Auth(...)` names the permissions it needs), and re-checks a signed-in
+ * caller's password before sensitive changes (`PasswordConfirmations`, locked out after repeated
+ * failures). Features import its decorators and `AuthUser`; sessions import it to sign tokens and
+ * record revocations. It imports no feature.
  */
 @Module({
   imports: [
@@ -36,10 +38,11 @@ import { RevokedSessionsRepository } from './revocation/revoked-sessions.reposit
   providers: [
     AccessTokens,
     JwtStrategy,
+    PasswordConfirmations,
     RevokedSessions,
     RevokedSessionsRepository,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [AccessTokens, RevokedSessions],
+  exports: [AccessTokens, PasswordConfirmations, RevokedSessions],
 })
 export class IamModule {}

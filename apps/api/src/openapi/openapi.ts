@@ -16,8 +16,8 @@ import {
   ProblemDetailsDto,
   REQUEST_ID_HEADER,
 } from '@app/common';
+import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../core/rate-limit/rate-limit.decorator.js';
 import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../iam/access-tokens/jwt.strategy.js';
-import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 
 export const DOCS_PATH = 'docs';

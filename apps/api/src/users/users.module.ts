@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { IamModule } from '../iam/iam.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UserTokensRepository } from './user-tokens.repository.js';
 import { UserTokensService } from './user-tokens.service.js';
@@ -9,7 +9,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [AuditModule, RateLimitModule, SessionsModule],
+  imports: [AuditModule, IamModule, SessionsModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserTokensService, UserTokensRepository],
   exports: [UsersService, UserTokensService],

@@ -8,8 +8,8 @@ import {
   type SecurityEventInput,
   type SecurityEventsRepository,
 } from '../audit/security-events.repository.js';
+import type { PasswordConfirmations } from '../iam/password-confirmations.js';
 import type { Mailer } from '../mail/mailer.service.js';
-import type { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SessionRevocationReason, type SessionsService } from '../sessions/sessions.service.js';
 import type { UserTokenRecord } from './user-tokens.repository.js';
 import type { UserTokensService } from './user-tokens.service.js';

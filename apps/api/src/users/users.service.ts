@@ -5,9 +5,9 @@ import { normalizeEmail, toPage, ValidationFailedError, type Page } from '@app/c
 import { UserTokenPurpose, type User } from '@app/database';
 import { SecurityEventsRepository, SecurityEventType } from '../audit/security-events.repository.js';
 import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { PasswordConfirmations } from '../iam/password-confirmations.js';
 import { emailChangeMail, emailChangeNoticeMail, emailVerificationMail } from '../mail/mail-templates.js';
 import { Mailer } from '../mail/mailer.service.js';
-import { PasswordConfirmations } from '../rate-limit/password-confirmations.js';
 import { SessionRevocationReason, SessionsService } from '../sessions/sessions.service.js';
 import type { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { USER_KEYSETS, type ListUsersQueryDto } from './dto/list-users-query.dto.js';

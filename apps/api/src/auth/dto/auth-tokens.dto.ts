@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiOpaqueToken } from '@app/common';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@app/config';
-import { ApiDeviceToken } from '../../rate-limit/device-tokens.js';
+import { ApiDeviceToken } from '../lockout/device-tokens.js';
 
 /** A compact JWS: three base64url segments. */
 const JWT_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 import { IsOptionalNotNull } from '@app/common';
-import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../../rate-limit/device-tokens.js';
 import { IsAccountEmail } from '../../users/user-fields.js';
+import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../lockout/device-tokens.js';
 
 export class LoginDto {
   @IsAccountEmail()

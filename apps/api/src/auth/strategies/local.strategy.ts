@@ -3,9 +3,9 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import type { FastifyRequest } from 'fastify';
 import { clientInfoOf } from '../../iam/auth-user.js';
-import { DEVICE_COOKIE } from '../../rate-limit/device-tokens.js';
 import { AuthService, type VerifiedCredentials } from '../auth.service.js';
 import type { LoginDto } from '../dto/login.dto.js';
+import { DEVICE_COOKIE } from '../lockout/device-tokens.js';
 
 /**
  * Email + password sign-in; the body was validated by LocalAuthGuard before this runs. The device

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { verifyPassword } from '@app/common';
 import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { ReauthenticationLockedOutError } from './rate-limit.errors.js';
+import { ReauthenticationLockedOutError } from './iam.errors.js';
 
 /**
  * The current password asked again by a sensitive change of a signed-in account (a new email,

@@ -6,9 +6,6 @@ import { createThrottlerStorage, RedisConnection } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { normalizeEmail } from '@app/common';
 import { clientBucketOf } from './client-bucket.js';
-import { DeviceTokens } from './device-tokens.js';
-import { LoginLockout } from './login-lockout.js';
-import { PasswordConfirmations } from './password-confirmations.js';
 import {
   RATE_LIMIT_WINDOW_SECONDS,
   STRICT_RATE_LIMIT_KEY,
@@ -40,7 +37,7 @@ function accountOf(context: ExecutionContext): string | undefined {
  * routes (`@StrictRateLimit()`), per IP and (except on login) per account. An IPv6 client is
  * counted by its /64 ({@link clientBucketOf}). Runs before
  * authentication. Counts live in Redis when REDIS_URL is set (shared by all instances; in memory
- * per instance otherwise). Login's per-account protection is {@link LoginLockout}, which counts
+ * per instance otherwise). Login's per-account protection is auth's `LoginLockout`, which counts
  * failed passwords only and spares devices that signed in before.
  */
 @Module({
@@ -73,7 +70,6 @@ function accountOf(context: ExecutionContext): string | undefined {
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, DeviceTokens, LoginLockout, PasswordConfirmations],
-  exports: [DeviceTokens, LoginLockout, PasswordConfirmations],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
 })
 export class RateLimitModule {}

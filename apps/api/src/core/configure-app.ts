@@ -16,9 +16,9 @@ import {
   sendProblem,
   toProblem,
 } from '@app/common';
-import { IDEMPOTENCY_KEY_HEADER } from './billing/idempotency/idempotency-key.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../billing/idempotency/idempotency-key.js';
+import { setupOpenApi } from '../openapi/openapi.js';
 import { registerRequestLogging } from './logging.js';
-import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
 
 /** Every method the API serves (HEAD is Fastify's, for each GET); a test checks them against the spec. */

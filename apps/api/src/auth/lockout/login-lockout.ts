@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { clientBucketOf } from './client-bucket.js';
+import { clientBucketOf } from '../../core/rate-limit/client-bucket.js';
+import { LoginLockedOutError } from '../auth.errors.js';
 import { DeviceTokens } from './device-tokens.js';
-import { LoginLockedOutError } from './rate-limit.errors.js';
 
 /** Which failure counter a sign-in attempt is charged to. */
 const LockoutScope = {
