@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PrismaService } from '@app/database';
-import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
+import { BillingProvider } from '../apps/api/src/billing/subscriptions/billing-provider.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
 import {

@@ -16,7 +16,7 @@ import {
   sendProblem,
   toProblem,
 } from '@app/common';
-import { IDEMPOTENCY_KEY_HEADER } from './billing/idempotency/idempotency-key.js';
+import { IDEMPOTENCY_KEY_HEADER } from './core/idempotency/idempotency-key.js';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';

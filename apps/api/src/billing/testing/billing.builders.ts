@@ -3,15 +3,19 @@ import { randomUUID } from 'node:crypto';
 import type { AppCache } from '@app/cache';
 import type { AppConfig } from '@app/config';
 import type { Invoice, Plan } from '@app/database';
-import type { BillingCustomersRepository } from '../billing-customers.repository.js';
-import type { BillingProvider } from '../billing-provider.js';
-import { BillingService } from '../billing.service.js';
-import type { CheckoutSessionsRepository } from '../checkout-sessions.repository.js';
-import type { InvoicesRepository } from '../invoices.repository.js';
-import type { PlansRepository } from '../plans.repository.js';
-import type { StripeBillingProvider } from '../providers/stripe-billing.provider.js';
-import type { SubscriptionsRepository, SubscriptionWithPlan } from '../subscriptions.repository.js';
-import type { ProviderEvent, ProviderEventWrites, WebhookEventsRepository } from '../webhook-events.repository.js';
+import type { BillingCustomersRepository } from '../subscriptions/billing-customers.repository.js';
+import type { BillingProvider } from '../subscriptions/billing-provider.js';
+import { BillingService } from '../subscriptions/billing.service.js';
+import type { CheckoutSessionsRepository } from '../local/checkout-sessions.repository.js';
+import type { InvoicesRepository } from '../subscriptions/invoices.repository.js';
+import type { PlansRepository } from '../subscriptions/plans.repository.js';
+import type { StripeBillingProvider } from '../stripe/stripe-billing.provider.js';
+import type { SubscriptionsRepository, SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
+import type {
+  ProviderEvent,
+  ProviderEventWrites,
+  WebhookEventsRepository,
+} from '../stripe/webhook-events.repository.js';
 
 /** The fixed "now" of the billing unit tests (set with fake timers). */
 export const BILLING_NOW = new Date('2026-03-11T12:00:00.000Z');

@@ -5,7 +5,7 @@ import {
   BILLING_NOW as NOW,
   daysFromNow,
   makeBillingSubscription as makeSubscription,
-} from './testing/billing.builders.js';
+} from '../testing/billing.builders.js';
 
 function makePlan(overrides: Partial<Plan> = {}): Plan {
   return {

@@ -9,8 +9,8 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '@app/common';
-import type { AuthUser } from '../auth/auth-user.js';
-import { EntitlementRequiredError } from './billing.errors.js';
+import type { AuthUser } from '../../auth/auth-user.js';
+import { EntitlementRequiredError } from '../billing.errors.js';
 import { EntitlementsService } from './entitlements.service.js';
 
 const ENTITLEMENT_KEY = 'billing:entitlement';

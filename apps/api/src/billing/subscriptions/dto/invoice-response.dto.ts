@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { InvoiceStatus } from '@app/database';
-import { PLAN_RULES } from '../plan-rules.js';
+import { PLAN_RULES } from '../../entitlements/plan-rules.js';
 
 export class InvoiceResponseDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AppCache } from '@app/cache';
-import { LimitExceededError } from './billing.errors.js';
-import type { BillingService } from './billing.service.js';
+import { LimitExceededError } from '../billing.errors.js';
+import type { BillingService } from '../subscriptions/billing.service.js';
 import type { Entitlements } from './entitlements.js';
 import { EntitlementsService } from './entitlements.service.js';
-import type { PlansRepository } from './plans.repository.js';
-import type { SubscriptionWithPlan } from './subscriptions.repository.js';
+import type { PlansRepository } from '../subscriptions/plans.repository.js';
+import type { SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
 import {
   BILLING_NOW,
   daysFromNow,
@@ -18,7 +18,7 @@ import {
   makeBillingSubscription,
   makeCache,
   makePlansRepository,
-} from './testing/billing.builders.js';
+} from '../testing/billing.builders.js';
 
 const GRACE_SECONDS = 3 * 86_400;
 const secondsFromNow = (seconds: number) => new Date(BILLING_NOW.getTime() + seconds * 1000);

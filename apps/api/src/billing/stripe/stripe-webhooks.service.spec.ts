@@ -3,16 +3,16 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { AppConfig } from '@app/config';
-import type { BillingService } from './billing.service.js';
+import type { BillingService } from '../subscriptions/billing.service.js';
 import {
   StripeWebhooksDisabledError,
   WebhookPayloadInvalidError,
   WebhookSignatureInvalidError,
-} from './billing.errors.js';
-import type { PlansRepository } from './plans.repository.js';
-import type { StripeBillingProvider } from './providers/stripe-billing.provider.js';
+} from '../billing.errors.js';
+import type { PlansRepository } from '../subscriptions/plans.repository.js';
+import type { StripeBillingProvider } from './stripe-billing.provider.js';
 import { StripeWebhooksService } from './stripe-webhooks.service.js';
-import type { SubscriptionsRepository } from './subscriptions.repository.js';
+import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
 import type { WebhookEventsRepository } from './webhook-events.repository.js';
 import {
   makeBillingConfig,
@@ -23,7 +23,7 @@ import {
   makeStripeProvider,
   makeSubscriptionsRepository,
   makeWebhookEventsRepository,
-} from './testing/billing.builders.js';
+} from '../testing/billing.builders.js';
 
 const SECRET = 'whsec_unit_test_secret';
 const CREATED = 1_773_230_400; // 2026-03-11T12:00:00Z

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { newOpaqueToken } from '@app/common';
 import { AppConfig } from '@app/config';
-import { BillingProvider, type CheckoutInput } from '../billing-provider.js';
-import { CheckoutSessionsRepository } from '../checkout-sessions.repository.js';
+import { BillingProvider, type CheckoutInput } from '../subscriptions/billing-provider.js';
+import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
 
 /**
  * No external service: checkout is a page served by this API, reached through a single-use,

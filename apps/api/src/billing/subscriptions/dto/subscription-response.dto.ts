@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SubscriptionStatus } from '@app/database';
-import { PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
+import { PLAN_CODE_SCHEMA } from '../../entitlements/dto/entitlement-schemas.js';
 
 export class SubscriptionResponseDto {
   @ApiProperty({ format: 'uuid' })

@@ -8,23 +8,23 @@ import {
   NoStore,
   type Page,
 } from '@app/common';
-import type { AuthUser } from '../auth/auth-user.js';
-import { Auth } from '../auth/decorators/auth.decorator.js';
-import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
-import { Public } from '../auth/decorators/public.decorator.js';
-import { Permission } from '../auth/permissions.js';
+import type { AuthUser } from '../../auth/auth-user.js';
+import { Auth } from '../../auth/decorators/auth.decorator.js';
+import { CurrentUser } from '../../auth/decorators/current-user.decorator.js';
+import { Public } from '../../auth/decorators/public.decorator.js';
+import { Permission } from '../../auth/permissions.js';
 import { BillingService } from './billing.service.js';
-import { EntitlementsResponseDto } from './dto/entitlements-response.dto.js';
+import { EntitlementsResponseDto } from '../entitlements/dto/entitlements-response.dto.js';
 import { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import { ListSubscriptionsQueryDto } from './dto/list-subscriptions-query.dto.js';
 import { PlanCodeDto } from './dto/plan-code.dto.js';
 import { PlanResponseDto } from './dto/plan-response.dto.js';
-import { PLAN_RULES } from './plan-rules.js';
+import { PLAN_RULES } from '../entitlements/plan-rules.js';
 import { RedirectResponseDto } from './dto/redirect-response.dto.js';
 import { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
-import { EntitlementsService } from './entitlements.service.js';
-import { IdempotencyKey } from './idempotency/idempotency-key.decorator.js';
-import { Idempotent } from './idempotency/idempotent.decorator.js';
+import { EntitlementsService } from '../entitlements/entitlements.service.js';
+import { ProviderIdempotencyKey } from './provider-idempotency-key.decorator.js';
+import { Idempotent } from '../../core/idempotency/idempotent.decorator.js';
 
 @ApiTags('billing')
 @Controller('billing')
@@ -79,7 +79,7 @@ export class BillingController {
   checkout(
     @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
-    @IdempotencyKey('checkout') idempotencyKey: string | undefined,
+    @ProviderIdempotencyKey('checkout') idempotencyKey: string | undefined,
   ): Promise<RedirectResponseDto> {
     return this.billing.startCheckout(user.id, body.planCode, idempotencyKey);
   }
@@ -123,7 +123,7 @@ export class BillingController {
   changePlan(
     @CurrentUser() user: AuthUser,
     @Body() body: PlanCodeDto,
-    @IdempotencyKey('change') idempotencyKey: string | undefined,
+    @ProviderIdempotencyKey('change') idempotencyKey: string | undefined,
   ): Promise<SubscriptionResponseDto> {
     return this.billing.changePlan(user.id, body.planCode, idempotencyKey);
   }
@@ -142,7 +142,7 @@ export class BillingController {
   @ApiProblemResponses(404, 422, 503)
   cancelSubscription(
     @CurrentUser() user: AuthUser,
-    @IdempotencyKey('cancel') idempotencyKey: string | undefined,
+    @ProviderIdempotencyKey('cancel') idempotencyKey: string | undefined,
   ): Promise<SubscriptionResponseDto> {
     return this.billing.cancelAtPeriodEnd(user.id, idempotencyKey);
   }
@@ -160,7 +160,7 @@ export class BillingController {
   @ApiProblemResponses(404, 422, 503)
   resumeSubscription(
     @CurrentUser() user: AuthUser,
-    @IdempotencyKey('resume') idempotencyKey: string | undefined,
+    @ProviderIdempotencyKey('resume') idempotencyKey: string | undefined,
   ): Promise<SubscriptionResponseDto> {
     return this.billing.resume(user.id, idempotencyKey);
   }

@@ -3,15 +3,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AppConfig } from '@app/config';
 import type { Plan } from '@app/database';
-import { BillingProvider, type CheckoutInput, type PlanChangeTerms } from '../billing-provider.js';
-import { BillingCustomersRepository } from '../billing-customers.repository.js';
+import { BillingProvider, type CheckoutInput, type PlanChangeTerms } from '../subscriptions/billing-provider.js';
+import { BillingCustomersRepository } from '../subscriptions/billing-customers.repository.js';
 import {
   BillingProviderRejectedError,
   BillingProviderUnavailableError,
   NoSubscriptionError,
   PlanNotPurchasableError,
 } from '../billing.errors.js';
-import type { SubscriptionWithPlan } from '../subscriptions.repository.js';
+import type { SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
 
 const PROVIDER = 'stripe';
 

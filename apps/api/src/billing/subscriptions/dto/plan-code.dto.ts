@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import { PLAN_RULES } from '../plan-rules.js';
-import { PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
+import { PLAN_RULES } from '../../entitlements/plan-rules.js';
+import { PLAN_CODE_SCHEMA } from '../../entitlements/dto/entitlement-schemas.js';
 
 export class PlanCodeDto {
   /** A plan code from `GET /v1/billing/plans`. */

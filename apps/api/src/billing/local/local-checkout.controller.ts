@@ -2,9 +2,9 @@ import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post } from '@nes
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses, NoStore } from '@app/common';
 import { AppConfig } from '@app/config';
-import { Public } from '../auth/decorators/public.decorator.js';
-import { escapeHtml } from '../mail/mail-templates.js';
-import { BillingService } from './billing.service.js';
+import { Public } from '../../auth/decorators/public.decorator.js';
+import { escapeHtml } from '../../mail/mail-templates.js';
+import { BillingService } from '../subscriptions/billing.service.js';
 import { CheckoutTokenParamDto } from './dto/checkout-token-param.dto.js';
 
 /** The pages are small: a title, the plan and a button (the bound covers the longest names and URLs). */

@@ -5,8 +5,8 @@ import { AppConfig } from '@app/config';
 import { BY_CREATION, hashOpaqueToken, toPage, type Page } from '@app/common';
 import type { Plan, SubscriptionStatus } from '@app/database';
 import { BillingProvider } from './billing-provider.js';
-import { PLANS_CACHE_KEY } from './plan-rules.js';
-import { UserNotFoundError } from '../users/users.errors.js';
+import { PLANS_CACHE_KEY } from '../entitlements/plan-rules.js';
+import { UserNotFoundError } from '../../users/users.errors.js';
 import { BillingCustomersRepository } from './billing-customers.repository.js';
 import { addInterval, localFirstPeriod, periodInvoice, planChange, trialDaysFor } from './billing-terms.js';
 import {
@@ -17,14 +17,14 @@ import {
   PlanNotFoundError,
   PlanNotPurchasableError,
   SubscriptionChangedError,
-} from './billing.errors.js';
+} from '../billing.errors.js';
 import {
   toAdminSubscriptionResponse,
   toInvoiceResponse,
   toPlanResponse,
   toSubscriptionResponse,
 } from './billing.responses.js';
-import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
+import { CheckoutSessionsRepository } from '../local/checkout-sessions.repository.js';
 import type { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import type { PlanResponseDto } from './dto/plan-response.dto.js';
 import type { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
-import { BillingService } from './billing.service.js';
-import { LimitExceededError } from './billing.errors.js';
+import { BillingService } from '../subscriptions/billing.service.js';
+import { LimitExceededError } from '../billing.errors.js';
 import { entitlementsOf, type Entitlements } from './entitlements.js';
-import { PlansRepository } from './plans.repository.js';
-import type { SubscriptionWithPlan } from './subscriptions.repository.js';
+import { PlansRepository } from '../subscriptions/plans.repository.js';
+import type { SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
 
 /** The plan everyone without a paid subscription gets. */
 const FREE_PLAN_CODE = 'free';

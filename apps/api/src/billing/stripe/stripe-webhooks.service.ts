@@ -3,14 +3,14 @@ import Stripe from 'stripe';
 import type { z } from 'zod';
 import { AppConfig } from '@app/config';
 import type { InvoiceStatus, SubscriptionStatus } from '@app/database';
-import { BillingService } from './billing.service.js';
+import { BillingService } from '../subscriptions/billing.service.js';
 import {
   StripeWebhooksDisabledError,
   WebhookPayloadInvalidError,
   WebhookSignatureInvalidError,
-} from './billing.errors.js';
-import { PlansRepository } from './plans.repository.js';
-import { StripeBillingProvider } from './providers/stripe-billing.provider.js';
+} from '../billing.errors.js';
+import { PlansRepository } from '../subscriptions/plans.repository.js';
+import { StripeBillingProvider } from './stripe-billing.provider.js';
 import {
   stripeCheckoutSessionSchema,
   STRIPE_SIGNATURE,
@@ -22,7 +22,7 @@ import {
   type StripeInvoicePayload,
   type StripeSubscriptionPayload,
 } from './stripe-events.js';
-import { SubscriptionsRepository } from './subscriptions.repository.js';
+import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
 import {
   WebhookEventsRepository,
   type ProviderEventWrites,

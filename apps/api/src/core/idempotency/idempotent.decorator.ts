@@ -6,8 +6,8 @@ import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 /**
  * Makes an authenticated POST route safe to retry with an `Idempotency-Key` header, and documents
- * the header and its errors in OpenAPI. Take the key for the billing provider with
- * `@IdempotencyKey(operation)`.
+ * the header and its errors in OpenAPI. A handler that hands the key on to another service (a
+ * payment provider's own idempotency) reads it with `readIdempotencyKey`.
  */
 export function Idempotent(): MethodDecorator {
   return applyDecorators(

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PlanInterval } from '@app/database';
-import { PLAN_RULES } from '../plan-rules.js';
-import { FEATURES_SCHEMA, LIMITS_SCHEMA, PLAN_CODE_SCHEMA } from './entitlement-schemas.js';
+import { PLAN_RULES } from '../../entitlements/plan-rules.js';
+import { FEATURES_SCHEMA, LIMITS_SCHEMA, PLAN_CODE_SCHEMA } from '../../entitlements/dto/entitlement-schemas.js';
 
 export class PlanResponseDto {
   /** Stable plan code, used to check out or change plan. */

@@ -2,7 +2,7 @@ import type { Invoice, Plan } from '@app/database';
 import type { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
 import type { InvoiceResponseDto } from './dto/invoice-response.dto.js';
 import type { PlanResponseDto } from './dto/plan-response.dto.js';
-import { entitlementsOf } from './entitlements.js';
+import { entitlementsOf } from '../entitlements/entitlements.js';
 import type { SubscriptionWithPlan } from './subscriptions.repository.js';
 
 export function toPlanResponse(plan: Plan): PlanResponseDto {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TextSealer } from '@app/common';
 import { Prisma, PrismaService, type InvoiceStatus, type SubscriptionStatus } from '@app/database';
-import { hostedUrlContext } from './invoices.repository.js';
+import { hostedUrlContext } from '../subscriptions/invoices.repository.js';
 
 /** A provider's webhook event, as recorded once applied. */
 export interface ProviderEvent {

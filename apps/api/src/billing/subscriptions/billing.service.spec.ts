@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { BY_CREATION } from '@app/common';
-import { UserNotFoundError } from '../users/users.errors.js';
+import { UserNotFoundError } from '../../users/users.errors.js';
 import {
   AlreadySubscribedError,
   NoSubscriptionError,
@@ -9,7 +9,7 @@ import {
   PlanNotFoundError,
   PlanNotPurchasableError,
   SubscriptionChangedError,
-} from './billing.errors.js';
+} from '../billing.errors.js';
 import { toAdminSubscriptionResponse, toInvoiceResponse, toPlanResponse } from './billing.responses.js';
 import { BillingService } from './billing.service.js';
 import {
@@ -21,7 +21,7 @@ import {
   makeBillingSubscription,
   makeInvoice,
   type BillingCollaborators,
-} from './testing/billing.builders.js';
+} from '../testing/billing.builders.js';
 
 describe(BillingService.name, () => {
   const userId = randomUUID();
