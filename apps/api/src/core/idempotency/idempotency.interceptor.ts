@@ -1,7 +1,5 @@
 import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
-import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 import { assertSafeInput, DomainError, PROBLEM_CONTENT_TYPE, toProblem } from '@app/common';
 import type { AuthUser } from '../../auth/auth-user.js';
@@ -24,10 +22,7 @@ type IdempotentHttpRequest = FastifyRequest & { user?: AuthUser };
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
 
-  constructor(
-    private readonly idempotency: IdempotencyService,
-    private readonly reflector: Reflector,
-  ) {}
+  constructor(private readonly idempotency: IdempotencyService) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<IdempotentHttpRequest>();
@@ -51,14 +46,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const { recordId } = claim;
     const owner: IdempotencyKeyOf = { userId, key };
-    const status =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
-      (method === 'POST' ? 201 : 200);
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
       catchError((error: unknown) => from(this.failed(owner, recordId, error, String(request.id), path))),
       mergeMap(async (body: unknown) => {
+        // Nest sets the route's status (`@HttpCode()`, else 201 for POST) before the interceptors
+        // run: the reply carries the status this body is sent with.
         await this.store(owner, recordId, {
-          status,
+          status: reply.statusCode,
           body: body === undefined ? null : JSON.parse(JSON.stringify(body)),
         });
         return body;
