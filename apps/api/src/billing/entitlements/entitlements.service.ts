@@ -3,7 +3,7 @@ import { AppCache } from '@app/cache';
 import { AppConfig } from '@app/config';
 import { BillingService } from '../subscriptions/billing.service.js';
 import { LimitExceededError } from '../billing.errors.js';
-import { entitlementsOf, type Entitlements } from './entitlements.js';
+import { entitlementsCacheKey, entitlementsOf, type Entitlements } from './entitlements.js';
 import { PlansRepository } from '../subscriptions/plans.repository.js';
 import type { SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
 
@@ -25,7 +25,7 @@ export class EntitlementsService {
   ) {}
 
   async effective(userId: string): Promise<Entitlements> {
-    const key = this.cache.key('billing', 'entitlements', userId);
+    const key = this.cache.key(...entitlementsCacheKey(userId));
     const cached = await this.cache.read<Entitlements>(key);
     if (cached.status === 'hit') return cached.value;
     const now = new Date();

@@ -26,3 +26,11 @@ export function entitlementsOf(plan: Plan): Entitlements {
   }
   return { planCode: plan.code, features, limits };
 }
+
+/**
+ * The cache key (module and parts, under the cache prefix) of a user's entitlements, which
+ * EntitlementsService caches: every change to the user's subscription drops it.
+ */
+export function entitlementsCacheKey(userId: string): readonly [string, ...string[]] {
+  return ['billing', 'entitlements', userId];
+}

@@ -4,8 +4,8 @@ import { ApiProblemResponses, NoStore } from '@app/common';
 import { AppConfig } from '@app/config';
 import { Public } from '../../auth/decorators/public.decorator.js';
 import { escapeHtml } from '../../mail/mail-templates.js';
-import { BillingService } from '../subscriptions/billing.service.js';
 import { CheckoutTokenParamDto } from './dto/checkout-token-param.dto.js';
+import { LocalCheckoutService } from './local-checkout.service.js';
 
 /** The pages are small: a title, the plan and a button (the bound covers the longest names and URLs). */
 const PAGE_MAX_LENGTH = 65_536;
@@ -33,7 +33,7 @@ function price(cents: number, currency: string): string {
 @Controller('billing/local-checkout')
 export class LocalCheckoutController {
   constructor(
-    private readonly billing: BillingService,
+    private readonly checkout: LocalCheckoutService,
     private readonly config: AppConfig,
   ) {}
 
@@ -53,7 +53,7 @@ export class LocalCheckoutController {
   @ApiHtmlPage('The page: the plan, its price and a Subscribe button.')
   @ApiProblemResponses(400, 404, 422)
   async showPage(@Param() params: CheckoutTokenParamDto): Promise<string> {
-    const { plan, trialDays } = await this.billing.describeLocalCheckout(params.token);
+    const { plan, trialDays } = await this.checkout.describe(params.token);
     return page(
       `Subscribe to ${plan.name}`,
       `<h1>Subscribe to ${escapeHtml(plan.name)}</h1>
@@ -82,7 +82,7 @@ export class LocalCheckoutController {
   @ApiHtmlPage('The confirmation: the subscription and a link back to the app.')
   @ApiProblemResponses(400, 404, 409, 422)
   async confirm(@Param() params: CheckoutTokenParamDto): Promise<string> {
-    const subscription = await this.billing.completeLocalCheckout(params.token);
+    const subscription = await this.checkout.complete(params.token);
     const back = `${this.config.app.frontendUrl}/billing`;
     return page(
       'Subscribed',

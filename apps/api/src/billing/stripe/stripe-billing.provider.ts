@@ -46,6 +46,7 @@ function redactKeys(text: string): string {
 @Injectable()
 export class StripeBillingProvider extends BillingProvider {
   readonly name = 'stripe' as const;
+  readonly recordsHere = false;
   private readonly logger = new Logger(StripeBillingProvider.name);
   /** Absent without STRIPE_SECRET_KEY (the local provider is then in use; webhooks need no key). */
   private readonly client: Stripe | undefined;

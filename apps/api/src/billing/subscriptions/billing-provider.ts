@@ -24,6 +24,22 @@ export interface PlanChangeTerms {
 export abstract class BillingProvider {
   abstract readonly name: 'local' | 'stripe';
 
+  /**
+   * True when this API keeps the only record of the provider's subscriptions (local): a change made
+   * here is stamped with this API's clock and written with the invoices it makes. False when the
+   * provider keeps its own and reports it through webhooks (Stripe): a change made here keeps the
+   * provider's time, and the provider's invoices and state arrive later and overwrite it.
+   */
+  abstract readonly recordsHere: boolean;
+
+  /**
+   * One of this provider's subscriptions, brought up to date when it is read. A provider that
+   * reports its changes through webhooks leaves it as it is.
+   */
+  settle(subscription: SubscriptionWithPlan): Promise<SubscriptionWithPlan> {
+    return Promise.resolve(subscription);
+  }
+
   /** A URL to send the user to, where they pay and the subscription starts. */
   abstract startCheckout(input: CheckoutInput): Promise<{ url: string }>;
 
@@ -44,4 +60,30 @@ export abstract class BillingProvider {
     cancel: boolean,
     idempotencyKey: string,
   ): Promise<void>;
+}
+
+/**
+ * The provider new checkouts and changes go to (`inUse`), and each subscription's own: a
+ * subscription stays with the provider it was made with, so one made before `BILLING_PROVIDER`
+ * changed is still kept by its provider's rules.
+ */
+export class BillingProviders {
+  constructor(
+    readonly inUse: BillingProvider,
+    private readonly all: readonly BillingProvider[],
+  ) {}
+
+  /** See {@link BillingProvider.settle}; a subscription of a provider this app no longer has stays as it is. */
+  settle(subscription: SubscriptionWithPlan): Promise<SubscriptionWithPlan> {
+    return this.of(subscription)?.settle(subscription) ?? Promise.resolve(subscription);
+  }
+
+  /** See {@link BillingProvider.recordsHere}. */
+  recordsHere(subscription: SubscriptionWithPlan): boolean {
+    return this.of(subscription)?.recordsHere ?? false;
+  }
+
+  private of(subscription: SubscriptionWithPlan): BillingProvider | undefined {
+    return this.all.find((provider) => provider.name === subscription.provider);
+  }
 }

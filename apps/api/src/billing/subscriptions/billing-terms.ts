@@ -1,4 +1,5 @@
 import type { Plan } from '@app/database';
+import { PlanNotPurchasableError } from '../billing.errors.js';
 import type { PlanChangeTerms } from './billing-provider.js';
 import type {
   LocalInvoiceDraft,
@@ -14,6 +15,11 @@ export function addInterval(date: Date, interval: Plan['interval'], count = 1): 
   if (interval === 'YEAR') next.setUTCFullYear(next.getUTCFullYear() + count);
   else next.setUTCMonth(next.getUTCMonth() + count);
   return next;
+}
+
+/** Free plans are not bought, and retired ones (`active: false`) no longer are. */
+export function assertPurchasable(plan: Plan): void {
+  if (!plan.active || plan.priceCents === 0) throw new PlanNotPurchasableError();
 }
 
 /** Trials are once per user: a user who had one (on any plan, with any provider) starts paid. */
