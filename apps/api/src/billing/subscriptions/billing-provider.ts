@@ -19,7 +19,8 @@ export interface PlanChangeTerms {
 /**
  * Where payments happen. Two implementations, chosen by `BILLING_PROVIDER`: `local` (no external
  * service; the default) and `stripe`. Local state is changed by BillingService, from the
- * provider's answer (local, Stripe API responses) or its webhooks (Stripe).
+ * provider's answer (local, Stripe API responses) or its webhooks (Stripe), and by the local
+ * provider's {@link BillingProvider.settle} for the subscriptions it keeps.
  */
 export abstract class BillingProvider {
   abstract readonly name: 'local' | 'stripe';
