@@ -2,13 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
-import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
-import { IdempotencySeal } from '../apps/api/src/billing/idempotency/idempotency-seal.js';
-import { IdempotencyRepository } from '../apps/api/src/billing/idempotency/idempotency.repository.js';
-import { requestFingerprint } from '../apps/api/src/billing/idempotency/request-fingerprint.js';
+import { BillingProvider } from '../apps/api/src/billing/subscriptions/billing-provider.js';
+import { IdempotencySeal } from '../apps/api/src/core/idempotency/idempotency-seal.js';
+import { IdempotencyRepository } from '../apps/api/src/core/idempotency/idempotency.repository.js';
+import { requestFingerprint } from '../apps/api/src/core/idempotency/request-fingerprint.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
-import { createTestApp, type TestApp } from './utils/test-app.js';
 import { seedTestPlans } from './utils/billing.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PrismaService } from '@app/database';
-import { BillingProvider } from '../apps/api/src/billing/billing-provider.js';
+import { BillingProvider } from '../apps/api/src/billing/subscriptions/billing-provider.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
+import { seedTestPlans, STRIPE_TEST_SECRET_KEY as SECRET_KEY, stripeTestEnv } from './utils/billing.js';
 import { fakeId, startFakeStripe, type FakeStripe } from './utils/fake-stripe.js';
 import {
   signature,
@@ -12,7 +13,6 @@ import {
   type SubscriptionOptions,
 } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-import { seedTestPlans, STRIPE_TEST_SECRET_KEY as SECRET_KEY, stripeTestEnv } from './utils/billing.js';
 
 const FRONTEND_URL = 'https://app.example.com';
 

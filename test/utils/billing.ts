@@ -1,6 +1,6 @@
 import { PrismaService } from '@app/database';
-import { seedPlans } from '../../apps/api/src/billing/plan-seeds.js';
-import { BillingService } from '../../apps/api/src/billing/billing.service.js';
+import { seedPlans } from '../../apps/api/src/billing/entitlements/plan-seeds.js';
+import { BillingService } from '../../apps/api/src/billing/subscriptions/billing.service.js';
 import type { FakeStripe } from './fake-stripe.js';
 import { WEBHOOK_SECRET } from './stripe-events.js';
 import type { TestApp } from './test-app.js';

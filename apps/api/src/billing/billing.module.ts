@@ -1,23 +1,24 @@
 import { Module } from '@nestjs/common';
 import { TextSealer } from '@app/common';
 import { AppConfig } from '@app/config';
-import { BillingController } from './billing.controller.js';
-import { BillingCustomersRepository } from './billing-customers.repository.js';
-import { BillingProvider } from './billing-provider.js';
-import { BillingService } from './billing.service.js';
-import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
-import { EntitlementGuard } from './requires-entitlement.decorator.js';
-import { EntitlementsService } from './entitlements.service.js';
-import { IdempotencyModule } from './idempotency/idempotency.module.js';
-import { InvoicesRepository } from './invoices.repository.js';
-import { LocalCheckoutController } from './local-checkout.controller.js';
-import { PlansRepository } from './plans.repository.js';
-import { LocalBillingProvider } from './providers/local-billing.provider.js';
-import { StripeBillingProvider } from './providers/stripe-billing.provider.js';
-import { StripeWebhooksController } from './stripe-webhooks.controller.js';
-import { StripeWebhooksService } from './stripe-webhooks.service.js';
-import { SubscriptionsRepository } from './subscriptions.repository.js';
-import { WebhookEventsRepository } from './webhook-events.repository.js';
+import { IdempotencyModule } from '../core/idempotency/idempotency.module.js';
+import { EntitlementsService } from './entitlements/entitlements.service.js';
+import { EntitlementGuard } from './entitlements/requires-entitlement.decorator.js';
+import { CheckoutSessionsRepository } from './local/checkout-sessions.repository.js';
+import { LocalBillingProvider } from './local/local-billing.provider.js';
+import { LocalCheckoutController } from './local/local-checkout.controller.js';
+import { LocalCheckoutService } from './local/local-checkout.service.js';
+import { StripeBillingProvider } from './stripe/stripe-billing.provider.js';
+import { StripeWebhooksController } from './stripe/stripe-webhooks.controller.js';
+import { StripeWebhooksService } from './stripe/stripe-webhooks.service.js';
+import { WebhookEventsRepository } from './stripe/webhook-events.repository.js';
+import { BillingCustomersRepository } from './subscriptions/billing-customers.repository.js';
+import { BillingProvider, BillingProviders } from './subscriptions/billing-provider.js';
+import { BillingController } from './subscriptions/billing.controller.js';
+import { BillingService } from './subscriptions/billing.service.js';
+import { InvoicesRepository } from './subscriptions/invoices.repository.js';
+import { PlansRepository } from './subscriptions/plans.repository.js';
+import { SubscriptionsRepository } from './subscriptions/subscriptions.repository.js';
 
 @Module({
   imports: [IdempotencyModule],
@@ -33,6 +34,7 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
     BillingCustomersRepository,
     WebhookEventsRepository,
     StripeWebhooksService,
+    LocalCheckoutService,
     // Seals the bearer links stored with invoices (a provider's hosted invoice URL).
     {
       provide: TextSealer,
@@ -48,6 +50,13 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
       inject: [AppConfig, LocalBillingProvider, StripeBillingProvider],
       useFactory: (config: AppConfig, local: LocalBillingProvider, stripe: StripeBillingProvider): BillingProvider =>
         config.billing.provider === 'stripe' ? stripe : local,
+    },
+    // Each subscription is kept by the provider it was made with, whichever is in use.
+    {
+      provide: BillingProviders,
+      inject: [BillingProvider, LocalBillingProvider, StripeBillingProvider],
+      useFactory: (inUse: BillingProvider, local: LocalBillingProvider, stripe: StripeBillingProvider) =>
+        new BillingProviders(inUse, [local, stripe]),
     },
   ],
   exports: [EntitlementsService, EntitlementGuard],

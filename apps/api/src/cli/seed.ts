@@ -3,7 +3,7 @@
 import { cacheKey, dropCachedKeys } from '@app/cache';
 import { loadConfig, readEnvironment } from '@app/config';
 import { PrismaService } from '@app/database';
-import { PLANS_CACHE_KEY } from '../billing/plan-rules.js';
+import { PLANS_CACHE_KEY } from '../billing/entitlements/plan-rules.js';
 import { seedDatabase } from '../seed/seed.js';
 
 try {

@@ -16,8 +16,8 @@ import {
   sendProblem,
   toProblem,
 } from '@app/common';
-import { IDEMPOTENCY_KEY_HEADER } from '../billing/idempotency/idempotency-key.js';
 import { setupOpenApi } from '../openapi/openapi.js';
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency/idempotency-key.js';
 import { registerRequestLogging } from './logging.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
 

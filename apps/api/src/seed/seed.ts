@@ -1,6 +1,6 @@
 import type { AppConfig } from '@app/config';
 import type { PrismaService } from '@app/database';
-import { defaultPlansFile, seedPlans } from '../billing/plan-seeds.js';
+import { defaultPlansFile, seedPlans } from '../billing/entitlements/plan-seeds.js';
 import { seedAdminAccount, type SeededAdmin } from '../users/admin-account-seed.js';
 
 export interface SeedResult {

@@ -3,15 +3,20 @@ import { randomUUID } from 'node:crypto';
 import type { AppCache } from '@app/cache';
 import type { AppConfig } from '@app/config';
 import type { Invoice, Plan } from '@app/database';
-import type { BillingCustomersRepository } from '../billing-customers.repository.js';
-import type { BillingProvider } from '../billing-provider.js';
-import { BillingService } from '../billing.service.js';
-import type { CheckoutSessionsRepository } from '../checkout-sessions.repository.js';
-import type { InvoicesRepository } from '../invoices.repository.js';
-import type { PlansRepository } from '../plans.repository.js';
-import type { StripeBillingProvider } from '../providers/stripe-billing.provider.js';
-import type { SubscriptionsRepository, SubscriptionWithPlan } from '../subscriptions.repository.js';
-import type { ProviderEvent, ProviderEventWrites, WebhookEventsRepository } from '../webhook-events.repository.js';
+import type { CheckoutSessionsRepository } from '../local/checkout-sessions.repository.js';
+import { LocalBillingProvider } from '../local/local-billing.provider.js';
+import type { StripeBillingProvider } from '../stripe/stripe-billing.provider.js';
+import type {
+  ProviderEvent,
+  ProviderEventWrites,
+  WebhookEventsRepository,
+} from '../stripe/webhook-events.repository.js';
+import type { BillingCustomersRepository } from '../subscriptions/billing-customers.repository.js';
+import { BillingProviders, type BillingProvider } from '../subscriptions/billing-provider.js';
+import { BillingService } from '../subscriptions/billing.service.js';
+import type { InvoicesRepository } from '../subscriptions/invoices.repository.js';
+import type { PlansRepository } from '../subscriptions/plans.repository.js';
+import type { SubscriptionsRepository, SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
 
 /** The fixed "now" of the billing unit tests (set with fake timers). */
 export const BILLING_NOW = new Date('2026-03-11T12:00:00.000Z');
@@ -132,6 +137,8 @@ export function makeBillingCustomersRepository() {
 export function makeBillingProvider() {
   return {
     name: 'local' as const,
+    recordsHere: true,
+    settle: jest.fn<BillingProvider['settle']>(async (subscription) => subscription),
     startCheckout: jest.fn<BillingProvider['startCheckout']>(),
     portalUrl: jest.fn<BillingProvider['portalUrl']>(),
     changePlan: jest.fn<BillingProvider['changePlan']>().mockResolvedValue(undefined),
@@ -178,15 +185,23 @@ export function makeBillingCollaborators() {
 
 export type BillingCollaborators = ReturnType<typeof makeBillingCollaborators>;
 
-/** A real BillingService over mocked collaborators. */
+/**
+ * A real BillingService over mocked collaborators: `c.provider` is the provider in use, and local
+ * subscriptions are kept by a real LocalBillingProvider over the same mocks.
+ */
 export function makeBillingService(c: BillingCollaborators = makeBillingCollaborators()): BillingService {
+  const local = new LocalBillingProvider(
+    c.checkouts as unknown as CheckoutSessionsRepository,
+    c.subscriptions as unknown as SubscriptionsRepository,
+    c.cache as unknown as AppCache,
+    c.config,
+  );
   return new BillingService(
     c.plans as unknown as PlansRepository,
     c.subscriptions as unknown as SubscriptionsRepository,
     c.invoices as unknown as InvoicesRepository,
-    c.checkouts as unknown as CheckoutSessionsRepository,
     c.customers as unknown as BillingCustomersRepository,
-    c.provider,
+    new BillingProviders(c.provider, [local]),
     c.cache as unknown as AppCache,
     c.config,
   );
