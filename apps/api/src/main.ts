@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, loadConfig, readEnvironment, type AppConfig } from '@app/config';
 import { AppModule } from './app.module.js';
-import { bootBanner, bootSummary } from './core/boot-banner.js';
+import { bootBanner, bootSummary } from './boot-banner.js';
 import { configureApp, createHttpAdapter } from './core/configure-app.js';
 import { DatabaseSeeder } from './seed/database-seeder.js';
 

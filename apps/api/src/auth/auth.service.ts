@@ -11,7 +11,6 @@ import { SessionRevocationReason, SessionsService, type IssuedTokens } from '../
 import type { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { UserTokensService } from '../users/user-tokens.service.js';
 import { IncorrectPasswordError, InvalidUserTokenError } from '../users/users.errors.js';
-import { toUserResponse } from '../users/users.responses.js';
 import { UsersService } from '../users/users.service.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import type { RegisterDto } from './dto/register.dto.js';
@@ -61,7 +60,7 @@ export class AuthService {
     await this.users.sendEmailVerification(user.id).catch((error: unknown) => {
       this.logger.warn(`Could not send the verification email to user ${user.id}: ${String(error)}`);
     });
-    return toUserResponse(user);
+    return user;
   }
 
   /**

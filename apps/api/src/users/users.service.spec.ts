@@ -21,6 +21,7 @@ import {
   UserNotFoundError,
 } from './users.errors.js';
 import { NoActiveAdminLeft, UniqueEmailViolation, type UsersRepository } from './users.repository.js';
+import { toUserResponse } from './users.responses.js';
 import { UsersService } from './users.service.js';
 
 const { PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE, EMAIL_CHANGE_CANCEL } = UserTokenPurpose;
@@ -319,7 +320,9 @@ describe(UsersService.name, () => {
       const created = makeUser({ email: 'new@example.com' });
       deps.users.create.mockResolvedValue(created);
 
-      await expect(sut.create({ email: ' New@Example.com', name: 'New', passwordHash: 'h' })).resolves.toBe(created);
+      await expect(sut.create({ email: ' New@Example.com', name: 'New', passwordHash: 'h' })).resolves.toEqual(
+        toUserResponse(created),
+      );
       expect(deps.users.emailInUse).toHaveBeenCalledWith('new@example.com');
       expect(deps.users.create).toHaveBeenCalledWith({ email: 'new@example.com', name: 'New', passwordHash: 'h' });
     });

@@ -176,11 +176,11 @@ export class UsersService {
     return this.users.findByEmail(normalizeEmail(email));
   }
 
-  async create(input: { email: string; name: string; passwordHash: string }): Promise<User> {
+  async create(input: { email: string; name: string; passwordHash: string }): Promise<UserResponseDto> {
     const email = normalizeEmail(input.email);
     if (await this.users.emailInUse(email)) throw new EmailTakenError();
     try {
-      return await this.users.create({ ...input, email });
+      return toUserResponse(await this.users.create({ ...input, email }));
     } catch (error) {
       if (error instanceof UniqueEmailViolation) throw new EmailTakenError();
       throw error;

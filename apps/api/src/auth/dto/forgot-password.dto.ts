@@ -1,4 +1,4 @@
-import { IsAccountEmail } from '../../users/user-fields.js';
+import { IsAccountEmail } from '../../users/dto/user-fields.js';
 
 export class ForgotPasswordDto {
   @IsAccountEmail()

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 import { IsOptionalNotNull } from '@app/common';
-import { IsAccountEmail } from '../../users/user-fields.js';
+import { IsAccountEmail } from '../../users/dto/user-fields.js';
 import { ApiDeviceToken, DEVICE_TOKEN_PATTERN } from '../lockout/device-tokens.js';
 
 export class LoginDto {

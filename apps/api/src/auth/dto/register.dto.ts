@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Length, Matches } from 'class-validator';
+import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from '../../users/dto/user-fields.js';
 import { IsAcceptablePassword } from '../password/password-policy.js';
-import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from '../../users/user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { BY_CREATION, CursorPageQueryDto, Keyset, NoInvisibleCharacters, normalizeEmailInput } from '@app/common';
 import { Role, UserStatus } from '@app/database';
-import { EMAIL_MAX_LENGTH } from '../user-fields.js';
+import { EMAIL_MAX_LENGTH } from './user-fields.js';
 
 export const USER_SORT_FIELDS = ['createdAt', 'email'] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Length, Matches } from 'class-validator';
 import { IsOptionalNotNull } from '@app/common';
-import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
+import { IsAccountEmail, NAME_MAX_LENGTH, NAME_PATTERN } from './user-fields.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Role, UserStatus } from '@app/database';
-import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from '../user-fields.js';
+import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, NAME_PATTERN } from './user-fields.js';
 
 /** An account as its owner sees it. Never carries a password or token hash. */
 export class UserResponseDto {
