@@ -1,4 +1,4 @@
-// `npm run template:init` (scripts/template-init.mjs), run on copies of the repository's files in
+// `npm run template:init` (tools/template-init.mjs), run on copies of the repository's files in
 // a temporary directory; the real repository is only ever run with the current name (a no-op).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 
 const REPO = process.cwd();
-const SCRIPT = resolve(REPO, 'scripts/template-init.mjs');
+const SCRIPT = resolve(REPO, 'tools/template-init.mjs');
 
 /** Every file the script rewrites; the last test checks no other file mentions the names. */
 const FILES = [
@@ -284,7 +284,7 @@ describe('template:init', () => {
       }
       return text.includes(CURRENT.name) || text.includes(CURRENT.title);
     });
-    // Add the file to FILES here and a rule to scripts/template-init.mjs if this fails.
+    // Add the file to FILES here and a rule to tools/template-init.mjs if this fails.
     expect(mentioning.filter((file) => !(FILES as readonly string[]).includes(file)).sort()).toEqual([]);
   });
 });

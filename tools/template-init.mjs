@@ -10,7 +10,7 @@
 // default of libs/config/src/load-config.ts), so running it again, or with the current name,
 // changes nothing. Every edit is targeted (a default, an image name, a heading), never a global
 // search and replace; FILES below lists them all. Internal identifiers are left alone: the test
-// and benchmark database names (test/setup/test-env.ts, bench/) and the schematics package.
+// and benchmark database names (test/setup/test-env.ts, tools/bench/) and the schematics package.
 
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -64,7 +64,7 @@ const ACRONYMS = new Set([
 ]);
 /** Left alone on purpose; printed so nobody wonders why. */
 const INTERNAL_NOTE =
-  'Left alone on purpose: the test and benchmark database names (test/setup/test-env.ts, bench/) ' +
+  'Left alone on purpose: the test and benchmark database names (test/setup/test-env.ts, tools/bench/) ' +
   'and the schematics package name are internal.';
 /** Directories the leftover scan skips: dependencies, build output, local state. */
 const SCAN_SKIP = new Set(['node_modules', '.git', 'dist', '.data', 'coverage', 'results', 'generated']);
