@@ -2,8 +2,11 @@
 
 # Production image of the API.
 #
-#   docker build -t nest-starter-api .
-#   docker run -p 3000:3000 -e JWT_SECRET=... -e DATABASE_URL=postgresql://... nest-starter-api
+#   docker build -t my-api .
+#   docker run -p 3000:3000 -e JWT_SECRET=... -e DATABASE_URL=postgresql://... my-api
+#
+# The app reads the project's name and title (the defaults of APP_NAME, MAIL_FROM, JWT_ISSUER and
+# JWT_AUDIENCE) from the package.json copied next to dist/.
 #
 # The same image runs the database CLIs (docker-compose.yml's `migrate` service does):
 #   node dist/apps/api/libs/database/src/cli/migrate.js   (apply prisma/migrations)

@@ -32,7 +32,7 @@ export default tseslint.config(
       'libs/database/src/generated/**',
       'libs/api-client/src/schema.d.ts',
       'schematics/feature/files/**',
-      'bench/results/**',
+      'tools/bench/results/**',
     ],
   },
   js.configs.recommended,
@@ -57,21 +57,19 @@ export default tseslint.config(
     files: ['libs/**/*.ts'],
     ignores: ['libs/**/*.spec.ts', 'libs/**/*.int-spec.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: libBoundaries(['apps', 'test', 'schematics', 'scripts', 'bench']) },
-      ],
+      'no-restricted-imports': ['error', { patterns: libBoundaries(['apps', 'test', 'schematics', 'tools']) }],
     },
   },
   {
     // A lib's own tests may use the shared test helpers (test/), and nothing else outside libs.
     files: ['libs/**/*.spec.ts', 'libs/**/*.int-spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: libBoundaries(['apps', 'schematics', 'scripts', 'bench']) }],
+      'no-restricted-imports': ['error', { patterns: libBoundaries(['apps', 'schematics', 'tools']) }],
     },
   },
   {
-    // The app reaches a lib only through its `@app/<lib>` alias, not by a path into its files.
+    // The app reaches a lib only through its `@app/<lib>` alias, not by a path into its files, and
+    // never imports the developer tooling (tools/ runs the built app, not the other way round).
     files: ['apps/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -81,6 +79,10 @@ export default tseslint.config(
             {
               regex: '^(\\.\\./)+libs(/|$)',
               message: 'Import a lib through its `@app/<lib>` alias.',
+            },
+            {
+              regex: '^(\\.\\./)+tools(/|$)',
+              message: 'The app never imports the developer tooling in tools/.',
             },
           ],
         },

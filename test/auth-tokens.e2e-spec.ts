@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { createClient } from 'redis';
+import { PROJECT } from '@app/config';
 import { PrismaService } from '@app/database';
 import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../apps/api/src/iam/access-tokens/jwt.strategy.js';
 import { TEST_REDIS_URL } from './setup/test-env.js';
@@ -134,11 +135,11 @@ describe('auth tokens and sessions (e2e)', () => {
       const { header, payload } = decodeJwt(body.accessToken);
       expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
       expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
-      expect(t.config.auth.jwtIssuer).toBe('nest-starter-api');
-      expect(t.config.auth.jwtAudience).toBe('nest-starter-api');
+      expect(t.config.auth.jwtIssuer).toBe(PROJECT.name);
+      expect(t.config.auth.jwtAudience).toBe(PROJECT.name);
       expect(payload).toEqual({
-        iss: 'nest-starter-api',
-        aud: 'nest-starter-api',
+        iss: PROJECT.name,
+        aud: PROJECT.name,
         sub: id,
         sid: expect.stringMatching(UUID),
         role: 'USER',

@@ -425,7 +425,9 @@ describe('docker-compose.yml', () => {
       migrateFirst: true,
       command,
     });
-    expect({ build: api.build !== undefined, image: migrate.image }).toEqual({ build: true, image: api.image });
+    // Built as the api is: the same Dockerfile, and no image name (Compose names it after the project).
+    expect({ build: migrate.build, image: migrate.image }).toEqual({ build: api.build, image: api.image });
+    expect(api.build).toBeDefined();
     expect(migrate.restart ?? 'no').toBe('no');
   });
 
@@ -590,8 +592,10 @@ describe('Dockerfile', () => {
     expect(words).toContain(MAIN_JS);
   });
 
-  it('copies the migrations and the seed data the CLIs read into the final image', () => {
-    const missing = ['prisma/migrations', 'prisma/seed/plans.json'].filter((path) => !finalImageCopies(path));
+  it("copies the migrations and the seed data the CLIs read, and package.json (the project's names), into the final image", () => {
+    const missing = ['prisma/migrations', 'prisma/seed/plans.json', 'package.json'].filter(
+      (path) => !finalImageCopies(path),
+    );
     expect(missing.map((path) => `${path} is not copied into the final stage`)).toEqual([]);
   });
 });

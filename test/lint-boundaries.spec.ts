@@ -42,23 +42,28 @@ describe('import boundaries (eslint.config.mjs)', () => {
       "import { cacheKey } from '../../cache/src/app-cache.service.js';", // 4: into another lib
       "import { BillingModule } from '@app/api/billing';", // 5: an alias of app code
       "import { createTestApp } from '../../../test/utils/test-app.js';", // 6: test code
-      'export const used = [AppConfig, PrismaService, PLAN_RULES, cacheKey, BillingModule, createTestApp];',
+      "import { spec } from '../../../tools/openapi.mjs';", // 7: developer tooling
+      'export const used = [AppConfig, PrismaService, PLAN_RULES, cacheKey, BillingModule, createTestApp, spec];',
     ].join('\n');
 
     const errors = await boundaryErrors(LIB_FILE, code);
 
-    expect(Object.keys(errors).map(Number)).toEqual([3, 4, 5, 6]);
+    expect(Object.keys(errors).map(Number)).toEqual([3, 4, 5, 6, 7]);
     expect(errors[3]).toMatch(/A lib never imports app/);
   }, 120_000);
 
-  it('lets the app import libs through their aliases only', async () => {
+  it('lets the app import libs through their aliases only, and no tooling', async () => {
     const code = [
       "import { PrismaService } from '@app/database';", // 1: ok
       "import { BillingModule } from './billing/billing.module.js';", // 2: ok
       "import { AppConfig } from '../../../libs/config/src/app-config.js';", // 3: past the alias
-      'export const used = [PrismaService, BillingModule, AppConfig];',
+      "import { spec } from '../../../tools/openapi.mjs';", // 4: developer tooling
+      'export const used = [PrismaService, BillingModule, AppConfig, spec];',
     ].join('\n');
 
-    expect(Object.keys(await boundaryErrors(APP_FILE, code)).map(Number)).toEqual([3]);
+    const errors = await boundaryErrors(APP_FILE, code);
+
+    expect(Object.keys(errors).map(Number)).toEqual([3, 4]);
+    expect(errors[4]).toMatch(/never imports the developer tooling/);
   }, 120_000);
 });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { validate } from '@readme/openapi-parser';
-import { DIST_OPENAPI, assertBuilt, execFileAsync } from './utils/built-app.js';
+import { OPENAPI_WRITER, assertBuilt, execFileAsync } from './utils/built-app.js';
 import { readSpec, specOperations } from './utils/openapi-spec.js';
 
 describe('openapi.json', () => {
   it('is up to date with the code (run `npm run openapi` and commit the result if this fails)', async () => {
     assertBuilt();
-    const { stdout } = await execFileAsync(process.execPath, [DIST_OPENAPI, '--stdout'], {
+    const { stdout } = await execFileAsync(process.execPath, [OPENAPI_WRITER, '--stdout'], {
       maxBuffer: 32 * 1024 * 1024,
     });
 

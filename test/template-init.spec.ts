@@ -1,4 +1,4 @@
-// `npm run template:init` (scripts/template-init.mjs), run on copies of the repository's files in
+// `npm run template:init` (tools/template-init.mjs), run on copies of the repository's files in
 // a temporary directory; the real repository is only ever run with the current name (a no-op).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,22 +6,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { loadConfig, PROJECT, readProjectIdentity, type AppConfig } from '@app/config';
 
 const REPO = process.cwd();
-const SCRIPT = resolve(REPO, 'scripts/template-init.mjs');
+const SCRIPT = resolve(REPO, 'tools/template-init.mjs');
 
-/** Every file the script rewrites; the last test checks no other file mentions the names. */
-const FILES = [
-  'package.json',
-  'package-lock.json',
-  'libs/config/src/load-config.ts',
-  'docker-compose.yml',
-  'Dockerfile',
-  '.env.example',
-  'README.md',
-  'openapi.json',
-  'test/auth-tokens.e2e-spec.ts',
-] as const;
+/**
+ * Every file the script rewrites: package.json holds the name and the title, the others record
+ * them. The last test checks no other file mentions them.
+ */
+const FILES = ['package.json', 'package-lock.json', 'openapi.json', 'README.md'] as const;
 type RepoFile = (typeof FILES)[number];
 type Snapshot = Record<RepoFile, string>;
 
@@ -30,12 +24,7 @@ const snapshot = (dir: string): Snapshot =>
   Object.fromEntries(FILES.map((file) => [file, read(dir, file)])) as Snapshot;
 
 /** The names the repository has now (the template's, or a team's after its own rename). */
-const CURRENT = {
-  name: (JSON.parse(read(REPO, 'package.json')) as { name: string }).name,
-  title:
-    /\bAPP_NAME:[^\n]*?\.default\('([^']*)'\)/.exec(read(REPO, 'libs/config/src/load-config.ts'))?.[1] ??
-    '(no APP_NAME default)',
-};
+const CURRENT = readProjectIdentity(REPO);
 const TARGET =
   CURRENT.name === 'acme-api'
     ? { name: 'acme-billing-api', title: 'Acme Billing API' }
@@ -64,10 +53,13 @@ function withOldNames(text: string, to: { name: string; title: string }): string
   return text.replaceAll(to.title, CURRENT.title).replaceAll(to.name, CURRENT.name);
 }
 
-/** docker-compose.yml without the project name block the rename adds. */
-function withoutProjectName(text: string): string {
-  return text.replace(/^# Compose project name:.*\nname: .*\n\n/m, '');
-}
+/** The configuration values named after the project. */
+const namedValues = (config: AppConfig): string[] => [
+  config.app.name,
+  config.auth.jwtIssuer,
+  config.auth.jwtAudience,
+  config.mail.from,
+];
 
 afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
@@ -90,10 +82,7 @@ describe('template:init', () => {
     const stillOld = FILES.filter(
       (file) => afterFirst[file].includes(CURRENT.name) || afterFirst[file].includes(CURRENT.title),
     );
-    const otherChanges = FILES.filter((file) => {
-      const restored = withOldNames(afterFirst[file], TARGET);
-      return (file === 'docker-compose.yml' ? withoutProjectName(restored) : restored) !== ORIGINAL[file];
-    });
+    const otherChanges = FILES.filter((file) => withOldNames(afterFirst[file], TARGET) !== ORIGINAL[file]);
     expect({ unreported, unchanged, stillOld, otherChanges }).toEqual({
       unreported: [],
       unchanged: [],
@@ -102,64 +91,68 @@ describe('template:init', () => {
     });
   });
 
-  it('renames the package in package.json and package-lock.json', () => {
-    const pkg = JSON.parse(afterFirst['package.json']) as { name: string };
+  it('renames the package in package.json (name, displayName) and package-lock.json', () => {
+    const pkg = JSON.parse(afterFirst['package.json']) as { name: string; displayName: string };
     const lock = JSON.parse(afterFirst['package-lock.json']) as {
       name: string;
       packages: Record<string, { name?: string }>;
     };
-    expect([pkg.name, lock.name, lock.packages['']?.name]).toEqual([TARGET.name, TARGET.name, TARGET.name]);
+    expect([pkg.name, pkg.displayName, lock.name, lock.packages['']?.name]).toEqual([
+      TARGET.name,
+      TARGET.title,
+      TARGET.name,
+      TARGET.name,
+    ]);
   });
 
-  it('changes the configuration defaults: APP_NAME (the OpenAPI title), JWT issuer and audience, MAIL_FROM', () => {
-    const source = afterFirst['libs/config/src/load-config.ts'];
-    const defaultOf = (variable: string): string | undefined =>
-      new RegExp(`\\b${variable}:[^\\n]*?\\.default\\('([^']*)'\\)`).exec(source)?.[1];
-    expect(['APP_NAME', 'JWT_ISSUER', 'JWT_AUDIENCE', 'MAIL_FROM'].map(defaultOf)).toEqual([
+  it('renames the configuration defaults through package.json alone: APP_NAME (the OpenAPI title), JWT issuer and audience, MAIL_FROM', () => {
+    const renamedProject = readProjectIdentity(renamed);
+    expect(renamedProject).toEqual(TARGET);
+    expect(namedValues(loadConfig({}, renamedProject))).toEqual([
       TARGET.title,
       TARGET.name,
       TARGET.name,
       `${TARGET.title} <no-reply@localhost>`,
     ]);
+    // Without an argument, loadConfig uses the package.json the app itself sits under.
+    expect(PROJECT).toEqual(CURRENT);
+    expect(namedValues(loadConfig({}))).toEqual([
+      CURRENT.title,
+      CURRENT.name,
+      CURRENT.name,
+      `${CURRENT.title} <no-reply@localhost>`,
+    ]);
   });
 
-  it('names the compose project and image and changes the compose defaults', () => {
-    const compose = parse(afterFirst['docker-compose.yml']) as {
+  it("leaves docker-compose.yml's names to Compose and the app: no project or image name, empty name variables", () => {
+    const compose = parse(read(REPO, 'docker-compose.yml'), { merge: true }) as {
       name?: string;
-      services: Record<string, { image?: string }>;
-      'x-app-environment': Record<string, string>;
+      services: Record<string, { image?: string; environment?: Record<string, string> }>;
     };
-    const env = compose['x-app-environment'];
+    const env = compose.services.api?.environment ?? {};
     expect({
       name: compose.name,
       api: compose.services.api?.image,
       migrate: compose.services.migrate?.image,
       env: [env.APP_NAME, env.JWT_ISSUER, env.JWT_AUDIENCE, env.MAIL_FROM],
     }).toEqual({
-      name: TARGET.name,
-      api: `${TARGET.name}:local`,
-      migrate: `${TARGET.name}:local`,
-      env: [
-        `\${APP_NAME:-${TARGET.title}}`,
-        `\${JWT_ISSUER:-${TARGET.name}}`,
-        `\${JWT_AUDIENCE:-${TARGET.name}}`,
-        `\${MAIL_FROM:-${TARGET.title} <no-reply@localhost>}`,
-      ],
+      name: undefined,
+      api: undefined,
+      migrate: undefined,
+      // Empty is unset for loadConfig: the defaults above, from the package.json in the image.
+      env: ['${APP_NAME:-}', '${JWT_ISSUER:-}', '${JWT_AUDIENCE:-}', '${MAIL_FROM:-}'],
     });
   });
 
-  it('renames the image in the Dockerfile header, the .env.example defaults and the README title', () => {
-    expect(afterFirst.Dockerfile).toContain(`docker build -t ${TARGET.name} .`);
-    expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# APP_NAME=${TARGET.title}\n`));
-    expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# JWT_ISSUER=${TARGET.name}\n`));
-    expect(afterFirst['.env.example']).toEqual(expect.stringContaining(`# JWT_AUDIENCE=${TARGET.name}\n`));
-    expect(afterFirst['.env.example']).toEqual(
-      expect.stringContaining(`# MAIL_FROM=${TARGET.title} <no-reply@localhost>\n`),
-    );
-    expect(afterFirst['README.md'].split('\n')[0]).toBe(`# ${TARGET.title}`);
+  it("renames the README's title: its heading and the boot banner's sample", () => {
+    const readme = afterFirst['README.md'];
+    expect(readme.split('\n')[0]).toBe(`# ${TARGET.title}`);
+    expect(readme).toContain(`\n  ${TARGET.title} is ready (development)\n`);
   });
 
   it("changes only openapi.json's info.title, formatted as `npm run openapi` writes it", () => {
+    // The committed spec's title is the app's default APP_NAME: package.json's displayName.
+    expect((JSON.parse(ORIGINAL['openapi.json']) as { info: { title: string } }).info.title).toBe(CURRENT.title);
     const spec = JSON.parse(afterFirst['openapi.json']) as { info: { title: string } };
     expect(spec.info.title).toBe(TARGET.title);
     expect(afterFirst['openapi.json']).toBe(`${JSON.stringify(spec, null, 2)}\n`);
@@ -176,22 +169,18 @@ describe('template:init', () => {
     expect(snapshot(renamed)).toEqual(afterFirst);
   });
 
-  it('uses --title when given, and renames back byte for byte apart from the compose project name', () => {
+  it('uses --title when given, and renames back byte for byte', () => {
     const dir = scratch();
     const title = 'Acme Platform & Co.';
     expect(run(dir, `--name=${TARGET.name}`, '--title', title).status).toBe(0);
+    expect(readProjectIdentity(dir)).toEqual({ name: TARGET.name, title });
     const titled = snapshot(dir);
     expect(JSON.parse(titled['openapi.json']).info.title).toBe(title);
     expect(titled['README.md'].split('\n')[0]).toBe(`# ${title}`);
-    expect(titled['libs/config/src/load-config.ts']).toContain(`.default('${title} <no-reply@localhost>')`);
+    expect(loadConfig({}, readProjectIdentity(dir)).mail.from).toBe(`${title} <no-reply@localhost>`);
 
     expect(run(dir, '--name', CURRENT.name, '--title', CURRENT.title).status).toBe(0);
-    const back = snapshot(dir);
-    const differing = FILES.filter((file) =>
-      file === 'docker-compose.yml' ? withoutProjectName(back[file]) !== ORIGINAL[file] : back[file] !== ORIGINAL[file],
-    );
-    expect(differing).toEqual([]);
-    expect(parse(back['docker-compose.yml']).name).toBe(CURRENT.name);
+    expect(snapshot(dir)).toEqual(ORIGINAL);
   });
 
   it('prints the changes without writing them with --dry-run', () => {
@@ -284,7 +273,8 @@ describe('template:init', () => {
       }
       return text.includes(CURRENT.name) || text.includes(CURRENT.title);
     });
-    // Add the file to FILES here and a rule to scripts/template-init.mjs if this fails.
+    // If this fails, derive the value from package.json instead (`PROJECT` in @app/config), or, for a
+    // file that must record it, add it to FILES here and to tools/template-init.mjs.
     expect(mentioning.filter((file) => !(FILES as readonly string[]).includes(file)).sort()).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 
 /** The compiled application, as `npm run build` (part of `npm test`) leaves it. */
 export const DIST_MAIN = resolve('dist/apps/api/apps/api/src/main.js');
-export const DIST_OPENAPI = resolve('dist/apps/api/apps/api/src/openapi.js');
+/** `npm run openapi` without the build: writes (or with `--stdout` prints) the built app's spec. */
+export const OPENAPI_WRITER = resolve('tools/openapi.mjs');
 
 export function assertBuilt(): void {
   if (!existsSync(DIST_MAIN))

@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { hasInvisibleCharacters, hasReservedEmailDomain, normalizeEmail, type DataKey } from '@app/common';
 import type { AppConfig } from './app-config.js';
+import { PROJECT, type ProjectIdentity } from './project.js';
 import { secretWeaknesses, type PublishedSecret } from './secret-strength.js';
 import { MIN_TRUSTED_PREFIX, parseTrustProxy, tooWideTrustedRanges, TRUST_PROXY_SAFE_FORMS } from './trust-proxy.js';
 
@@ -134,7 +135,8 @@ const EnvSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
     .default('development'),
-  APP_NAME: z.string().min(1).max(100).default('Nest Starter API'),
+  /** Default: the project's title (package.json's `displayName`). */
+  APP_NAME: z.string().min(1).max(100).optional(),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
   PUBLIC_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
@@ -171,8 +173,9 @@ const EnvSchema = z.object({
     .min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
     .default(DEV_JWT_SECRET),
   DATA_ENCRYPTION_KEYS: dataKeys.optional(),
-  JWT_ISSUER: z.string().min(1).max(200).default('nest-starter-api'),
-  JWT_AUDIENCE: z.string().min(1).max(200).default('nest-starter-api'),
+  /** Default: the project's name (package.json's `name`), as for JWT_AUDIENCE. */
+  JWT_ISSUER: z.string().min(1).max(200).optional(),
+  JWT_AUDIENCE: z.string().min(1).max(200).optional(),
   ACCESS_TOKEN_TTL: duration
     .refine((seconds) => seconds <= MAX_ACCESS_TOKEN_TTL_SECONDS, 'must be at most 1d: access tokens are short-lived')
     .default(900),
@@ -192,7 +195,8 @@ const EnvSchema = z.object({
   LOGIN_DEVICE_TOKEN_TTL: duration.default(90 * 86_400),
 
   SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
-  MAIL_FROM: z.string().min(3).max(200).default('Nest Starter API <no-reply@localhost>'),
+  /** Default: `<the project's title> <no-reply@localhost>`. */
+  MAIL_FROM: z.string().min(3).max(200).optional(),
 
   BILLING_PROVIDER: z.enum(['local', 'stripe'], { error: 'must be local or stripe' }).optional(),
   BILLING_PAST_DUE_GRACE_PERIOD: duration.default(7 * 86_400),
@@ -283,9 +287,10 @@ function developmentWarnings(env: Record<string, string>): string[] {
 
 /**
  * Validates the environment into the typed {@link AppConfig}. Throws one
- * {@link ConfigValidationError} listing every problem, never just the first.
+ * {@link ConfigValidationError} listing every problem, never just the first. The names it
+ * defaults to are `project`'s (package.json's, unless a test passes another).
  */
-export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+export function loadConfig(rawEnv: Record<string, string | undefined>, project: ProjectIdentity = PROJECT): AppConfig {
   // An empty value counts as unset (compose files often pass `VAR=` through).
   const env = Object.fromEntries(
     Object.entries(rawEnv).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
@@ -314,7 +319,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     warnings: developmentWarnings(env),
     app: {
       env: e.NODE_ENV,
-      name: e.APP_NAME,
+      name: e.APP_NAME ?? project.title,
       host: e.HOST,
       port: e.PORT,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
@@ -344,8 +349,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     },
     auth: {
       jwtSecret: e.JWT_SECRET,
-      jwtIssuer: e.JWT_ISSUER,
-      jwtAudience: e.JWT_AUDIENCE,
+      jwtIssuer: e.JWT_ISSUER ?? project.name,
+      jwtAudience: e.JWT_AUDIENCE ?? project.name,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
       refreshTokenIdleTtlSeconds: e.REFRESH_TOKEN_IDLE_TTL,
       refreshTokenAbsoluteTtlSeconds: e.REFRESH_TOKEN_ABSOLUTE_TTL,
@@ -367,7 +372,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     },
     mail: {
       smtpUrl: e.SMTP_URL,
-      from: e.MAIL_FROM,
+      from: e.MAIL_FROM ?? `${project.title} <no-reply@localhost>`,
     },
     billing: {
       provider: e.BILLING_PROVIDER ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'local'),

@@ -3,9 +3,9 @@
 // dictionary of @zxcvbn-ts/language-common (MIT), a development dependency. The app only reads
 // the .txt at runtime; see apps/api/src/auth/password/COMMON-PASSWORDS.md.
 //
-//   node scripts/extract-common-passwords.mjs            write the file
-//   node scripts/extract-common-passwords.mjs --check    fail when the file is out of date
-//   node scripts/extract-common-passwords.mjs --limit N  keep only the N most common entries
+//   node tools/extract-common-passwords.mjs            write the file
+//   node tools/extract-common-passwords.mjs --check    fail when the file is out of date
+//   node tools/extract-common-passwords.mjs --limit N  keep only the N most common entries
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,7 +52,7 @@ if (check) {
   }
   if (current !== text) {
     console.error(`common-passwords.txt is out of date; expected ${summary}.`);
-    console.error('Run: node scripts/extract-common-passwords.mjs');
+    console.error('Run: node tools/extract-common-passwords.mjs');
     process.exit(1);
   }
   console.log(`common-passwords.txt is up to date: ${summary}`);

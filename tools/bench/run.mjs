@@ -1,5 +1,5 @@
 // `npm run bench`: throughput of the built API next to a bare Fastify server on the same machine.
-// See bench/README.md for what it measures, the knobs (BENCH_* variables) and how to read it.
+// See tools/bench/README.md for what it measures, the knobs (BENCH_* variables) and how to read it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,12 +12,12 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { createClient } from 'redis';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const API_MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 const MIGRATE = path.join(ROOT, 'dist/apps/api/libs/database/src/cli/migrate.js');
-const BARE_SERVER = path.join(ROOT, 'bench/fastify-hello.mjs');
-const SAME_WORK_SERVER = path.join(ROOT, 'bench/fastify-same-work.mjs');
-const RESULTS_FILE = path.join(ROOT, 'bench/results/latest.json');
+const BARE_SERVER = path.join(ROOT, 'tools/bench/fastify-hello.mjs');
+const SAME_WORK_SERVER = path.join(ROOT, 'tools/bench/fastify-same-work.mjs');
+const RESULTS_FILE = path.join(ROOT, 'tools/bench/results/latest.json');
 const BENCH_DATABASE = 'nest_starter_bench';
 const CACHE_KEY_PREFIX = 'bench';
 const TARGET_RATIO = 0.5;
