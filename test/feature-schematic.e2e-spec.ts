@@ -144,7 +144,7 @@ describe('nest g feature (schematic)', () => {
     const schema = read('prisma/schema.prisma');
     expect(schema).toMatch(/^model Gadget \{[^}]*@@index\(\[ownerId, createdAt, id\]\)[^}]*@@map\("gadgets"\)/m);
     expect(schema).toMatch(/^model User \{[^}]*\n\s+gadgets\s+Gadget\[\]/m);
-    expect(read('apps/api/src/openapi/tags.ts')).toContain(`gadgets: "The caller's gadgets",`);
+    expect(read('apps/api/src/core/openapi/tags.ts')).toContain(`gadgets: "The caller's gadgets",`);
 
     await runOk('npm', ['run', 'db:generate'], copy);
     await runOk('npm', ['run', 'db:migration', '--', 'add_gadgets'], copy);

@@ -1,14 +1,14 @@
 // `npm run openapi`: writes the OpenAPI spec of the built app to openapi.json at the repository
 // root, without a server, a database or Redis. `--check` exits non-zero when the committed file is
 // stale; `--stdout` prints the spec instead. The spec comes from the compiled app
-// (apps/api/src/openapi/openapi-spec.ts): the @nestjs/swagger CLI plugin, which turns the DTOs'
+// (apps/api/src/openapi-spec.ts): the @nestjs/swagger CLI plugin, which turns the DTOs'
 // JSDoc and validators into schemas, runs only in `nest build`.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GENERATOR = path.join(ROOT, 'dist/apps/api/apps/api/src/openapi/openapi-spec.js');
+const GENERATOR = path.join(ROOT, 'dist/apps/api/apps/api/src/openapi-spec.js');
 const TARGET = path.join(ROOT, 'openapi.json');
 
 if (!existsSync(GENERATOR)) {

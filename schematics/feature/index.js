@@ -17,7 +17,7 @@ const { strings } = require('@angular-devkit/core');
 const APP_SOURCE_ROOT = 'apps/api/src';
 const APP_MODULE = `${APP_SOURCE_ROOT}/app.module.ts`;
 const PRISMA_SCHEMA = 'prisma/schema.prisma';
-const API_TAGS = `${APP_SOURCE_ROOT}/openapi/tags.ts`;
+const API_TAGS = `${APP_SOURCE_ROOT}/core/openapi/tags.ts`;
 
 /** Regular English plurals: widget -> widgets, category -> categories, box -> boxes, bus -> buses. */
 function pluralize(word) {

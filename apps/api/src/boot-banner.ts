@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import { DOCS_PATH } from './openapi/openapi.js';
+import { DOCS_PATH } from './core/openapi/openapi.js';
 import type { GeneratedAdminCredentials } from './seed/database-seeder.js';
 
 /** Where a server runs, named without credentials: host, port and database of a URL, never its user or password. */

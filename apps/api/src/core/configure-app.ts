@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
-import { HttpException, VersioningType } from '@nestjs/common';
+import { HttpException, VersioningType, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -16,9 +16,9 @@ import {
   sendProblem,
   toProblem,
 } from '@app/common';
-import { setupOpenApi } from '../openapi/openapi.js';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency/idempotency-key.js';
 import { registerRequestLogging } from './logging.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
 
 /** Every method the API serves (HEAD is Fastify's, for each GET); a test checks them against the spec. */
@@ -103,12 +103,21 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
 }
 
 /**
+ * How routes are addressed: URI versioning, `/v1` by default (`VERSION_NEUTRAL` routes such as the
+ * health probes have none). The running app and the OpenAPI writer both call this, so the published
+ * paths are the served ones.
+ */
+export function configureRouting(app: INestApplication): void {
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+}
+
+/**
  * Everything between "the app exists" and "the app listens", shared by main.ts, the OpenAPI
  * generator and every e2e test, so tests exercise exactly the production pipeline.
  */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.useLogger(app.get(Logger));
-  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  configureRouting(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter([databaseErrorToDomain]));
   app.enableCors({

@@ -1,9 +1,8 @@
-import { applyDecorators, Header } from '@nestjs/common';
-import { ApiExtension } from '@nestjs/swagger';
+import { applyDecorators, Header, SetMetadata } from '@nestjs/common';
 
 export const CACHE_CONTROL_HEADER = 'Cache-Control';
-/** Marks an operation as `@NoStore()` in the generated spec (read and removed by `finalizeDocument`). */
-export const NO_STORE_EXTENSION = 'x-no-store';
+/** Marks a route as `@NoStore()`: the OpenAPI document reads it to document the header. */
+export const NO_STORE_KEY = 'http:no-store';
 
 /**
  * For a route whose answer carries a credential or a bearer link (tokens, a checkout or portal
@@ -11,5 +10,5 @@ export const NO_STORE_EXTENSION = 'x-no-store';
  * (OWASP ASVS 5.0 14.3.2), documented as a required header of its 2xx responses.
  */
 export function NoStore(): MethodDecorator {
-  return applyDecorators(Header(CACHE_CONTROL_HEADER, 'no-store'), ApiExtension(NO_STORE_EXTENSION, true));
+  return applyDecorators(Header(CACHE_CONTROL_HEADER, 'no-store'), SetMetadata(NO_STORE_KEY, true));
 }

@@ -2,9 +2,9 @@ import { Controller, Headers, HttpCode, HttpStatus, Post, Req, type RawBodyReque
 import { ApiBody, ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '@app/common';
+import { STRIPE_SIGNATURE_SCHEME } from '../../core/openapi/openapi.js';
 import { NotRateLimited } from '../../core/rate-limit/rate-limit.decorator.js';
 import { Public } from '../../iam/decorators/public.decorator.js';
-import { STRIPE_SIGNATURE_SCHEME } from '../../openapi/openapi.js';
 import { WebhookAckResponseDto } from './dto/webhook-ack-response.dto.js';
 import { STRIPE_SIGNATURE, STRIPE_SIGNATURE_MAX_LENGTH } from './stripe-events.js';
 import { StripeWebhooksService } from './stripe-webhooks.service.js';

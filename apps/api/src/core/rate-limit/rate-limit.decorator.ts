@@ -1,20 +1,20 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiExtension, ApiResponse } from '@nestjs/swagger';
+import { ApiResponse } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { PROBLEM_CONTENT_TYPE } from '@app/common';
 
 export const STRICT_RATE_LIMIT_KEY = 'rate-limit:strict';
 /** Every limit counts requests per this window (and blocks for at most as long). */
 export const RATE_LIMIT_WINDOW_SECONDS = 60;
-/** Marks an operation as not rate limited in the generated spec (read and removed by `finalizeDocument`). */
-export const RATE_LIMITED_EXTENSION = 'x-rate-limited';
+/** Marks a controller or route as `@NotRateLimited()`: the OpenAPI document reads it. */
+export const NOT_RATE_LIMITED_KEY = 'rate-limit:exempt';
 
 /**
  * Exempts a controller or route from every rate limit (health probes, signed provider webhooks),
  * and says so in OpenAPI: no `X-RateLimit-*` headers and no 429 are documented for it.
  */
 export function NotRateLimited(): ClassDecorator & MethodDecorator {
-  return applyDecorators(SkipThrottle(), ApiExtension(RATE_LIMITED_EXTENSION, false));
+  return applyDecorators(SkipThrottle(), SetMetadata(NOT_RATE_LIMITED_KEY, true));
 }
 
 export interface StrictRateLimitOptions {

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import {
   DocumentBuilder,
   SwaggerModule,
@@ -11,13 +12,13 @@ import { MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, MAX_RATE_LIMIT_PER_MINUTE, type AppCo
 import {
   ACCEPTED_REQUEST_ID,
   CACHE_CONTROL_HEADER,
-  NO_STORE_EXTENSION,
+  NO_STORE_KEY,
   PROBLEM_CONTENT_TYPE,
   ProblemDetailsDto,
   REQUEST_ID_HEADER,
 } from '@app/common';
-import { RATE_LIMIT_WINDOW_SECONDS, RATE_LIMITED_EXTENSION } from '../core/rate-limit/rate-limit.decorator.js';
-import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../iam/access-tokens/jwt.strategy.js';
+import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../../iam/access-tokens/jwt.strategy.js';
+import { NOT_RATE_LIMITED_KEY, RATE_LIMIT_WINDOW_SECONDS } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 
 export const DOCS_PATH = 'docs';
@@ -66,19 +67,59 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
           'secret (`STRIPE_WEBHOOK_SECRET`), verified by the Stripe SDK with 5 minutes of tolerance. Only Stripe has the secret.',
       },
       STRIPE_SIGNATURE_SCHEME,
+    )
+    // Any route can fail unexpectedly, or find a dependency unavailable; a route's own 503 (the
+    // readiness probe's) takes precedence.
+    .addGlobalResponse(
+      problemResponse(500, 'Unexpected server error; the body reveals nothing but the request id.'),
+      problemResponse(
+        503,
+        'A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while ' +
+          'migrations are pending); retry after the seconds in `Retry-After`.',
+      ),
     );
   for (const [name, description] of Object.entries(API_TAGS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: operationId,
     extraModels: [ProblemDetailsDto],
   });
-  return finalizeDocument(document);
+  return finalizeDocument(document, routePolicies(app));
 }
 
 const problem = (description: string) => ({
   description,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
 });
+
+const problemResponse = (status: number, description: string) => ({ status, ...problem(description) });
+
+/** What the spec says of a route beyond its own decorators, read from the route's Nest metadata. */
+interface RoutePolicy {
+  rateLimited: boolean;
+  noStore: boolean;
+}
+
+/**
+ * Each route's `@NotRateLimited()` and `@NoStore()`, by operation id, read from the controllers'
+ * metadata (the same metadata the throttler guard and the response headers act on).
+ */
+function routePolicies(app: INestApplication): Map<string, RoutePolicy> {
+  const reflector = new Reflector();
+  const scanner = new MetadataScanner();
+  const policies = new Map<string, RoutePolicy>();
+  for (const { metatype } of new DiscoveryService(app.get(ModulesContainer)).getControllers()) {
+    if (typeof metatype !== 'function') continue;
+    const prototype = metatype.prototype as Record<string, unknown>;
+    for (const methodName of scanner.getAllMethodNames(prototype)) {
+      const handler = prototype[methodName] as () => unknown;
+      policies.set(operationId(metatype.name, methodName), {
+        rateLimited: reflector.getAllAndOverride<boolean>(NOT_RATE_LIMITED_KEY, [handler, metatype]) !== true,
+        noStore: reflector.get<boolean>(NO_STORE_KEY, handler) === true,
+      });
+    }
+  }
+  return policies;
+}
 
 /** Methods whose requests Fastify parses a body of (so malformed, too large or unsupported bodies are refused). */
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
@@ -91,16 +132,15 @@ const RATE_LIMIT_HEADERS = {
 
 /**
  * Rules that hold for every operation, applied once here instead of on each route:
- * - every response documents the request id and CORS headers;
- * - any route can fail with a 500 problem, and with a 503 problem carrying `Retry-After` when a
- *   dependency (the database) is unavailable;
+ * - every response documents the request id and CORS headers; the 503 problem (declared for every
+ *   route with the builder's global responses, as the 500 is) carries `Retry-After`;
  * - a route that parses a body can refuse it: 400 (malformed), 413 (too large), 415 (not JSON);
  * - a route with path parameters answers 414 to one over Fastify's length limit;
  * - a rate-limited route (all but those marked `@NotRateLimited()`) documents the `X-RateLimit-*`
  *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`;
  * - a `@NoStore()` route documents `Cache-Control: no-store` on its 2xx responses.
  */
-function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
+function finalizeDocument(document: OpenAPIObject, policies: Map<string, RoutePolicy>): OpenAPIObject {
   boundFormattedStrings(document);
   // Relative: the API is wherever this document is served from (local, staging or production).
   document.servers = [
@@ -116,11 +156,10 @@ function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      // The extension only carries `@NotRateLimited()` to here; it is not part of the published spec.
-      const rateLimited = Reflect.get(operation, RATE_LIMITED_EXTENSION) !== false;
-      Reflect.deleteProperty(operation, RATE_LIMITED_EXTENSION);
-      const noStore = Reflect.get(operation, NO_STORE_EXTENSION) === true;
-      Reflect.deleteProperty(operation, NO_STORE_EXTENSION);
+      const { rateLimited, noStore } = policies.get(operation.operationId ?? '') ?? {
+        rateLimited: true,
+        noStore: false,
+      };
       const responses = operation.responses;
       if (BODY_METHODS.has(method)) {
         responses['400'] ??= problem(
@@ -135,11 +174,6 @@ function finalizeDocument(document: OpenAPIObject): OpenAPIObject {
       if (rateLimited) {
         responses['429'] ??= problem('Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`.');
       }
-      responses['500'] ??= problem('Unexpected server error; the body reveals nothing but the request id.');
-      responses['503'] ??= problem(
-        'A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while ' +
-          'migrations are pending); retry after the seconds in `Retry-After`.',
-      );
       for (const [status, response] of Object.entries(responses)) {
         if (!response || '$ref' in response) continue;
         const limited = rateLimited && /^[24]/.test(status);

@@ -1,10 +1,9 @@
-import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@app/config';
-import { AppModule } from '../app.module.js';
-import { createHttpAdapter } from '../core/configure-app.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { AppModule } from './app.module.js';
+import { configureRouting, createHttpAdapter } from './core/configure-app.js';
+import { buildOpenApiDocument } from './core/openapi/openapi.js';
 
 /**
  * The OpenAPI spec as `openapi.json` holds it, built without a server, a database or Redis.
@@ -20,7 +19,7 @@ export async function generateOpenApiSpec(): Promise<string> {
     logger: false,
     rawBody: true,
   });
-  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  configureRouting(app);
   const document = buildOpenApiDocument(app, config);
   await app.close();
   return `${JSON.stringify(document, null, 2)}\n`;
