@@ -22,6 +22,89 @@ function libBoundaries(outside) {
   ];
 }
 
+/**
+ * The rooms of apps/api/src (CONTRIBUTING.md, "Architecture"). Shared rooms hold what every feature
+ * needs (HTTP plumbing, identity and access, the security event log, mail); wiring rooms put the app
+ * together; every other folder is a feature (auth, users, sessions, billing, health, and generated ones).
+ */
+const SHARED_ROOMS = ['core', 'iam', 'audit', 'mail'];
+const WIRING_ROOMS = ['seed', 'cli'];
+/** How deep the checked files sit below apps/api/src; deeper ones are held to the deepest rule. */
+const MAX_DEPTH = 5;
+
+/** Rules every app file follows: libs through their alias, never the developer tooling. */
+const APP_PATTERNS = [
+  { regex: '^(\\.\\./)+libs(/|$)', message: 'Import a lib through its `@app/<lib>` alias.' },
+  { regex: '^(\\.\\./)+tools(/|$)', message: 'The app never imports the developer tooling in tools/.' },
+];
+
+/** An import spec that leaves a room from `depth` folders below apps/api/src, into `target`. */
+function leaving(depth, target) {
+  return `^(\\.\\./){${depth}}(?!\\.\\./)${target}`;
+}
+
+/**
+ * Import boundaries inside the app, one config block per folder depth (a relative import leaves its
+ * room after exactly that many `../`): shared rooms import no feature and no wiring; a feature
+ * imports shared rooms freely, another feature only through what its module exports (its module,
+ * its services, their DTOs and errors), and no wiring.
+ */
+function appBoundaries() {
+  const shared = `(${SHARED_ROOMS.join('|')})`;
+  const wiring = `(${WIRING_ROOMS.join('|')})`;
+  const blocks = [
+    { files: ['apps/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: APP_PATTERNS }] } },
+  ];
+  for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+    const files = [`apps/api/src/${'*/'.repeat(depth)}*.ts`];
+    blocks.push({
+      files: files.map((glob) => glob.replace('src/*/', `src/{${SHARED_ROOMS.join(',')}}/`)),
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...APP_PATTERNS,
+              {
+                regex: leaving(depth, `(?!${shared}/)`),
+                message: `${SHARED_ROOMS.join('/, ')}/ import no feature and no wiring: features import them, never the reverse.`,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    blocks.push({
+      files,
+      ignores: [...SHARED_ROOMS, ...WIRING_ROOMS].map((room) => `apps/api/src/${room}/**`),
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...APP_PATTERNS,
+              {
+                regex: `${leaving(depth, `${wiring}/`)}|${leaving(depth, '[^/]+\\.js$')}`,
+                message:
+                  'A feature never imports the wiring (app.module, main, seed/, cli/): the wiring imports features.',
+              },
+              {
+                regex: leaving(
+                  depth,
+                  `(?!(${shared}|${wiring})/)[^/]+/(?!([^/]+/)*([^/]+\\.(module|service|errors)\\.js$|dto/))`,
+                ),
+                message:
+                  'A feature reaches another feature only through what its module exports (its module, services, their DTOs and errors); code that several features need belongs in core/, iam/ or audit/.',
+              },
+            ],
+          },
+        ],
+      },
+    });
+  }
+  return blocks;
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -67,28 +150,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: libBoundaries(['apps', 'schematics', 'tools']) }],
     },
   },
-  {
-    // The app reaches a lib only through its `@app/<lib>` alias, not by a path into its files, and
-    // never imports the developer tooling (tools/ runs the built app, not the other way round).
-    files: ['apps/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+libs(/|$)',
-              message: 'Import a lib through its `@app/<lib>` alias.',
-            },
-            {
-              regex: '^(\\.\\./)+tools(/|$)',
-              message: 'The app never imports the developer tooling in tools/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...appBoundaries(),
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
     rules: {
