@@ -12,11 +12,11 @@ function libBoundaries(outside) {
       message: 'A lib never imports app or tooling code: move the shared part into a lib.',
     },
     {
-      regex: '^(\\.\\./)+(libs/)?(api-client|cache|common|config|database)/src(/|$)',
+      regex: '^(\\.\\./)+(libs/)?(api-client|common|config|database|redis)/src(/|$)',
       message: 'A lib reaches another lib only through its `@app/<lib>` alias.',
     },
     {
-      regex: '^@app/(?!(api-client|cache|common|config|database)$)',
+      regex: '^@app/(?!(api-client|common|config|database|redis)$)',
       message: "The only `@app/*` aliases are the libs' indexes: a lib imports no app code.",
     },
   ];

@@ -32,7 +32,7 @@ export default {
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|set-cookie-parser|@nestjs/throttler)/)'],
   setupFiles: ['<rootDir>/test/setup/esm-bridge.setup.ts'],
   moduleNameMapper: {
-    '^@app/(config|database|cache|common|api-client)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(config|database|redis|common|api-client)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.mjs',

@@ -28,7 +28,7 @@ describe('import boundaries (eslint.config.mjs)', () => {
       "import { AppConfig } from '@app/config';", // 1: ok, a lib's alias
       "import { PrismaService } from './prisma.service.js';", // 2: ok, the lib's own file
       "import { PLAN_RULES } from '../../../apps/api/src/billing/entitlements/plan-rules.js';", // 3: app code
-      "import { cacheKey } from '../../cache/src/app-cache.service.js';", // 4: into another lib
+      "import { cacheKey } from '../../redis/src/app-cache.service.js';", // 4: into another lib
       "import { BillingModule } from '@app/api/billing';", // 5: an alias of app code
       "import { createTestApp } from '../../../test/utils/test-app.js';", // 6: test code
       "import { spec } from '../../../tools/openapi.mjs';", // 7: developer tooling

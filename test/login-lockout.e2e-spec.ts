@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LightMyRequestResponse } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { RedisConnection } from '@app/cache';
+import { RedisConnection } from '@app/redis';
 import { PrismaService } from '@app/database';
 import { TEST_REDIS_URL } from './setup/test-env.js';
 import { uniqueEmail } from './utils/auth.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Provider } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { AppConfigModule, loadConfig } from '@app/config';
-import { AppCacheModule } from '../../libs/cache/src/cache.module.js';
+import { AppCacheModule } from '../../libs/redis/src/cache.module.js';
 
 /**
  * One "app instance" for the cache lib's integration tests: the config (a fresh key prefix unless

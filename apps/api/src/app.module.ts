@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfigModule, type AppConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
-import { AppCacheModule } from '@app/cache';
+import { AppCacheModule } from '@app/redis';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { loggerParams } from './core/logging.js';

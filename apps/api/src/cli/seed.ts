@@ -1,6 +1,6 @@
 // `npm run db:seed`: upserts the billing plans and creates the admin account (idempotent), then
 // drops the plan list cached in Redis, so running instances serve the new plans at once.
-import { cacheKey, dropCachedKeys } from '@app/cache';
+import { cacheKey, dropCachedKeys } from '@app/redis';
 import { loadConfig, readEnvironment } from '@app/config';
 import { PrismaService } from '@app/database';
 import { PLANS_CACHE_KEY } from '../billing/entitlements/plan-rules.js';

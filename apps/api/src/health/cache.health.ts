@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { AppCache } from '@app/cache';
+import { AppCache } from '@app/redis';
 
 /**
  * The cache is an accelerator: when Redis is down the API still answers from the database, so the

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { verifyPassword } from '@app/common';
-import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/cache';
+import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { ReauthenticationLockedOutError } from './iam.errors.js';
 

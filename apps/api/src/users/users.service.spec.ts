@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { AppCache } from '@app/cache';
+import type { AppCache } from '@app/redis';
 import { ValidationFailedError } from '@app/common';
 import { UserTokenPurpose, type User } from '@app/database';
 import { makeClient, makeConfig, makeUser, makeUserToken } from '../../../../test/utils/builders.js';

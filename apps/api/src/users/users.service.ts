@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppCache } from '@app/cache';
+import { AppCache } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { normalizeEmail, toPage, ValidationFailedError, type Page } from '@app/common';
 import { UserTokenPurpose, type User } from '@app/database';

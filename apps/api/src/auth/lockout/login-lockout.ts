@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/cache';
+import { createFailureCounter, RateLimiterRes, RedisConnection, type FailureCounter } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { clientBucketOf } from '../../core/rate-limit/client-bucket.js';
 import { LoginLockedOutError } from '../auth.errors.js';

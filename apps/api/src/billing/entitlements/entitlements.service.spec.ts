@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { AppCache } from '@app/cache';
+import type { AppCache } from '@app/redis';
 import { LimitExceededError } from '../billing.errors.js';
 import type { BillingService } from '../subscriptions/billing.service.js';
 import type { PlansRepository } from '../subscriptions/plans.repository.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppCache } from '@app/cache';
+import { AppCache } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { LimitExceededError } from '../billing.errors.js';
 import { BillingService } from '../subscriptions/billing.service.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { AppCache } from '@app/cache';
+import type { AppCache } from '@app/redis';
 import { NoSubscriptionError } from '../billing.errors.js';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
 import {

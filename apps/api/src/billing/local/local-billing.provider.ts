@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppCache } from '@app/cache';
+import { AppCache } from '@app/redis';
 import { newOpaqueToken } from '@app/common';
 import { AppConfig } from '@app/config';
 import { NoSubscriptionError } from '../billing.errors.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppCache } from '@app/cache';
+import { AppCache } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { BY_CREATION, toPage, type Page } from '@app/common';
 import type { Plan, SubscriptionStatus } from '@app/database';

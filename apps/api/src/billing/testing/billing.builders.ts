@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { AppCache } from '@app/cache';
+import type { AppCache } from '@app/redis';
 import type { AppConfig } from '@app/config';
 import type { Invoice, Plan } from '@app/database';
 import type { CheckoutSessionsRepository } from '../local/checkout-sessions.repository.js';

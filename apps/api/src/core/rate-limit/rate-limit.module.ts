@@ -2,7 +2,7 @@ import { Module, type ExecutionContext } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { createThrottlerStorage, RedisConnection } from '@app/cache';
+import { createThrottlerStorage, RedisConnection } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { normalizeEmail } from '@app/common';
 import { clientBucketOf } from './client-bucket.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { cacheKey, createMarkerSet, RedisConnection, type MarkerEntry, type MarkerSet } from '@app/cache';
+import { cacheKey, createMarkerSet, RedisConnection, type MarkerEntry, type MarkerSet } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 
