@@ -4,6 +4,7 @@ import {
   createAccountWithRole,
   login,
   registerAndLogin,
+  sha256Hex as sha256,
   strongPassword,
   uniqueEmail,
   type TestAccount,
@@ -14,7 +15,7 @@ import { createTestApp, type TestApp } from './utils/test-app.js';
 import { seedTestPlans } from './utils/billing.js';
 import { OpenApiConformance } from './utils/openapi-conformance.js';
 import { readSpec, specOperations } from './utils/openapi-spec.js';
-import { RouteWalk, callFromSpec, sha256 } from './utils/route-walk.js';
+import { RouteWalk, callFromSpec } from './utils/route-walk.js';
 
 /** One operation's calls: what it needs is set up first, then the operation is called, refusals included. */
 interface Scenario {

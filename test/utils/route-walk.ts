@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { InjectOptions, Response } from 'light-my-request';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '@app/database';
 import { OpenApiConformance } from './openapi-conformance.js';
 import { exampleOf, pathOf, type OpenApiDocument, type SpecOperation } from './openapi-spec.js';
-
-export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 export interface WalkedResponse {
   operation: string;
