@@ -1,17 +1,8 @@
 import { expect } from '@jest/globals';
-import { PrismaService } from '@app/database';
 import { registerAndLogin, type TestAccount } from './auth.js';
-import { fakeId, startFakeStripe, type FakeStripe } from './fake-stripe.js';
-import {
-  signature,
-  stripeEvent,
-  stripeSubscription,
-  unixNow,
-  WEBHOOK_PATH,
-  type SubscriptionOptions,
-} from './stripe-events.js';
-import { createTestApp, type TestApp } from './test-app.js';
-import { seedTestPlans, stripeTestEnv } from './billing.js';
+import { fakeId } from './fake-stripe.js';
+import { stripeEvent, stripeSubscription, unixNow, type SubscriptionOptions } from './stripe-events.js';
+import { StripeTestApp } from './billing.js';
 
 type Json = Record<string, unknown>;
 
@@ -20,35 +11,13 @@ export const PRO_PRICE = 'price_pro_monthly';
 export const BUSINESS_PRICE = 'price_business_yearly';
 
 /**
- * An app on the Stripe provider (talking to a fake Stripe, past-due grace period 1 h) that
- * webhook tests deliver signed events to, and the helpers to read what the events changed.
- * `start()` in a beforeAll, `close()` in the afterAll.
+ * The Stripe test app (past-due grace period 1 h) that webhook tests deliver signed events
+ * to, and the helpers to read what the events changed.
  */
-export class StripeWebhookApp {
-  fake!: FakeStripe;
-  t!: TestApp;
-  prisma!: PrismaService;
-
-  async start(): Promise<void> {
-    this.fake = await startFakeStripe();
-    this.t = await createTestApp({ env: stripeTestEnv(this.fake, { BILLING_PAST_DUE_GRACE_PERIOD: '1h' }) });
-    this.prisma = this.t.app.get(PrismaService);
-    await seedTestPlans(this.t);
+export class StripeWebhookApp extends StripeTestApp {
+  constructor() {
+    super({ BILLING_PAST_DUE_GRACE_PERIOD: '1h' });
   }
-
-  async close(): Promise<void> {
-    await this.t.close();
-    await this.fake.close();
-  }
-
-  /** Posts a body exactly as given, signed unless other headers are given. */
-  readonly deliver = (payload: string, headers?: Record<string, string>) =>
-    this.t.app.inject({
-      method: 'POST',
-      url: WEBHOOK_PATH,
-      headers: { 'content-type': 'application/json', ...(headers ?? { 'stripe-signature': signature(payload) }) },
-      payload,
-    });
 
   readonly send = (event: Json) => this.deliver(JSON.stringify(event));
 
