@@ -364,7 +364,7 @@ describe('no secret in any response (e2e)', () => {
     );
   });
 
-  it.each(operations.map((op) => [op.name, op] as const))(
+  it.concurrent.each(operations.map((op) => [op.name, op] as const))(
     '%s answers what openapi.json declares, and no password, hash or secret',
     async (name, op) => {
       const record = new RouteWalk(t.app);
