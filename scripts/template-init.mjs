@@ -365,7 +365,7 @@ const FILES = [
   },
   {
     // Asserts the default issuer and audience of the access tokens.
-    path: 'test/auth-tokens.e2e-spec.ts',
+    path: 'test/auth-access-tokens.e2e-spec.ts',
     edit(file, { from, to }) {
       file.replace('expected JWT issuer/audience', new RegExp(`'${escapeRegExp(from.name)}'`, 'g'), `'${to.name}'`);
     },

@@ -20,7 +20,7 @@ const FILES = [
   '.env.example',
   'README.md',
   'openapi.json',
-  'test/auth-tokens.e2e-spec.ts',
+  'test/auth-access-tokens.e2e-spec.ts',
 ] as const;
 type RepoFile = (typeof FILES)[number];
 type Snapshot = Record<RepoFile, string>;
