@@ -1,50 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { applyMigrations, defaultMigrationsDir, openPgSession, readMigrationFiles } from '@app/database';
-import {
-  createAccountWithRole,
-  registerAndLogin,
-  strongPassword,
-  uniqueEmail,
-  type TestAccount,
-} from './utils/auth.js';
-import { freePort, startServer, STOPPED_BY_SIGTERM } from './utils/built-app.js';
+import { createAccountWithRole, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';
 import { OpenApiConformance } from './utils/openapi-conformance.js';
 import { specOperations } from './utils/openapi-spec.js';
-import { PrivatePostgres } from './utils/private-postgres.js';
+import { DATABASE_UNAVAILABLE, eventually, loginBlockedOnLock, usePrivateApp } from './utils/private-database-app.js';
 import { expectProblem } from './utils/problem.js';
-import { createTestApp, testEnv, type TestApp } from './utils/test-app.js';
-import type { TestDatabase } from './utils/test-database.js';
-
-const DATABASE_UNAVAILABLE = {
-  type: 'urn:problem-type:database-unavailable',
-  title: 'Service Unavailable',
-  status: 503,
-  detail: 'The database is unavailable; try again shortly.',
-  code: 'DATABASE_UNAVAILABLE',
-};
-
-const DATABASE_NOT_MIGRATED = {
-  type: 'urn:problem-type:database-not-migrated',
-  title: 'Service Unavailable',
-  status: 503,
-  detail: 'The database schema is not up to date (npm run db:migrate).',
-  code: 'DATABASE_NOT_MIGRATED',
-};
-
-const MIGRATIONS = readMigrationFiles(defaultMigrationsDir()).map((file) => file.name);
+import type { TestApp } from './utils/test-app.js';
 
 const spec = new OpenApiConformance();
-
-/** A database of the private cluster, in the shape createTestApp reuses (the cluster is dropped whole). */
-function privateDatabase(url: string, env: Record<string, string> = {}): TestDatabase {
-  return {
-    url,
-    env: { DATABASE_URL: url, DATABASE_MIGRATE_ON_BOOT: 'false', DATABASE_SEED_ON_BOOT: 'false', ...env },
-    drop: async () => undefined,
-  };
-}
 
 interface Call {
   /** The operation as the spec names it, e.g. `GET /v1/users/me`. */
@@ -93,98 +57,6 @@ function send(t: TestApp, call: Call): Promise<LightMyRequestResponse> {
     headers: call.headers,
     ...(call.payload ? { payload: call.payload } : {}),
   });
-}
-
-/** Polls `probe` every 100 ms until it is true, for at most `ms`. */
-async function eventually(probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let attempt = 0; attempt < Math.ceil(ms / 100); attempt++) {
-    if (await probe()) return;
-    if (Date.now() > deadline) break;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`not true within ${ms} ms`);
-}
-
-/** A private cluster with a migrated database `app`, the app on it, and a signed-in account. */
-async function startPrivateApp(
-  options: { maxConnections?: number; env?: Record<string, string> } = {},
-): Promise<{ cluster: PrivatePostgres; t: TestApp; account: TestAccount }> {
-  const cluster = await PrivatePostgres.create({ maxConnections: options.maxConnections });
-  let t: TestApp | undefined;
-  try {
-    t = await createTestApp({ database: privateDatabase(await cluster.createDatabase('app'), options.env) });
-    return { cluster, t, account: await registerAndLogin(t.app) };
-  } catch (error) {
-    await stopPrivateApp(t, cluster);
-    throw error;
-  }
-}
-
-/** Closes the app and removes its cluster, whatever state a failed test left them in. */
-async function stopPrivateApp(t: TestApp | undefined, cluster: PrivatePostgres | undefined): Promise<void> {
-  try {
-    await t?.close();
-  } finally {
-    await cluster?.destroy();
-  }
-}
-
-/**
- * Before the tests of a `describe`: a private cluster with a migrated database `app`, the app on
- * it and a signed-in account; afterwards, the app closed and the cluster removed.
- */
-function usePrivateApp(options: { maxConnections?: number; env?: Record<string, string> } = {}): {
-  cluster: PrivatePostgres;
-  t: TestApp;
-  account: TestAccount;
-} {
-  const ctx = {} as { cluster: PrivatePostgres; t: TestApp; account: TestAccount };
-  beforeAll(async () => {
-    Object.assign(ctx, await startPrivateApp(options));
-  }, 60_000);
-  afterAll(() => stopPrivateApp(ctx.t, ctx.cluster), 60_000);
-  return ctx;
-}
-
-/**
- * Takes an exclusive lock on `users` from a connection of its own, then starts a login (which
- * reads `users`) and waits until its query is blocked on the lock: the app's connection stays
- * busy on the server until `release()`, or until the server goes away.
- */
-async function loginBlockedOnLock(
-  cluster: PrivatePostgres,
-  t: TestApp,
-  account: TestAccount,
-): Promise<{ login: Promise<LightMyRequestResponse>; release(): Promise<void> }> {
-  const locker = new pg.Client({ connectionString: cluster.url('app') });
-  locker.on('error', () => undefined);
-  await locker.connect();
-  const release = async () => {
-    await locker.query('ROLLBACK').catch(() => undefined);
-    await locker.end().catch(() => undefined);
-  };
-  try {
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
-    const login = t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: account.email, password: account.password },
-    });
-    await eventually(async () =>
-      cluster.withClient(async (client) => {
-        const blocked = await client.query(
-          "SELECT 1 FROM pg_stat_activity WHERE datname = 'app' AND wait_event_type = 'Lock'",
-        );
-        return (blocked.rowCount ?? 0) > 0;
-      }),
-    );
-    return { login, release };
-  } catch (error) {
-    await release();
-    throw error;
-  }
 }
 
 describe('database outage (e2e, a private PostgreSQL cluster stopped and restarted)', () => {
@@ -390,99 +262,5 @@ describe('database and cache both down (e2e, private PostgreSQL, unreachable Red
     expect(res.headers['retry-after']).toBe('5');
     const after = await ctx.t.app.inject({ method: 'GET', url: '/v1/users/me', headers: ctx.account.auth });
     expect(after.statusCode).toBe(200);
-  });
-});
-
-describe('database pool exhausted (e2e, private PostgreSQL)', () => {
-  const ctx = usePrivateApp({ env: { DATABASE_POOL_MAX: '1' } });
-
-  it('answers 503 to a request that waits too long for a pooled connection, and serves again once one is free', async () => {
-    // The login holds the pool's only connection, blocked on the lock.
-    const blocked = await loginBlockedOnLock(ctx.cluster, ctx.t, ctx.account);
-    let waiting: LightMyRequestResponse;
-    try {
-      waiting = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
-    } finally {
-      await blocked.release();
-    }
-
-    expectProblem(waiting, DATABASE_UNAVAILABLE, '/v1/auth/sessions');
-    expect((await blocked.login).statusCode).toBe(200);
-    const after = await ctx.t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: ctx.account.auth });
-    expect(after.statusCode).toBe(200);
-  }, 30_000);
-});
-
-describe('an unmigrated database (e2e, private PostgreSQL)', () => {
-  let cluster: PrivatePostgres;
-
-  beforeAll(async () => {
-    cluster = await PrivatePostgres.create();
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.destroy();
-  }, 60_000);
-
-  it('is not ready: readiness names the pending migrations and the command, routes answer 503, and migrating needs no restart', async () => {
-    const url = await cluster.createDatabase('fresh', { migrated: false });
-    const t = await createTestApp({ database: privateDatabase(url) });
-    try {
-      const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
-      expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toMatchObject({
-        status: 'error',
-        error: {
-          database: {
-            status: 'down',
-            pendingMigrations: MIGRATIONS,
-            message: 'Migrations are pending: run `npm run db:migrate` to apply them.',
-          },
-        },
-      });
-      expect(spec.problems('GET /health/ready', ready)).toEqual([]);
-
-      const register = await t.app.inject({
-        method: 'POST',
-        url: '/v1/auth/register',
-        payload: { email: uniqueEmail(), password: strongPassword(), name: 'Early' },
-      });
-      expectProblem(register, DATABASE_NOT_MIGRATED, '/v1/auth/register');
-      expect(register.headers['retry-after']).toBe('30');
-      expect(spec.problems('POST /v1/auth/register', register)).toEqual([]);
-
-      const session = await openPgSession(url);
-      try {
-        await applyMigrations(session, { migrationsDir: defaultMigrationsDir() });
-      } finally {
-        await session.close();
-      }
-      expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
-      await expect(registerAndLogin(t.app)).resolves.toMatchObject({ email: expect.any(String) });
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('npm start logs the pending migrations and the command in one line, and reports not ready', async () => {
-    const url = await cluster.createDatabase('fresh_boot', { migrated: false });
-    const env = testEnv(privateDatabase(url), 'test:boot', { LOG_LEVEL: 'info' });
-    const server = await startServer(env, await freePort());
-    try {
-      const lines = server
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('npm run db:migrate'));
-      expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
-        level: 50,
-        msg: `The database lacks ${MIGRATIONS.length} migrations of this build (${MIGRATIONS.join(', ')}): run \`npm run db:migrate\` to apply them; /health/ready answers 503 until then.`,
-      });
-      const ready = await fetch(`${server.baseUrl}/health/ready`);
-      expect(ready.status).toBe(503);
-    } finally {
-      server.child.kill('SIGTERM');
-      await expect(server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
-    }
   });
 });

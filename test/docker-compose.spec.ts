@@ -1,128 +1,61 @@
-// Static checks of the container setup: docker-compose.yml, Dockerfile, .dockerignore and
-// .env.example, against the app's configuration (libs/config). No Docker engine is needed.
+// Static checks of docker-compose.yml against the app's configuration (libs/config), on the
+// file as Compose itself renders it: `docker-compose config` (Debian's docker-compose package,
+// which .ci/run installs) interpolates the variables and merges the anchors. No Docker engine
+// is needed for that.
 //
 // Most assertions collect human-readable problems and expect that list to be empty, so a
-// failure names every offending variable, service or instruction at once.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+// failure names every offending variable or service at once.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, ConfigValidationError, loadConfig, type AppConfig } from '@app/config';
+import { CONFIG_VARIABLES, loadConfig, type AppConfig } from '@app/config';
+import { COMPOSE_ONLY_VARIABLES, configProblems, repoFile } from './utils/deployment-files.js';
 
-/**
- * Variables that docker-compose.yml may reference although the app never reads them. They
- * configure the `postgres` service and must be documented in the "docker-compose only"
- * section of .env.example, which must list exactly these.
- */
-const COMPOSE_ONLY_VARIABLES = ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'] as const;
-/** The heading (matched case-insensitively) that opens that section of .env.example. */
-const COMPOSE_ONLY_MARKER = /docker-compose only/i;
-
-const MAIN_JS = 'dist/apps/api/apps/api/src/main.js';
 const MIGRATE_JS = 'dist/apps/api/libs/database/src/cli/migrate.js';
 const SEED_JS = 'dist/apps/api/apps/api/src/cli/seed.js';
 /** A stand-in for the JWT_SECRET that compose requires from the operator. */
 const DUMMY_JWT_SECRET = 'compose-spec-dummy-secret-Q8vTz3LmK7pWx2Nr9BfJ6hYd4Gs1';
 
-const repoFile = (name: string): string => readFileSync(resolve(process.cwd(), name), 'utf8');
-const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
-
-// ------------------------------------------------------------------------------------------
-// Compose variable interpolation (the Compose specification's rules)
-// ------------------------------------------------------------------------------------------
-
-interface VariableReference {
-  name: string;
-  /** '' for `${VAR}` and `$VAR`; otherwise one of :- - :? ? :+ + */
-  operator: string;
-  argument: string;
+type Service = Record<string, unknown>;
+interface ComposeFile {
+  services?: Record<string, Service>;
+  volumes?: Record<string, unknown>;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+interface Rendered {
+  /** The file as Compose renders it, or undefined when it refused to. */
+  compose: ComposeFile | undefined;
+  stderr: string;
+}
+
+const execFileAsync = promisify(execFile);
 
 /**
- * Walks `text`, replacing every `${...}` / `$VAR` with `resolve(reference)`; `$$` is a literal `$`.
- * Braces nest, so `${A:-${B}}` is one reference whose argument holds another.
+ * `docker-compose config` with `variables` as the whole environment: nothing from this shell,
+ * and an empty env file instead of the repository's `.env`, so a developer's settings never count.
  */
-function walk(text: string, resolveReference: (reference: VariableReference) => string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const char = text[i];
-    if (char !== '$') {
-      out += char;
-      i += 1;
-      continue;
+async function render(envFile: string, variables: Record<string, string>): Promise<Rendered> {
+  const args = ['--env-file', envFile, '-f', resolve(process.cwd(), 'docker-compose.yml'), 'config'];
+  try {
+    const { stdout, stderr } = await execFileAsync('docker-compose', args, {
+      env: { PATH: process.env.PATH ?? '', ...variables },
+      timeout: 30_000,
+    });
+    return { compose: parse(stdout) as ComposeFile, stderr };
+  } catch (error) {
+    const { code, stderr } = error as { code?: unknown; stderr?: string };
+    if (code === 'ENOENT') {
+      throw new Error('docker-compose is not installed: `apt-get install docker-compose` (.ci/run does)', {
+        cause: error,
+      });
     }
-    const next = text[i + 1];
-    if (next === '$') {
-      out += '$';
-      i += 2;
-    } else if (next === '{') {
-      let depth = 1;
-      let end = i + 2;
-      for (; end < text.length && depth > 0; end += 1) {
-        if (text[end] === '{') depth += 1;
-        else if (text[end] === '}') depth -= 1;
-      }
-      if (depth !== 0) throw new Error(`Unterminated variable reference in ${JSON.stringify(text)}`);
-      const body = text.slice(i + 2, end - 1);
-      const name = NAME.exec(body)?.[0];
-      if (!name) throw new Error(`Invalid variable reference \${${body}} in ${JSON.stringify(text)}`);
-      const rest = body.slice(name.length);
-      const operator = /^(:-|-|:\?|\?|:\+|\+)?/.exec(rest)?.[0] ?? '';
-      if (operator === '' && rest !== '') {
-        throw new Error(`Invalid variable reference \${${body}} in ${JSON.stringify(text)}`);
-      }
-      out += resolveReference({ name, operator, argument: rest.slice(operator.length) });
-      i = end;
-    } else {
-      const name = NAME.exec(text.slice(i + 1))?.[0];
-      if (name) {
-        out += resolveReference({ name, operator: '', argument: '' });
-        i += 1 + name.length;
-      } else {
-        out += '$';
-        i += 1;
-      }
-    }
+    if (typeof stderr !== 'string') throw error;
+    return { compose: undefined, stderr };
   }
-  return out;
-}
-
-/** Every variable named in `text`, including those nested in defaults. */
-function referencedVariables(text: string): string[] {
-  const names: string[] = [];
-  walk(text, ({ name, argument }) => {
-    names.push(name, ...referencedVariables(argument));
-    return '';
-  });
-  return names;
-}
-
-/** Substitutes variables as `docker compose` does, from `env` only (never process.env). */
-function interpolate(text: string, env: Record<string, string>): string {
-  return walk(text, ({ name, operator, argument }) => {
-    const value = env[name];
-    const isSet = value !== undefined;
-    const isNonEmpty = isSet && value !== '';
-    switch (operator) {
-      case ':-':
-        return isNonEmpty ? value : interpolate(argument, env);
-      case '-':
-        return isSet ? value : interpolate(argument, env);
-      case ':?':
-      case '?':
-        if (operator === ':?' ? isNonEmpty : isSet) return value;
-        throw new Error(`required variable ${name} is missing a value: ${interpolate(argument, env)}`);
-      case ':+':
-        return isNonEmpty ? interpolate(argument, env) : '';
-      case '+':
-        return isSet ? interpolate(argument, env) : '';
-      default:
-        return value ?? '';
-    }
-  });
 }
 
 /** Every string (keys included) of a parsed YAML document: what compose interpolates. */
@@ -135,47 +68,20 @@ function strings(node: unknown): string[] {
   return [];
 }
 
-// ------------------------------------------------------------------------------------------
-// Compose file model
-// ------------------------------------------------------------------------------------------
-
-type Service = Record<string, unknown>;
-interface ComposeFile {
-  services?: Record<string, Service>;
-  volumes?: Record<string, unknown>;
+/**
+ * The variable names in `text` (`${NAME...}` and `$NAME`, nested defaults included; `$$` is a
+ * literal `$`). Compose has no command that lists them, so this reads the file as written.
+ */
+function referencedVariables(text: string): string[] {
+  return [...text.replaceAll('$$', '').matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1] ?? '');
 }
 
-const compose = parse(repoFile('docker-compose.yml'), { merge: true }) as ComposeFile;
-const services: Record<string, Service> = compose.services ?? {};
-const service = (name: string): Service => services[name] ?? {};
-
-/** A service's `environment` as raw (uninterpolated) strings; `KEY` without a value is undefined. */
-function rawEnvironment(svc: Service): Record<string, string | undefined> {
-  const environment = svc.environment;
-  if (environment === undefined || environment === null) return {};
-  if (Array.isArray(environment)) {
-    return Object.fromEntries(
-      environment.map((entry) => {
-        const text = String(entry);
-        const at = text.indexOf('=');
-        return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
-      }),
-    );
-  }
+/** A service's `environment` as Compose renders it (a map); `KEY` without a value is undefined. */
+function environmentOf(svc: Service | undefined): Record<string, string | undefined> {
   return Object.fromEntries(
-    Object.entries(environment as Record<string, unknown>).map(([key, value]) => [
+    Object.entries((svc?.environment ?? {}) as Record<string, unknown>).map(([key, value]) => [
       key,
       value === null || value === undefined ? undefined : String(value),
-    ]),
-  );
-}
-
-/** The environment the container would get, with compose defaults and the given variables. */
-function containerEnvironment(svc: Service, variables: Record<string, string>): Record<string, string | undefined> {
-  return Object.fromEntries(
-    Object.entries(rawEnvironment(svc)).map(([key, value]) => [
-      key,
-      value === undefined ? undefined : interpolate(value, variables),
     ]),
   );
 }
@@ -202,20 +108,19 @@ function dependencies(svc: Service): Record<string, string> {
   );
 }
 
-/** Container ports a service publishes (short `[ip:]host:container[/proto]` or long syntax). */
+/** Container ports a service publishes (rendered long syntax, or short `[ip:]host:container[/proto]`). */
 function publishedContainerPorts(svc: Service): number[] {
   const ports = Array.isArray(svc.ports) ? svc.ports : [];
-  return ports.flatMap((entry: unknown) => {
-    if (typeof entry === 'object' && entry !== null) return [Number((entry as { target?: unknown }).target)];
-    // Interpolate first: `${PORT:-3000}:3000` holds a colon inside the reference.
-    const text = interpolate(String(entry), {}).replace(/\/(tcp|udp)$/, '');
-    const container = text.split(':').at(-1) ?? '';
-    if (container.includes('-')) {
-      const [from, to] = container.split('-').map(Number);
-      return Array.from({ length: to - from + 1 }, (_, k) => from + k);
-    }
-    return [Number(container)];
-  });
+  return ports.map((entry: unknown) =>
+    typeof entry === 'object' && entry !== null
+      ? Number((entry as { target?: unknown }).target)
+      : Number(
+          String(entry)
+            .replace(/\/(tcp|udp)$/, '')
+            .split(':')
+            .at(-1),
+        ),
+  );
 }
 
 /** Named volumes a service mounts (short `source:target[:mode]` or long syntax). */
@@ -231,154 +136,29 @@ function mountedVolumeSources(svc: Service): string[] {
   });
 }
 
-/** The problems loadConfig reports, or [] when it accepts the environment. */
-function configProblems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-}
-
-// ------------------------------------------------------------------------------------------
-// .env.example model
-// ------------------------------------------------------------------------------------------
-
-interface EnvExampleEntry {
-  name: string;
-  line: number;
-  commented: boolean;
-  value: string;
-  composeOnly: boolean;
-}
-
-const envExampleLines = repoFile('.env.example').split(/\r?\n/);
-const composeOnlyStart = envExampleLines.findIndex(
-  (line) => line.trimStart().startsWith('#') && COMPOSE_ONLY_MARKER.test(line),
-);
-/** Every `VAR=` or `# VAR=` line. */
-const envExampleEntries: EnvExampleEntry[] = envExampleLines.flatMap((text, index) => {
-  const match = /^\s*(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
-  if (!match) return [];
-  return [
-    {
-      name: match[2],
-      line: index + 1,
-      commented: match[1] !== undefined,
-      value: match[3].trim(),
-      composeOnly: composeOnlyStart !== -1 && index > composeOnlyStart,
-    },
-  ];
-});
-
-// ------------------------------------------------------------------------------------------
-// Dockerfile model
-// ------------------------------------------------------------------------------------------
-
-interface Instruction {
-  keyword: string;
-  args: string;
-  line: number;
-}
-interface Stage {
-  index: number;
-  name: string | undefined;
-  base: string;
-  instructions: Instruction[];
-}
-
-function parseDockerfile(text: string): Stage[] {
-  const instructions: Instruction[] = [];
-  let pending = '';
-  let pendingLine = 0;
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    // Comment lines (parser directives included) may even sit inside a continued instruction.
-    if (line.startsWith('#') || (line === '' && pending === '')) return;
-    if (pending === '') pendingLine = index + 1;
-    if (line.endsWith('\\')) {
-      pending += `${line.slice(0, -1)} `;
-      return;
-    }
-    pending += line;
-    const match = /^(\S+)\s*(.*)$/s.exec(pending.trim());
-    if (match) instructions.push({ keyword: match[1].toUpperCase(), args: match[2].trim(), line: pendingLine });
-    pending = '';
-  });
-  const stages: Stage[] = [];
-  for (const instruction of instructions) {
-    if (instruction.keyword === 'FROM') {
-      const words = instruction.args.split(/\s+/).filter((word) => !word.startsWith('--'));
-      const as = words.findIndex((word) => word.toUpperCase() === 'AS');
-      stages.push({
-        index: stages.length,
-        base: words[0] ?? '',
-        name: as === -1 ? undefined : words[as + 1],
-        instructions: [],
-      });
-    } else {
-      stages.at(-1)?.instructions.push(instruction);
-    }
-  }
-  return stages;
-}
-
-const dockerfileStages = parseDockerfile(repoFile('Dockerfile'));
-const finalStage = dockerfileStages.at(-1);
-
-/** A stage and the stages it is built `FROM`, innermost last: what its image inherits. */
-function stageChain(stage: Stage | undefined): Stage[] {
-  const chain: Stage[] = [];
-  for (let current = stage; current;) {
-    chain.unshift(current);
-    const base = current.base;
-    current = dockerfileStages.find((candidate) => candidate.index < chain[0].index && candidate.name === base);
-  }
-  return chain;
-}
-const finalInstructions = stageChain(finalStage).flatMap((stage) => stage.instructions);
-const lastOf = (keyword: string): Instruction | undefined =>
-  finalInstructions.filter((i) => i.keyword === keyword).at(-1);
-
-const PRODUCTION_INSTALL = /\bnpm\s+(ci|install|i)\b[^&;|]*(--omit[= ]dev|--only[= ]prod(uction)?|--production)\b/;
-
-/** Source paths of a COPY/ADD (flags and the destination dropped). */
-function copySources(instruction: Instruction): { from: string | undefined; sources: string[] } {
-  let args = instruction.args;
-  let words: string[];
-  if (args.startsWith('[')) {
-    words = JSON.parse(args) as string[];
-  } else {
-    const flags = /^((--\S+\s+)*)/.exec(args)?.[1] ?? '';
-    args = args.slice(flags.length);
-    words = [...flags.split(/\s+/).filter(Boolean), ...args.split(/\s+/)];
-  }
-  const from = words.find((word) => word.startsWith('--from='))?.slice('--from='.length);
-  const paths = words.filter((word) => !word.startsWith('--'));
-  return {
-    from,
-    sources: paths.slice(0, -1).map((source) => source.replace(/^(\.\/|\/app\/)/, '').replace(/\/+$/, '')),
-  };
-}
-
-/** Whether the final image gets `path` (or a parent directory of it) through COPY/ADD. */
-function finalImageCopies(path: string): boolean {
-  return finalInstructions
-    .filter((instruction) => instruction.keyword === 'COPY' || instruction.keyword === 'ADD')
-    .some((instruction) =>
-      copySources(instruction).sources.some((source) => source === path || path.startsWith(`${source}/`)),
-    );
-}
-
-// ==========================================================================================
-
 describe('docker-compose.yml', () => {
-  const api = service('api');
-  const migrate = service('migrate');
-  const postgres = service('postgres');
-  const redis = service('redis');
+  let dir: string;
+  /** Rendered with the JWT_SECRET an operator must provide, and with no variable at all. */
+  let withSecret: Rendered;
+  let withoutVariables: Rendered;
+  let services: Record<string, Service>;
+  const service = (name: string): Service => services[name] ?? {};
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'compose-spec-'));
+    const envFile = join(dir, 'empty.env');
+    await writeFile(envFile, '');
+    [withSecret, withoutVariables] = await Promise.all([
+      render(envFile, { JWT_SECRET: DUMMY_JWT_SECRET }),
+      render(envFile, {}),
+    ]);
+    if (!withSecret.compose) throw new Error(`docker-compose config refused the file:\n${withSecret.stderr}`);
+    services = withSecret.compose.services ?? {};
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('defines the postgres, redis, migrate and api services', () => {
     const missing = ['postgres', 'redis', 'migrate', 'api'].filter((name) => !(name in services));
@@ -386,17 +166,17 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the api container port 3000', () => {
-    expect(publishedContainerPorts(api)).toContain(3000);
+    expect(publishedContainerPorts(service('api'))).toContain(3000);
   });
 
   it('checks api readiness on /health/ready', () => {
-    expect(healthcheckCommand(api) ?? 'api has no (enabled) healthcheck').toContain('/health/ready');
+    expect(healthcheckCommand(service('api')) ?? 'api has no (enabled) healthcheck').toContain('/health/ready');
   });
 
   it('has healthchecks on postgres (pg_isready) and redis (redis-cli ping)', () => {
     expect({
-      postgres: healthcheckCommand(postgres) ?? 'no healthcheck',
-      redis: healthcheckCommand(redis) ?? 'no healthcheck',
+      postgres: healthcheckCommand(service('postgres')) ?? 'no healthcheck',
+      redis: healthcheckCommand(service('redis')) ?? 'no healthcheck',
     }).toEqual({
       postgres: expect.stringContaining('pg_isready'),
       redis: expect.stringMatching(/redis-cli.*ping/),
@@ -404,7 +184,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts the api once postgres and redis are healthy and migrate has completed', () => {
-    expect(dependencies(api)).toMatchObject({
+    expect(dependencies(service('api'))).toMatchObject({
       postgres: 'service_healthy',
       redis: 'service_healthy',
       migrate: 'service_completed_successfully',
@@ -412,6 +192,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs migrate once postgres is healthy: the compiled migrate CLI, then the seed CLI, from the api image', () => {
+    const [api, migrate] = [service('api'), service('migrate')];
     expect(dependencies(migrate)).toMatchObject({ postgres: 'service_healthy' });
     const command = [migrate.entrypoint, migrate.command]
       .flat()
@@ -432,13 +213,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps postgres data in the named volume postgres-data', () => {
-    expect(Object.keys(compose.volumes ?? {})).toContain('postgres-data');
-    expect(mountedVolumeSources(postgres)).toContain('postgres-data');
+    expect(Object.keys(withSecret.compose?.volumes ?? {})).toContain('postgres-data');
+    expect(mountedVolumeSources(service('postgres'))).toContain('postgres-data');
   });
 
   it('references only configuration variables and the documented compose-only ones', () => {
     const allowed = new Set<string>([...CONFIG_VARIABLES, ...COMPOSE_ONLY_VARIABLES]);
-    const unknown = sorted(strings(compose).flatMap(referencedVariables)).filter((name) => !allowed.has(name));
+    const written = parse(repoFile('docker-compose.yml'), { merge: true }) as unknown;
+    const unknown = [...new Set(strings(written).flatMap(referencedVariables))]
+      .sort()
+      .filter((name) => !allowed.has(name));
     expect(
       unknown.map(
         (name) =>
@@ -450,7 +234,7 @@ describe('docker-compose.yml', () => {
   it('sets only configuration variables in the app containers', () => {
     const config = new Set(CONFIG_VARIABLES);
     const unknown = ['api', 'migrate'].flatMap((name) =>
-      Object.keys(rawEnvironment(service(name)))
+      Object.keys(environmentOf(service(name)))
         .filter((key) => !config.has(key))
         .map((key) => `${name}.environment.${key} is not read by the app (not in CONFIG_VARIABLES)`),
     );
@@ -458,16 +242,18 @@ describe('docker-compose.yml', () => {
   });
 
   it('requires JWT_SECRET from the operator instead of defaulting it', () => {
-    const missingSecret = (): unknown => containerEnvironment(api, {});
-    expect(missingSecret).toThrow(/required variable JWT_SECRET/);
+    expect(withoutVariables.compose).toBeUndefined();
+    // Compose v1 says "Missing mandatory value", v2 "required variable JWT_SECRET is missing a value".
+    expect(withoutVariables.stderr).toMatch(/Missing mandatory value|required variable JWT_SECRET/);
+    expect(withoutVariables.stderr).toContain('set JWT_SECRET to a random, non-guessable string');
   });
 
   it('provides every variable the configuration requires in production', () => {
     // Ask loadConfig itself which variables production requires (JWT_SECRET, DATABASE_URL, ...).
-    const required = sorted(configProblems({ NODE_ENV: 'production' }).map((problem) => problem.split(':')[0]));
+    const required = [...new Set(configProblems({ NODE_ENV: 'production' }).map((problem) => problem.split(':')[0]))];
     expect(required.length).toBeGreaterThan(0);
-    const env = containerEnvironment(api, { JWT_SECRET: DUMMY_JWT_SECRET });
-    expect({ NODE_ENV: env.NODE_ENV, unset: required.filter((name) => !env[name]) }).toEqual({
+    const env = environmentOf(service('api'));
+    expect({ NODE_ENV: env.NODE_ENV, unset: required.filter((name) => !env[name ?? '']) }).toEqual({
       NODE_ENV: 'production',
       unset: [],
     });
@@ -476,7 +262,7 @@ describe('docker-compose.yml', () => {
   it.each(['api', 'migrate'])(
     'gives %s an environment loadConfig accepts, pointing at the compose services',
     (name) => {
-      const env = containerEnvironment(service(name), { JWT_SECRET: DUMMY_JWT_SECRET });
+      const env = environmentOf(service(name));
       expect(configProblems(env)).toEqual([]);
       const config: AppConfig = loadConfig(env);
       expect({
@@ -496,120 +282,4 @@ describe('docker-compose.yml', () => {
       });
     },
   );
-});
-
-describe('.env.example', () => {
-  it('documents every configuration variable and the compose-only ones, and nothing else', () => {
-    const documented = new Set(envExampleEntries.map((entry) => entry.name));
-    const expected = new Set<string>([...CONFIG_VARIABLES, ...COMPOSE_ONLY_VARIABLES]);
-    expect({
-      undocumented: [...expected].filter((name) => !documented.has(name)).sort(),
-      unknown: [...documented].filter((name) => !expected.has(name)).sort(),
-    }).toEqual({ undocumented: [], unknown: [] });
-  });
-
-  it('documents each variable once', () => {
-    const seen = new Map<string, number>();
-    const duplicates = envExampleEntries.flatMap((entry) => {
-      const first = seen.get(entry.name);
-      seen.set(entry.name, first ?? entry.line);
-      return first === undefined ? [] : [`${entry.name} on lines ${first} and ${entry.line}`];
-    });
-    expect(duplicates).toEqual([]);
-  });
-
-  it('keeps the compose-only variables, and only them, in its "docker-compose only" section', () => {
-    expect(composeOnlyStart === -1 ? 'no "# ... docker-compose only ..." section heading' : 'found').toBe('found');
-    const misplaced = envExampleEntries.flatMap((entry) => {
-      const composeOnly = (COMPOSE_ONLY_VARIABLES as readonly string[]).includes(entry.name);
-      if (composeOnly === entry.composeOnly) return [];
-      return [
-        composeOnly
-          ? `${entry.name} (line ${entry.line}) belongs in the docker-compose only section`
-          : `${entry.name} (line ${entry.line}) is not in COMPOSE_ONLY_VARIABLES: app variables go above the docker-compose only section`,
-      ];
-    });
-    expect(misplaced).toEqual([]);
-  });
-
-  it('works as a .env for development as it is, and sets no secret', () => {
-    const active = envExampleEntries.filter((entry) => !entry.commented && !entry.composeOnly);
-    expect(configProblems(Object.fromEntries(active.map((entry) => [entry.name, entry.value])))).toEqual([]);
-    const secrets = active
-      .filter((entry) => ['JWT_SECRET', 'SEED_ADMIN_PASSWORD'].includes(entry.name) && entry.value !== '')
-      .map((entry) => `${entry.name} (line ${entry.line}) must stay commented out or empty`);
-    expect(secrets).toEqual([]);
-  });
-});
-
-describe('Dockerfile', () => {
-  it('is a multi-stage build', () => {
-    expect(dockerfileStages.length).toBeGreaterThanOrEqual(2);
-  });
-
-  it('runs the final image as a non-root user', () => {
-    const user = lastOf('USER')?.args.split(':')[0];
-    expect(user ?? 'no USER instruction (the image would run as root)').not.toMatch(/^(root|0|no USER.*)$/);
-  });
-
-  it('installs only production dependencies in the final image', () => {
-    const installsProdOnly = (stage: Stage): boolean =>
-      stageChain(stage).some((s) => s.instructions.some((i) => i.keyword === 'RUN' && PRODUCTION_INSTALL.test(i.args)));
-    const nodeModulesFrom = finalInstructions
-      .filter((i) => i.keyword === 'COPY' && copySources(i).sources.some((source) => source.endsWith('node_modules')))
-      .map((i) => copySources(i).from);
-    const fromStages = nodeModulesFrom.map((from) =>
-      dockerfileStages.find((s) => s.name === from || String(s.index) === from),
-    );
-    const ok =
-      nodeModulesFrom.length === 0
-        ? finalStage !== undefined && installsProdOnly(finalStage)
-        : fromStages.every((stage) => stage !== undefined && installsProdOnly(stage));
-    expect(ok ? 'production-only install' : 'no `npm ci --omit=dev` (or equivalent) for the final image').toBe(
-      'production-only install',
-    );
-  });
-
-  it('runs in production mode', () => {
-    const env = finalInstructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
-    expect(env.some((args) => /\bNODE_ENV[= ]"?production"?/.test(args)) ? 'NODE_ENV=production' : env).toBe(
-      'NODE_ENV=production',
-    );
-  });
-
-  it('exposes port 3000', () => {
-    const ports = finalInstructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
-    expect(ports.map((port) => port.replace(/\/tcp$/, ''))).toContain('3000');
-  });
-
-  it('has a HEALTHCHECK on /health/live', () => {
-    expect(lastOf('HEALTHCHECK')?.args ?? 'no HEALTHCHECK').toContain('/health/live');
-  });
-
-  it(`starts the server with ${MAIN_JS}`, () => {
-    const cmd = lastOf('CMD')?.args ?? 'no CMD';
-    const words = cmd.startsWith('[') ? (JSON.parse(cmd) as string[]) : cmd.split(/\s+/);
-    expect(words).toContain(MAIN_JS);
-  });
-
-  it("copies the migrations and the seed data the CLIs read, and package.json (the project's names), into the final image", () => {
-    const missing = ['prisma/migrations', 'prisma/seed/plans.json', 'package.json'].filter(
-      (path) => !finalImageCopies(path),
-    );
-    expect(missing.map((path) => `${path} is not copied into the final stage`)).toEqual([]);
-  });
-});
-
-describe('.dockerignore', () => {
-  it('keeps local state and secrets out of the build context', () => {
-    const ignored = new Set(
-      repoFile('.dockerignore')
-        .split(/\r?\n/)
-        .map((line) => line.trim().replace(/^\/|\/$/g, ''))
-        .filter((line) => line && !line.startsWith('#')),
-    );
-    expect(
-      ['node_modules', 'dist', '.data', '.env', '.git', 'coverage'].filter((entry) => !ignored.has(entry)),
-    ).toEqual([]);
-  });
 });

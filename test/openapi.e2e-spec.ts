@@ -21,23 +21,26 @@ describe('openapi.json', () => {
     expect((spec as unknown as { openapi: string }).openapi).toMatch(/^3\./);
   });
 
-  it('tags every operation and gives it a unique, readable operationId', async () => {
-    const ops = specOperations();
-    const ids = ops.map(({ operation }) => operation.operationId);
+  const operations = specOperations().map((op) => [op.name, op.operation] as const);
 
-    expect(ops.length).toBeGreaterThan(0);
-    for (const { name, operation: op } of ops) {
-      expect({ name, tagged: (op.tags ?? []).length > 0 }).toEqual({ name, tagged: true });
-      expect({ name, operationId: op.operationId }).toEqual({
-        name,
-        operationId: expect.stringMatching(/^[a-z][A-Za-z0-9]+$/),
-      });
-    }
+  it('has operations, each with its own operationId', () => {
+    const ids = operations.map(([, operation]) => operation.operationId);
+
+    expect(operations.length).toBeGreaterThan(0);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('documents every error response as application/problem+json (health probes excepted: they answer in the Terminus format)', async () => {
-    for (const { name, operation: op } of specOperations()) {
+  it.each(operations)('%s is tagged and has a readable operationId', (name, op) => {
+    expect({ name, tagged: (op.tags ?? []).length > 0 }).toEqual({ name, tagged: true });
+    expect({ name, operationId: op.operationId }).toEqual({
+      name,
+      operationId: expect.stringMatching(/^[a-z][A-Za-z0-9]+$/),
+    });
+  });
+
+  it.each(operations)(
+    '%s documents every error response as application/problem+json, a 500 included (health probes excepted: they answer in the Terminus format)',
+    (name, op) => {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400 || name.startsWith('GET /health/')) continue;
         expect({ name, status, schema: response.content?.['application/problem+json']?.schema }).toEqual({
@@ -47,8 +50,8 @@ describe('openapi.json', () => {
         });
       }
       expect({ name, has500: '500' in op.responses }).toEqual({ name, has500: true });
-    }
-  });
+    },
+  );
 
   it('declares bearer authentication', async () => {
     const spec = JSON.parse(await readFile('openapi.json', 'utf8'));

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { hashPassword } from '@app/common';
 import { PrismaService, type Role } from '@app/database';
@@ -21,6 +21,11 @@ export function strongPassword(): string {
 
 export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+/** How the API stores a token: its sha256, in hex. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 export function bearer(accessToken: string): { authorization: string } {

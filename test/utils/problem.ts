@@ -21,6 +21,15 @@ export const INVALID_ACCESS_TOKEN = {
   code: 'INVALID_ACCESS_TOKEN',
 };
 
+/** The fixed part of the answer to a sign-in with an unknown email or a wrong password. */
+export const INVALID_CREDENTIALS = {
+  type: 'urn:problem-type:invalid-credentials',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'The email or password is incorrect.',
+  code: 'INVALID_CREDENTIALS',
+};
+
 /** Asserts the exact problem+json answer: status, content type and the whole body. */
 export function expectProblem(
   res: LightMyRequestResponse,

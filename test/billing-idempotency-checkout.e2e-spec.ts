@@ -1,108 +1,26 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
-import { PrismaService } from '@app/database';
-import { BillingProvider } from '../apps/api/src/billing/subscriptions/billing-provider.js';
-import { IdempotencySeal } from '../apps/api/src/core/idempotency/idempotency-seal.js';
 import { IdempotencyRepository } from '../apps/api/src/core/idempotency/idempotency.repository.js';
 import { requestFingerprint } from '../apps/api/src/core/idempotency/request-fingerprint.js';
-import { registerAndLogin, type TestAccount } from './utils/auth.js';
-import { seedTestPlans } from './utils/billing.js';
-import { createTestApp, type TestApp } from './utils/test-app.js';
+import { registerAndLogin } from './utils/auth.js';
+import { IdempotencyTestApp } from './utils/idempotency-app.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('billing Idempotency-Key (e2e)', () => {
-  let t: TestApp;
-  let prisma: PrismaService;
-  let provider: BillingProvider;
+describe('billing Idempotency-Key: POST /v1/billing/checkout (e2e)', () => {
+  const h = new IdempotencyTestApp();
+  const { post, checkout, checkoutSessions, records, seal, opened, reused, expectRefused, inProgress } = h;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    prisma = t.app.get(PrismaService);
-    await seedTestPlans(t);
-    provider = t.app.get(BillingProvider);
-  });
-
+  beforeAll(() => h.start());
   afterEach(() => {
     jest.restoreAllMocks();
   });
-
-  afterAll(async () => {
-    await t.close();
-  });
-
-  const post = (url: string, account: TestAccount, options: { key?: string; payload?: Record<string, unknown> } = {}) =>
-    t.app.inject({
-      method: 'POST',
-      url,
-      headers: { ...account.auth, ...(options.key !== undefined ? { 'idempotency-key': options.key } : {}) },
-      ...(options.payload ? { payload: options.payload } : {}),
-    });
-  const checkout = (account: TestAccount, key?: string, planCode = 'pro') =>
-    post('/v1/billing/checkout', account, { ...(key !== undefined ? { key } : {}), payload: { planCode } });
-  const checkoutSessions = (account: TestAccount) => prisma.checkoutSession.count({ where: { userId: account.id } });
-  const records = (account: TestAccount) => prisma.idempotencyRecord.findMany({ where: { userId: account.id } });
-  const seal = () => t.app.get(IdempotencySeal);
-  /** A stored response body, opened as a request presenting the key would open it. */
-  const opened = (account: TestAccount, key: string, sealed: Uint8Array | null | undefined) =>
-    JSON.parse(seal().open(account.id, key, sealed ?? new Uint8Array()) ?? 'null');
-
-  function problem(res: LightMyRequestResponse, status: number, code: string, detail: string, instance: string) {
-    const titles: Record<number, string> = { 400: 'Bad Request', 409: 'Conflict', 422: 'Unprocessable Content' };
-    return {
-      type: `urn:problem-type:${code.toLowerCase().replaceAll('_', '-')}`,
-      title: titles[status],
-      status,
-      detail,
-      instance,
-      code,
-      requestId: res.headers['x-request-id'],
-    };
-  }
-  const reused = (res: LightMyRequestResponse, instance = '/v1/billing/checkout') =>
-    problem(
-      res,
-      422,
-      'IDEMPOTENCY_KEY_REUSED',
-      'This Idempotency-Key was already used for a different request; send a new key with a new request.',
-      instance,
-    );
-  /** A 400 VALIDATION_FAILED of the checkout route, and nothing started or recorded. */
-  async function expectRefused(
-    res: LightMyRequestResponse,
-    me: TestAccount,
-    error: { field: string; message: string },
-  ) {
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      ...problem(res, 400, 'VALIDATION_FAILED', 'The request is invalid.', '/v1/billing/checkout'),
-      errors: [error],
-    });
-    expect(await checkoutSessions(me)).toBe(0);
-    expect(await records(me)).toEqual([]);
-  }
-  const inProgress = (res: LightMyRequestResponse) =>
-    problem(
-      res,
-      409,
-      'IDEMPOTENCY_KEY_IN_PROGRESS',
-      'A request with this Idempotency-Key is still being processed; retry shortly.',
-      '/v1/billing/checkout',
-    );
-
-  /** A live subscription through the local provider's checkout, as a browser would complete it. */
-  async function subscribe(account: TestAccount, planCode = 'pro'): Promise<void> {
-    const res = await checkout(account, undefined, planCode);
-    expect(res.statusCode).toBe(200);
-    const done = await t.app.inject({ method: 'POST', url: new URL(res.json().url as string).pathname });
-    expect(done.statusCode).toBe(200);
-  }
+  afterAll(() => h.close());
 
   describe('POST /v1/billing/checkout', () => {
     it('works as before without the header: every call is a new checkout, nothing is recorded', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
 
       const first = await checkout(me);
       const second = await checkout(me);
@@ -115,7 +33,7 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('replays the first response to a retry, with Idempotent-Replayed, and creates nothing new', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
 
       const first = await checkout(me, key);
@@ -144,13 +62,13 @@ describe('billing Idempotency-Key (e2e)', () => {
     // The checkout link is a bearer credential: a copy of the table (a backup, a replica, a dump)
     // must not hand it out, nor the key that would replay it.
     it('stores neither the key nor the checkout link readable: a database reader can neither see nor replay them', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = 'order-7';
 
       const first = await checkout(me, key);
       const url = first.json().url as string;
       const token = new URL(url).pathname.split('/').pop() ?? '';
-      const rows = await prisma.$queryRaw<Array<{ row: string }>>`
+      const rows = await h.prisma.$queryRaw<Array<{ row: string }>>`
         SELECT row_to_json(r)::text AS row FROM idempotency_records r WHERE "userId" = ${me.id}::uuid`;
 
       expect(rows).toHaveLength(1);
@@ -167,7 +85,7 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it("takes the draft's quoted form of a key as the same key", async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
 
       const first = await checkout(me, 'order-42');
       const retry = await checkout(me, '"order-42"');
@@ -177,7 +95,7 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('refuses the same key with another body or on another route (422) and runs nothing', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
       await checkout(me, key, 'pro');
 
@@ -192,7 +110,7 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('lets one of two concurrent requests with one key through', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
 
       const responses = await Promise.all([checkout(me, key), checkout(me, key)]);
@@ -211,10 +129,10 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('answers 409 with Retry-After while the first request is in progress, until it counts as abandoned', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
       const now = Date.now();
-      const { id } = await prisma.idempotencyRecord.create({
+      const { id } = await h.prisma.idempotencyRecord.create({
         data: {
           userId: me.id,
           keyHash: seal().keyHash(me.id, key),
@@ -234,7 +152,7 @@ describe('billing Idempotency-Key (e2e)', () => {
       expect(await checkoutSessions(me)).toBe(0);
 
       // A request that died without storing or releasing its record blocks its key for 5 minutes only.
-      await prisma.idempotencyRecord.update({ where: { id }, data: { createdAt: new Date(now - 6 * 60_000) } });
+      await h.prisma.idempotencyRecord.update({ where: { id }, data: { createdAt: new Date(now - 6 * 60_000) } });
       const later = await checkout(me, key);
 
       expect(later.statusCode).toBe(200);
@@ -243,8 +161,8 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('scopes keys per user: another user with the same key is independent', async () => {
-      const alice = await registerAndLogin(t.app);
-      const bob = await registerAndLogin(t.app);
+      const alice = await registerAndLogin(h.t.app);
+      const bob = await registerAndLogin(h.t.app);
       const key = randomUUID();
 
       const forAlice = await checkout(alice, key, 'pro');
@@ -258,10 +176,10 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('treats an expired record as absent: the request is processed anew and replaces it', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
       const first = await checkout(me, key, 'pro');
-      await prisma.idempotencyRecord.updateMany({
+      await h.prisma.idempotencyRecord.updateMany({
         where: { userId: me.id, keyHash: seal().keyHash(me.id, key) },
         data: { expiresAt: new Date(Date.now() - 1000) },
       });
@@ -279,13 +197,13 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('deletes expired records of anyone when a new key is recorded', async () => {
-      const old = await registerAndLogin(t.app);
+      const old = await registerAndLogin(h.t.app);
       await checkout(old, randomUUID());
-      await prisma.idempotencyRecord.updateMany({
+      await h.prisma.idempotencyRecord.updateMany({
         where: { userId: old.id },
         data: { expiresAt: new Date(Date.now() - 1000) },
       });
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
 
       await checkout(me, randomUUID());
 
@@ -298,7 +216,7 @@ describe('billing Idempotency-Key (e2e)', () => {
       ['not ASCII', 'clé-1'],
       ['a malformed quoted string', '"a"b"'],
     ])('refuses a key that is %s with a 400 and runs nothing', async (_label, key) => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
 
       const res = await checkout(me, key);
 
@@ -309,9 +227,9 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('refuses a key sent in two headers with a 400 and runs nothing', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
 
-      const res = await t.app.inject({
+      const res = await h.t.app.inject({
         method: 'POST',
         url: '/v1/billing/checkout',
         headers: { ...me.auth, 'idempotency-key': ['first', 'second'] },
@@ -322,11 +240,11 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('refuses a body nested too deep with a 400, with or without a key, and records nothing', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const payload = `{"planCode":"pro","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
 
       for (const key of [undefined, randomUUID()]) {
-        const res = await t.app.inject({
+        const res = await h.t.app.inject({
           method: 'POST',
           url: '/v1/billing/checkout',
           headers: { ...me.auth, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
@@ -338,7 +256,7 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('stores a client error and replays it as it was', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
 
       const first = await checkout(me, key, 'free');
@@ -354,9 +272,9 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('releases the key after an unexpected error, so the client can retry with it', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
-      jest.spyOn(provider, 'startCheckout').mockRejectedValueOnce(new Error('provider unreachable'));
+      jest.spyOn(h.provider, 'startCheckout').mockRejectedValueOnce(new Error('provider unreachable'));
 
       const failed = await checkout(me, key);
 
@@ -371,9 +289,11 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('still answers, and keeps the key usable, when the cleanup of expired records fails', async () => {
-      const me = await registerAndLogin(t.app);
+      const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
-      jest.spyOn(t.app.get(IdempotencyRepository), 'deleteExpired').mockRejectedValueOnce(new Error('connection lost'));
+      jest
+        .spyOn(h.t.app.get(IdempotencyRepository), 'deleteExpired')
+        .mockRejectedValueOnce(new Error('connection lost'));
 
       const first = await checkout(me, key);
       const retry = await checkout(me, key);
@@ -385,8 +305,8 @@ describe('billing Idempotency-Key (e2e)', () => {
     });
 
     it('hands the provider a key scoped by user and operation, and a fresh one per call without the header', async () => {
-      const me = await registerAndLogin(t.app);
-      const startCheckout = jest.spyOn(provider, 'startCheckout');
+      const me = await registerAndLogin(h.t.app);
+      const startCheckout = jest.spyOn(h.provider, 'startCheckout');
 
       await checkout(me, 'retry-me');
       await checkout(me);
@@ -395,66 +315,6 @@ describe('billing Idempotency-Key (e2e)', () => {
         `${me.id}:checkout:retry-me`,
         expect.stringMatching(UUID),
       ]);
-    });
-  });
-
-  describe('subscription routes', () => {
-    it('replays cancel without calling the provider again, even after a resume', async () => {
-      const me = await registerAndLogin(t.app);
-      await subscribe(me);
-      const setCancel = jest.spyOn(provider, 'setCancelAtPeriodEnd');
-
-      const cancel = await post('/v1/billing/subscription/cancel', me, { key: 'cancel-1' });
-      const resume = await post('/v1/billing/subscription/resume', me, { key: 'resume-1' });
-      const cancelRetry = await post('/v1/billing/subscription/cancel', me, { key: 'cancel-1' });
-      const resumeWithCancelKey = await post('/v1/billing/subscription/resume', me, { key: 'cancel-1' });
-
-      expect([cancel.statusCode, resume.statusCode, cancelRetry.statusCode]).toEqual([200, 200, 200]);
-      expect(cancel.json().cancelAtPeriodEnd).toBe(true);
-      // The stored answer, not a new cancellation: the subscription stays resumed.
-      expect(cancelRetry.headers['idempotent-replayed']).toBe('true');
-      expect(cancelRetry.json()).toEqual(cancel.json());
-      expect((await prisma.subscription.findFirstOrThrow({ where: { userId: me.id } })).cancelAtPeriodEnd).toBe(false);
-      expect(resumeWithCancelKey.statusCode).toBe(422);
-      expect(resumeWithCancelKey.json()).toEqual(reused(resumeWithCancelKey, '/v1/billing/subscription/resume'));
-      expect(setCancel.mock.calls.map(([, cancelled, providerKey]) => [cancelled, providerKey])).toEqual([
-        [true, `${me.id}:cancel:cancel-1`],
-        [false, `${me.id}:resume:resume-1`],
-      ]);
-    });
-
-    it('replays a plan change', async () => {
-      const me = await registerAndLogin(t.app);
-      await subscribe(me);
-      const changePlan = jest.spyOn(provider, 'changePlan');
-
-      const change = await post('/v1/billing/subscription/change', me, {
-        key: 'change-1',
-        payload: { planCode: 'business' },
-      });
-      const retry = await post('/v1/billing/subscription/change', me, {
-        key: 'change-1',
-        payload: { planCode: 'business' },
-      });
-
-      expect(change.statusCode).toBe(200);
-      expect(change.json().planCode).toBe('business');
-      expect(retry.headers['idempotent-replayed']).toBe('true');
-      expect(retry.json()).toEqual(change.json());
-      expect(changePlan.mock.calls.map(([, plan, providerKey]) => [plan.code, providerKey])).toEqual([
-        ['business', `${me.id}:change:change-1`],
-      ]);
-    });
-
-    it('replays the portal URL', async () => {
-      const me = await registerAndLogin(t.app);
-
-      const first = await post('/v1/billing/portal', me, { key: 'portal-1' });
-      const retry = await post('/v1/billing/portal', me, { key: 'portal-1' });
-
-      expect(first.statusCode).toBe(200);
-      expect(retry.headers['idempotent-replayed']).toBe('true');
-      expect(retry.json()).toEqual(first.json());
     });
   });
 });
