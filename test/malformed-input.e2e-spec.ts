@@ -10,7 +10,8 @@ import {
   queryParameters,
   readSpec,
   resolve,
-  specOperations,
+  walkedOperations,
+  walksEveryOperation,
   type SchemaObject,
 } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -117,7 +118,7 @@ describe('malformed input on every route (e2e)', () => {
   }
 
   it('never answers 5xx, and refuses with problem+json', async () => {
-    for (const operation of specOperations()) {
+    for (const operation of walkedOperations()) {
       // A fresh admin per operation: a logout or a deletion must not blunt the next requests.
       const admin = await createAccountWithRole(t.app, 'ADMIN');
       const url = (value: string) => operation.path.replace(/\{[^}]+\}/g, value);
@@ -169,10 +170,14 @@ describe('malformed input on every route (e2e)', () => {
       }
     }
 
-    expect(sent).toBeGreaterThan(1_000);
+    const listRoutes = walkedOperations().filter((op) => queryParameters(op.operation).includes('cursor')).length;
+    if (walksEveryOperation()) {
+      expect(sent).toBeGreaterThan(1_000);
+      // The three list routes at least: users, invoices, subscriptions.
+      expect(listRoutes).toBeGreaterThanOrEqual(3);
+    }
     expect(failures).toEqual([]);
-    // The three list routes at least: users, invoices, subscriptions.
-    expect(cursorsSent).toBeGreaterThanOrEqual(3 * CRAFTED_CURSORS.length);
+    expect(cursorsSent).toBe(listRoutes * CRAFTED_CURSORS.length);
     expect(cursorFailures).toEqual([]);
   }, 180_000);
 
@@ -189,7 +194,7 @@ describe('malformed input on every route (e2e)', () => {
     const spec = readSpec();
     const nullFailures: string[] = [];
     const nulled: string[] = [];
-    for (const operation of specOperations(spec)) {
+    for (const operation of walkedOperations(spec)) {
       const body = jsonBodySchema(spec, operation.operation);
       const properties = Object.entries(body?.properties ?? {});
       const required = new Set(body?.required ?? []);
@@ -227,16 +232,18 @@ describe('malformed input on every route (e2e)', () => {
     }
 
     // The account routes at least: PATCH /v1/users/me, PATCH /v1/users/{id}, POST /v1/auth/login.
-    expect(nulled).toEqual(
-      expect.arrayContaining([
-        'PATCH /v1/users/me name',
-        'PATCH /v1/users/me email',
-        'PATCH /v1/users/me currentPassword',
-        'PATCH /v1/users/{id} role',
-        'PATCH /v1/users/{id} status',
-        'POST /v1/auth/login deviceToken',
-      ]),
-    );
+    if (walksEveryOperation()) {
+      expect(nulled).toEqual(
+        expect.arrayContaining([
+          'PATCH /v1/users/me name',
+          'PATCH /v1/users/me email',
+          'PATCH /v1/users/me currentPassword',
+          'PATCH /v1/users/{id} role',
+          'PATCH /v1/users/{id} status',
+          'POST /v1/auth/login deviceToken',
+        ]),
+      );
+    }
     expect(nullFailures).toEqual([]);
   }, 120_000);
 });

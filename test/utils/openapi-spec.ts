@@ -63,6 +63,29 @@ export function specOperations(spec: OpenApiDocument = readSpec()): SpecOperatio
   );
 }
 
+function walkPathPrefixes(): string[] {
+  return (process.env.TEST_WALK_PATHS ?? '').split(',').filter((prefix) => prefix !== '');
+}
+
+/** Whether the route walks call every operation (no `TEST_WALK_PATHS`): floors on what they reach hold then. */
+export function walksEveryOperation(): boolean {
+  return walkPathPrefixes().length === 0;
+}
+
+/**
+ * The operations the route walks call: all of them, or with `TEST_WALK_PATHS` (comma-separated
+ * path prefixes) only those under one of the prefixes. The generator's test sets it to the generated
+ * feature's paths in its copy: the walks must cover those with no edit, and the run that generated
+ * the feature has walked every other route already.
+ */
+export function walkedOperations(spec: OpenApiDocument = readSpec()): SpecOperation[] {
+  const prefixes = walkPathPrefixes();
+  const operations = specOperations(spec);
+  return prefixes.length === 0
+    ? operations
+    : operations.filter((op) => prefixes.some((prefix) => op.path === prefix || op.path.startsWith(`${prefix}/`)));
+}
+
 /**
  * The operation's path with every parameter filled: by `known(parentPath)` (say, the id of a
  * resource created at `/v1/widgets` for `/v1/widgets/{id}`), else by an example of its schema.
