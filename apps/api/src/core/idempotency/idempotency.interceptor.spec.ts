@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { lastValueFrom, throwError } from 'rxjs';
-import { DomainError, toProblem, ValidationFailedError } from '@app/common';
+import { DomainError, MAX_INPUT_DEPTH, toProblem, ValidationFailedError } from '@app/common';
 import { makeCallHandler, makeHttpContext, silenceLogger } from '../../../../../test/utils/builders.js';
 import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
@@ -79,6 +79,14 @@ describe(IdempotencyInterceptor.name, () => {
     raw.rawHeaders.push('Idempotency-Key', 'key-2');
 
     await expect(sut.intercept(request, makeCallHandler())).rejects.toThrow(ValidationFailedError);
+    expect(idempotency.claim).not.toHaveBeenCalled();
+  });
+
+  it('refuses a body nested too deep for the fingerprint before claiming', async () => {
+    let body: unknown = {};
+    for (let depth = 0; depth < MAX_INPUT_DEPTH; depth++) body = { nested: body };
+
+    await expect(sut.intercept(makeRequestContext({ body }), makeCallHandler())).rejects.toThrow(ValidationFailedError);
     expect(idempotency.claim).not.toHaveBeenCalled();
   });
 
