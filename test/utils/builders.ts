@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { Logger, type CallHandler, type ExecutionContext } from '@nestjs/common';
+import { isObservable, of } from 'rxjs';
 import { loadConfig, type AppConfig } from '@app/config';
+import type { RedisConnection } from '@app/redis';
 import type { User } from '@app/database';
 import type { ClientInfo } from '../../apps/api/src/iam/auth-user.js';
 import type { RefreshTokenRecord, SessionRecord } from '../../apps/api/src/sessions/sessions.repository.js';
@@ -75,4 +79,44 @@ export function makeClient(overrides: Partial<ClientInfo> = {}): ClientInfo {
 /** The validated configuration of the test environment, with optional env overrides. */
 export function makeConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig({ NODE_ENV: 'test', ...env });
+}
+
+/** Logger output silenced for one test file; the spies tell what was logged (`logs.error`). */
+export function silenceLogger() {
+  return {
+    log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
+    warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+    error: jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
+  };
+}
+
+/** An HTTP ExecutionContext for guards and interceptors: the request, the reply, and the route's handler and class. */
+export function makeHttpContext({
+  request = {},
+  response = {},
+  handler = function handler() {},
+  controller = class Controller {},
+}: { request?: object; response?: object; handler?: () => void; controller?: new () => unknown } = {}) {
+  return {
+    getType: () => 'http',
+    getHandler: () => handler,
+    getClass: () => controller,
+    getArgs: () => [request, response],
+    getArgByIndex: (index: number) => [request, response][index],
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response, getNext: () => undefined }),
+  } as unknown as ExecutionContext;
+}
+
+/** A route handler for interceptors: answers `result` (an Observable or a value), and counts its calls. */
+export function makeCallHandler(result: unknown = undefined) {
+  const handle = jest.fn<CallHandler['handle']>(() => (isObservable(result) ? result : of(result)));
+  return { handle };
+}
+
+/**
+ * The Redis connection of an app without `REDIS_URL`: what @app/redis builds on it (failure
+ * counters, marker sets) is its in-process stand-in, so a unit test runs the real counting.
+ */
+export function makeRedisConnectionWithoutRedis(): RedisConnection {
+  return { client: undefined } as unknown as RedisConnection;
 }

@@ -4,7 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '@app/config';
 import { AccessTokenGuard } from './access-tokens/access-token.guard.js';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, AccessTokens } from './access-tokens/access-tokens.js';
+import { AccessTokens, accessTokenJwtOptions } from './access-tokens/access-tokens.js';
 import { JwtStrategy } from './access-tokens/jwt.strategy.js';
 import { PasswordConfirmations } from './password-confirmations.js';
 import { RevokedSessions } from './revocation/revoked-sessions.js';
@@ -23,16 +23,7 @@ import { RevokedSessionsRepository } from './revocation/revoked-sessions.reposit
     PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        secret: config.auth.jwtSecret,
-        signOptions: {
-          algorithm: ACCESS_TOKEN_ALGORITHM,
-          issuer: config.auth.jwtIssuer,
-          audience: config.auth.jwtAudience,
-          expiresIn: config.auth.accessTokenTtlSeconds,
-          header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
-        },
-      }),
+      useFactory: accessTokenJwtOptions,
     }),
   ],
   providers: [

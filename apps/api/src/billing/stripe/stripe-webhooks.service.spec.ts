@@ -12,11 +12,11 @@ import type { BillingService } from '../subscriptions/billing.service.js';
 import type { PlansRepository } from '../subscriptions/plans.repository.js';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
 import {
-  makeBillingConfig,
   makeBillingPlan,
   makeBillingServiceMock,
   makePlansRepository,
   makeProviderEventWrites,
+  makeStripeConfig,
   makeStripeProvider,
   makeSubscriptionsRepository,
   makeWebhookEventsRepository,
@@ -28,12 +28,6 @@ import type { WebhookEventsRepository } from './webhook-events.repository.js';
 const SECRET = 'whsec_unit_test_secret';
 const CREATED = 1_773_230_400; // 2026-03-11T12:00:00Z
 const at = (seconds: number) => new Date(seconds * 1000);
-
-function stripeConfig(webhookSecret: string | undefined): AppConfig {
-  return makeBillingConfig({
-    stripe: { secretKey: 'sk_test', webhookSecret, apiBaseUrl: undefined, timeoutMs: 1000 },
-  });
-}
 
 /** A Stripe event envelope around `object`, as its webhooks deliver it. */
 function makeEvent(type: string, object: Record<string, unknown>) {
@@ -103,7 +97,7 @@ describe(StripeWebhooksService.name, () => {
     plans.findByProviderPriceId.mockResolvedValue(plan);
     stripe = makeStripeProvider();
     billing = makeBillingServiceMock();
-    sut = makeSut(stripeConfig(SECRET));
+    sut = makeSut(makeStripeConfig({ webhookSecret: SECRET }));
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
   });
@@ -114,7 +108,7 @@ describe(StripeWebhooksService.name, () => {
 
   describe('verification', () => {
     it('refuses every delivery with STRIPE_WEBHOOKS_DISABLED when no webhook secret is set', async () => {
-      sut = makeSut(stripeConfig(undefined));
+      sut = makeSut(makeStripeConfig({ webhookSecret: undefined }));
 
       await expect(sut.receive(...signed(makeEvent('invoice.paid', {})))).rejects.toThrow(StripeWebhooksDisabledError);
       expect(events.isRecorded).not.toHaveBeenCalled();

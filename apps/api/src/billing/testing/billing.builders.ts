@@ -161,6 +161,17 @@ export function makeBillingConfig(billing: Partial<AppConfig['billing']> = {}): 
   return { billing: { pastDueGracePeriodSeconds: 3 * 86_400, ...billing } } as unknown as AppConfig;
 }
 
+/** Billing on Stripe: an API key unless `secretKey` is undefined, no webhook secret unless given. */
+export function makeStripeConfig(
+  stripe: Partial<AppConfig['billing']['stripe']> = {},
+  app: Partial<AppConfig['app']> = {},
+): AppConfig {
+  const config = makeBillingConfig({
+    stripe: { secretKey: 'sk_test_unit', webhookSecret: undefined, apiBaseUrl: undefined, timeoutMs: 1000, ...stripe },
+  });
+  return { ...config, app: { frontendUrl: 'https://app.example.com', ...app } } as AppConfig;
+}
+
 /** The billing service as its dependents see it. */
 export function makeBillingServiceMock() {
   return {

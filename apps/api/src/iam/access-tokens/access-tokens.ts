@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import { JwtService, type JwtModuleOptions } from '@nestjs/jwt';
+import type { AppConfig } from '@app/config';
 import type { Role } from '@app/database';
 
 /** The JOSE `typ` of our access tokens (RFC 9068); the verifier refuses any other. */
@@ -13,6 +14,20 @@ export interface AccessTokenClaims {
   sid: string;
   role: Role;
   jti: string;
+}
+
+/** How access tokens are signed: the JwtModule options of IamModule. */
+export function accessTokenJwtOptions(config: AppConfig): JwtModuleOptions {
+  return {
+    secret: config.auth.jwtSecret,
+    signOptions: {
+      algorithm: ACCESS_TOKEN_ALGORITHM,
+      issuer: config.auth.jwtIssuer,
+      audience: config.auth.jwtAudience,
+      expiresIn: config.auth.accessTokenTtlSeconds,
+      header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+    },
+  };
 }
 
 @Injectable()

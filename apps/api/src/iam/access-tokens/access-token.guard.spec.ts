@@ -1,0 +1,105 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import type { Role } from '@app/database';
+import { makeConfig, makeHttpContext } from '../../../../../test/utils/builders.js';
+import type { AuthUser } from '../auth-user.js';
+import { Auth } from '../decorators/auth.decorator.js';
+import { Public } from '../decorators/public.decorator.js';
+import { InsufficientPermissionsError, InvalidAccessTokenError } from '../iam.errors.js';
+import { Permission } from '../permissions.js';
+import type { RevokedSessions } from '../revocation/revoked-sessions.js';
+import { AccessTokenGuard } from './access-token.guard.js';
+import { AccessTokens, accessTokenJwtOptions } from './access-tokens.js';
+import { JwtStrategy } from './jwt.strategy.js';
+
+const config = makeConfig();
+
+/** Signs access tokens as IamModule does (`secret` another key). */
+function makeAccessTokens({ secret = config.auth.jwtSecret } = {}): AccessTokens {
+  return new AccessTokens(new JwtService({ ...accessTokenJwtOptions(config), secret }));
+}
+
+class RoutesController {
+  open(): void {}
+  @Public()
+  publicRoute(): void {}
+  @Auth()
+  signedIn(): void {}
+  @Auth(Permission.UsersWrite)
+  adminOnly(): void {}
+}
+
+/** A request to one of RoutesController's routes, with `Authorization: Bearer <token>` when given. */
+function requestTo(route: keyof RoutesController, token?: string) {
+  const request: { headers: Record<string, string>; user?: AuthUser } = {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  };
+  const context = makeHttpContext({
+    request,
+    handler: RoutesController.prototype[route],
+    controller: RoutesController,
+  });
+  return { request, context };
+}
+
+describe(AccessTokenGuard.name, () => {
+  const tokens = makeAccessTokens();
+  let revoked: { isRevoked: jest.Mock<RevokedSessions['isRevoked']> };
+  let sut: AccessTokenGuard;
+
+  beforeEach(() => {
+    revoked = { isRevoked: jest.fn<RevokedSessions['isRevoked']>().mockResolvedValue(false) };
+    // The strategy registers itself with passport as 'jwt', where the guard finds it.
+    new JwtStrategy(config, revoked as unknown as RevokedSessions);
+    sut = new AccessTokenGuard(new Reflector());
+  });
+
+  const sign = (role: Role = 'USER', signer = tokens) => signer.sign({ id: 'user-1', role }, 'session-1');
+
+  it('lets a @Public() route through without a token, verifying nothing', async () => {
+    await expect(sut.canActivate(requestTo('publicRoute').context)).resolves.toBe(true);
+    expect(revoked.isRevoked).not.toHaveBeenCalled();
+  });
+
+  it('denies by default: a route without a decorator needs a token too', async () => {
+    await expect(sut.canActivate(requestTo('open').context)).rejects.toThrow(InvalidAccessTokenError);
+  });
+
+  it('puts the verified caller on the request', async () => {
+    const { request, context } = requestTo('signedIn', await sign());
+
+    await expect(sut.canActivate(context)).resolves.toBe(true);
+    expect(request.user).toEqual({ id: 'user-1', sessionId: 'session-1', role: 'USER' });
+  });
+
+  it('refuses a token signed with another key, and one that is not a token, as INVALID_ACCESS_TOKEN', async () => {
+    const forged = await sign('ADMIN', makeAccessTokens({ secret: 'another-secret-'.repeat(3) }));
+
+    await expect(sut.canActivate(requestTo('signedIn', forged).context)).rejects.toThrow(InvalidAccessTokenError);
+    await expect(sut.canActivate(requestTo('signedIn', 'not-a-jwt').context)).rejects.toThrow(InvalidAccessTokenError);
+  });
+
+  it('requires the permissions @Auth(...) names: a USER is forbidden, an ADMIN let through', async () => {
+    await expect(sut.canActivate(requestTo('adminOnly', await sign('USER')).context)).rejects.toThrow(
+      InsufficientPermissionsError,
+    );
+    await expect(sut.canActivate(requestTo('adminOnly', await sign('ADMIN')).context)).resolves.toBe(true);
+  });
+
+  it('checks the revocation on every request, the same token seen again included', async () => {
+    const token = await sign();
+    await sut.canActivate(requestTo('signedIn', token).context);
+    revoked.isRevoked.mockResolvedValue(true);
+
+    await expect(sut.canActivate(requestTo('signedIn', token).context)).rejects.toThrow(InvalidAccessTokenError);
+    expect(revoked.isRevoked).toHaveBeenCalledTimes(2);
+  });
+
+  it('lets a failure of the revocation lookup through as it is, not as a 401', async () => {
+    const failure = new Error('database unavailable');
+    revoked.isRevoked.mockRejectedValue(failure);
+
+    await expect(sut.canActivate(requestTo('signedIn', await sign()).context)).rejects.toBe(failure);
+  });
+});
