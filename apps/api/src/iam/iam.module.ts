@@ -12,7 +12,7 @@ import { RevokedSessionsRepository } from './revocation/revoked-sessions.reposit
 
 /**
  * Identity and access: who is calling and may they. It signs and verifies access tokens, keeps the
- * revocation state every request is checked against, and registers the global deny-by-default guard
+ * revocation state every request is checked against, registers the global deny-by-default guard
  * (`@Public()` opens a route, `@Auth(...)` names the permissions it needs), and re-checks a signed-in
  * caller's password before sensitive changes (`PasswordConfirmations`, locked out after repeated
  * failures). Features import its decorators and `AuthUser`; sessions import it to sign tokens and
