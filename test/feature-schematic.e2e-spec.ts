@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import { databaseUrl, quoteIdent, withAdminClient } from './setup/test-env.js';
  */
 const ROOT = process.cwd();
 const NOT_COPIED = new Set(['node_modules', 'dist', '.data', '.git', 'coverage']);
-/** Set by this run's global setup; the copy's own Jest sets its own. */
-const PARENT_RUN_ENV = ['TEST_DB_MODE', 'TEST_RUN_ID', 'TEST_REDIS_MODE', 'TEST_TEMPLATE_DATABASE', 'JEST_WORKER_ID'];
+/** Set by this run's global setup and by Vitest; the copy's own Vitest sets its own. */
+const PARENT_RUN_ENV = ['TEST_DB_MODE', 'TEST_RUN_ID', 'TEST_REDIS_MODE', 'TEST_TEMPLATE_DATABASE'];
 
 interface RunResult {
   code: number | null;
@@ -57,7 +57,7 @@ async function runOk(
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of PARENT_RUN_ENV) delete env[name];
+  for (const name of Object.keys(env)) if (PARENT_RUN_ENV.includes(name) || name.startsWith('VITEST')) delete env[name];
   return env;
 }
 
@@ -161,12 +161,11 @@ describe('nest g feature (schematic)', () => {
     await runOk('npm', ['run', 'lint:openapi'], copy);
 
     if (process.env.TEST_DB_MODE === 'postgres') copyTemplate = await buildCopyTemplate(copy);
-    const jest = await run(
-      'node',
+    const tests = await run(
+      'npx',
       [
-        '--experimental-vm-modules',
-        '--disable-warning=ExperimentalWarning',
-        'node_modules/jest/bin/jest.js',
+        'vitest',
+        'run',
         'apps/api/src/gadgets',
         'test/gadgets.e2e-spec.ts',
         'test/openapi.e2e-spec.ts',
@@ -180,8 +179,8 @@ describe('nest g feature (schematic)', () => {
       // The walks visit the generated routes only: this run has walked every other one.
       { timeoutMs: 240_000, env: { ...childEnv(), TEST_WALK_PATHS: '/v1/gadgets' } },
     );
-    if (jest.code !== 0) throw new Error(`the generated tests failed:\n${jest.output}`);
-    expect(jest.output).toMatch(/Test Suites: 7 passed, 7 total/);
+    if (tests.code !== 0) throw new Error(`the generated tests failed:\n${tests.output}`);
+    expect(tests.output).toMatch(/Test Files +7 passed \(7\)/);
   }, 420_000);
 });
 
