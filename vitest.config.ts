@@ -6,8 +6,26 @@
 // a file left behind (spies, fake timers, stubbed globals).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const LIBS = ['config', 'database', 'redis', 'common', 'api-client'];
+
+/**
+ * The files that take longest, mostly in child processes (builds, the built server, a nested test
+ * run), start first, so that no worker is left running one alone at the end. Vitest's own order
+ * follows: the slowest files of the last run first, else the largest.
+ */
+const FIRST = ['test/feature-schematic.e2e-spec.ts', 'test/main.e2e-spec.ts'];
+
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const index = FIRST.findIndex((name) => file.moduleId.endsWith(name));
+      return index === -1 ? FIRST.length : index;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -21,9 +39,11 @@ export default defineConfig({
     setupFiles: ['test/setup/each-file.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Two cores: two worker processes, each test file on its own cloned database.
+    sequence: { sequencer: SlowestFirst },
+    // Each test file on its own cloned database, in worker processes. Files wait on servers and
+    // child processes a good part of the time: three workers keep two cores busy.
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3,
     isolate: false,
   },
 });
