@@ -184,8 +184,7 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS on purpose: the schematics collection (loaded with require() by the Angular devkit)
-    // and a Jest transformer.
+    // CommonJS on purpose: the schematics collection, loaded with require() by the Angular devkit.
     files: ['schematics/**/*.js', '**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

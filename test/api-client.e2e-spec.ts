@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiError, createApiClient, unwrap, type ApiClient, type Schemas } from '@app/api-client';
 import { STOPPED_BY_SIGTERM, freePort, startServer, type RunningServer } from './utils/built-app.js';

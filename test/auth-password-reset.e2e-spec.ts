@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newOpaqueToken } from '@app/common';
 import { PrismaService } from '@app/database';
 import { bearer, createAccountWithRole, login, registerAndLogin, strongPassword, uniqueEmail } from './utils/auth.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { bearer, decodeJwt, login, registerAndLogin, sessionIdOf } from './utils/auth.js';
 import { expectProblem, INVALID_ACCESS_TOKEN, VALIDATION_FAILED } from './utils/problem.js';

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { IdempotencyRepository } from '../apps/api/src/core/idempotency/idempotency.repository.js';
 import { requestFingerprint } from '../apps/api/src/core/idempotency/request-fingerprint.js';
@@ -14,7 +14,7 @@ describe('billing Idempotency-Key: POST /v1/billing/checkout (e2e)', () => {
 
   beforeAll(() => h.start());
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
   afterAll(() => h.close());
 
@@ -274,7 +274,7 @@ describe('billing Idempotency-Key: POST /v1/billing/checkout (e2e)', () => {
     it('releases the key after an unexpected error, so the client can retry with it', async () => {
       const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
-      jest.spyOn(h.provider, 'startCheckout').mockRejectedValueOnce(new Error('provider unreachable'));
+      vi.spyOn(h.provider, 'startCheckout').mockRejectedValueOnce(new Error('provider unreachable'));
 
       const failed = await checkout(me, key);
 
@@ -291,9 +291,7 @@ describe('billing Idempotency-Key: POST /v1/billing/checkout (e2e)', () => {
     it('still answers, and keeps the key usable, when the cleanup of expired records fails', async () => {
       const me = await registerAndLogin(h.t.app);
       const key = randomUUID();
-      jest
-        .spyOn(h.t.app.get(IdempotencyRepository), 'deleteExpired')
-        .mockRejectedValueOnce(new Error('connection lost'));
+      vi.spyOn(h.t.app.get(IdempotencyRepository), 'deleteExpired').mockRejectedValueOnce(new Error('connection lost'));
 
       const first = await checkout(me, key);
       const retry = await checkout(me, key);
@@ -306,7 +304,7 @@ describe('billing Idempotency-Key: POST /v1/billing/checkout (e2e)', () => {
 
     it('hands the provider a key scoped by user and operation, and a fresh one per call without the header', async () => {
       const me = await registerAndLogin(h.t.app);
-      const startCheckout = jest.spyOn(h.provider, 'startCheckout');
+      const startCheckout = vi.spyOn(h.provider, 'startCheckout');
 
       await checkout(me, 'retry-me');
       await checkout(me);

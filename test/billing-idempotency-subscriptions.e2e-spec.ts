@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerAndLogin } from './utils/auth.js';
 import { IdempotencyTestApp } from './utils/idempotency-app.js';
 
@@ -8,7 +8,7 @@ describe('billing Idempotency-Key: subscription routes (e2e)', () => {
 
   beforeAll(() => h.start());
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
   afterAll(() => h.close());
 
@@ -16,7 +16,7 @@ describe('billing Idempotency-Key: subscription routes (e2e)', () => {
     it('replays cancel without calling the provider again, even after a resume', async () => {
       const me = await registerAndLogin(h.t.app);
       await subscribe(me);
-      const setCancel = jest.spyOn(h.provider, 'setCancelAtPeriodEnd');
+      const setCancel = vi.spyOn(h.provider, 'setCancelAtPeriodEnd');
 
       const cancel = await post('/v1/billing/subscription/cancel', me, { key: 'cancel-1' });
       const resume = await post('/v1/billing/subscription/resume', me, { key: 'resume-1' });
@@ -42,7 +42,7 @@ describe('billing Idempotency-Key: subscription routes (e2e)', () => {
     it('replays a plan change', async () => {
       const me = await registerAndLogin(h.t.app);
       await subscribe(me);
-      const changePlan = jest.spyOn(h.provider, 'changePlan');
+      const changePlan = vi.spyOn(h.provider, 'changePlan');
 
       const change = await post('/v1/billing/subscription/change', me, {
         key: 'change-1',

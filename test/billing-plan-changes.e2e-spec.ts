@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService, type PlanInterval } from '@app/database';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';

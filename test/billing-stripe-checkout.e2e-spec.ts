@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingProvider } from '../apps/api/src/billing/subscriptions/billing-provider.js';
 import { registerAndLogin } from './utils/auth.js';
 import { stripeEvent, stripeSubscription, unixNow } from './utils/stripe-events.js';

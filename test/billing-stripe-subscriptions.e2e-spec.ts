@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin } from './utils/auth.js';
 import { stripeEvent, stripeSubscription, unixNow } from './utils/stripe-events.js';
 import { STRIPE_TEST_SECRET_KEY as SECRET_KEY } from './utils/billing.js';

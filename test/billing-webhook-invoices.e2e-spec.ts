@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { stripeEvent, stripeInvoice, unixNow } from './utils/stripe-events.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';

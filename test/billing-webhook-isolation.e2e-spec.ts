@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin } from './utils/auth.js';
 import { fakeId } from './utils/fake-stripe.js';
 import {

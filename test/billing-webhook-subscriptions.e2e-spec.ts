@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeId } from './utils/fake-stripe.js';
 import {
   stripeCheckoutSession,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { createAccountWithRole, strongPassword, uniqueEmail, type TestAccount } from './utils/auth.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { DATABASE_UNAVAILABLE, loginBlockedOnLock, usePrivateApp } from './utils/private-database-app.js';
 import { expectProblem } from './utils/problem.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, defaultMigrationsDir, openPgSession, readMigrationFiles } from '@app/database';
 import { registerAndLogin, strongPassword, uniqueEmail } from './utils/auth.js';
 import { freePort, startServer, STOPPED_BY_SIGTERM } from './utils/built-app.js';

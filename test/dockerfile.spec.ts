@@ -2,7 +2,7 @@
 //
 // Most assertions collect human-readable problems and expect that list to be empty, so a
 // failure names every offending instruction or path at once.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { repoFile } from './utils/deployment-files.js';
 
 const MAIN_JS = 'dist/apps/api/apps/api/src/main.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '@app/database';
 import { verifyPassword } from '@app/common';
 import { createTestApp, type TestApp } from './utils/test-app.js';

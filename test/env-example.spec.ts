@@ -3,7 +3,7 @@
 //
 // Most assertions collect human-readable problems and expect that list to be empty, so a
 // failure names every offending variable at once.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '@app/config';
 import { COMPOSE_ONLY_VARIABLES, configProblems, repoFile } from './utils/deployment-files.js';
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import { databaseUrl, quoteIdent, withAdminClient } from './setup/test-env.js';
  */
 const ROOT = process.cwd();
 const NOT_COPIED = new Set(['node_modules', 'dist', '.data', '.git', 'coverage']);
-/** Set by this run's global setup; the copy's own Jest sets its own. */
-const PARENT_RUN_ENV = ['TEST_DB_MODE', 'TEST_RUN_ID', 'TEST_REDIS_MODE', 'TEST_TEMPLATE_DATABASE', 'JEST_WORKER_ID'];
+/** Set by this run's global setup and by Vitest; the copy's own Vitest sets its own. */
+const PARENT_RUN_ENV = ['TEST_DB_MODE', 'TEST_RUN_ID', 'TEST_REDIS_MODE', 'TEST_TEMPLATE_DATABASE'];
 
 interface RunResult {
   code: number | null;
@@ -57,7 +57,7 @@ async function runOk(
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of PARENT_RUN_ENV) delete env[name];
+  for (const name of Object.keys(env)) if (PARENT_RUN_ENV.includes(name) || name.startsWith('VITEST')) delete env[name];
   return env;
 }
 
@@ -89,7 +89,7 @@ function templateFiles(singular: string, plural: string): string[] {
 
 describe('nest g feature (schematic)', () => {
   let copy: string;
-  /** The template database the copy's Jest clones; built here so its global setup does not rebuild templates. */
+  /** The template database the copy's Vitest clones; built here so its global setup does not rebuild templates. */
   let copyTemplate: string | undefined;
 
   beforeAll(() => {
@@ -153,40 +153,46 @@ describe('nest g feature (schematic)', () => {
     // The spec and the client follow the code: `npm run openapi` builds and rewrites openapi.json.
     await runOk('npm', ['run', 'openapi'], copy);
     await runOk('npm', ['run', 'client'], copy);
-    await runOk('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], copy);
     const spec = JSON.parse(read('openapi.json')) as { paths: Record<string, unknown>; tags: Array<{ name: string }> };
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/gadgets', '/v1/gadgets/{id}']));
     expect(spec.tags.map((tag) => tag.name)).toContain('gadgets');
-    // Spectral (recommended + OWASP) passes on the generated routes without a new exception.
-    await runOk('npm', ['run', 'lint:openapi'], copy);
 
-    if (process.env.TEST_DB_MODE === 'postgres') copyTemplate = await buildCopyTemplate(copy);
-    const jest = await run(
-      'node',
-      [
-        '--experimental-vm-modules',
-        '--disable-warning=ExperimentalWarning',
-        'node_modules/jest/bin/jest.js',
-        'apps/api/src/gadgets',
-        'test/gadgets.e2e-spec.ts',
-        'test/openapi.e2e-spec.ts',
-        'libs/api-client/src/schema.spec.ts',
-        // The suites that walk every operation of openapi.json (secrets, malformed input, rate limits) cover the new routes with no edit.
-        'test/no-secrets.e2e-spec.ts',
-        'test/malformed-input.e2e-spec.ts',
-        'test/rate-limit.e2e-spec.ts',
-      ],
-      copy,
-      // The walks visit the generated routes only: this run has walked every other one.
-      { timeoutMs: 240_000, env: { ...childEnv(), TEST_WALK_PATHS: '/v1/gadgets' } },
-    );
-    if (jest.code !== 0) throw new Error(`the generated tests failed:\n${jest.output}`);
-    expect(jest.output).toMatch(/Test Suites: 7 passed, 7 total/);
+    // The last three steps read the copy and write nothing it shares, so they run side by side.
+    const [, , tests] = await Promise.all([
+      runOk('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], copy),
+      // Spectral (recommended + OWASP) passes on the generated routes without a new exception.
+      runOk('npm', ['run', 'lint:openapi'], copy),
+      (async () => {
+        if (process.env.TEST_DB_MODE === 'postgres') copyTemplate = await buildCopyTemplate(copy);
+        return run(
+          'npx',
+          [
+            'vitest',
+            'run',
+            // One worker: the files are few, and each worker would load the whole app again.
+            '--maxWorkers=1',
+            'apps/api/src/gadgets',
+            'test/gadgets.e2e-spec.ts',
+            'test/openapi.e2e-spec.ts',
+            'libs/api-client/src/schema.spec.ts',
+            // The suites that walk every operation of openapi.json (secrets, malformed input, rate limits) cover the new routes with no edit.
+            'test/no-secrets.e2e-spec.ts',
+            'test/malformed-input.e2e-spec.ts',
+            'test/rate-limit.e2e-spec.ts',
+          ],
+          copy,
+          // The walks visit the generated routes only: this run has walked every other one.
+          { timeoutMs: 240_000, env: { ...childEnv(), TEST_WALK_PATHS: '/v1/gadgets' } },
+        );
+      })(),
+    ]);
+    if (tests.code !== 0) throw new Error(`the generated tests failed:\n${tests.output}`);
+    expect(tests.output).toMatch(/Test Files +7 passed \(7\)/);
   }, 420_000);
 });
 
 /**
- * The copy's migrations differ from ours, so its Jest would build a new template database and, in doing
+ * The copy's migrations differ from ours, so its Vitest would build a new template database and, in doing
  * so, drop the other templates, ours included, while this run still clones from it. Building the copy's
  * template first (named by the copy's own `templateDatabaseName()`) makes its global setup reuse it.
  */

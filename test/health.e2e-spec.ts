@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { usingPostgres } from './utils/test-database.js';
 import { quoteIdent, withAdminClient } from './setup/test-env.js';

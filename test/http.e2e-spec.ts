@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import net, { type AddressInfo } from 'node:net';
 import { Body, Controller, Get, Logger, Post } from '@nestjs/common';
 import { IsEmail, IsInt, IsString, Max, MinLength } from 'class-validator';
@@ -211,7 +211,7 @@ describe('HTTP pipeline (e2e)', () => {
     });
 
     it('logs a 500 with its route pattern, never the path, which may carry a bearer token', async () => {
-      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       try {
         const res = await t.app.inject({ method: 'GET', url: '/v1/test-errors/crash/secret-link-token-123' });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 
 /** One linter for every case: the type-aware setup (the TypeScript project) is built once. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, Response } from 'light-my-request';
 import { createAccountWithRole } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { validate } from '@readme/openapi-parser';
 import { OPENAPI_WRITER, assertBuilt, execFileAsync } from './utils/built-app.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { login, registerAndLogin, strongPassword, type TestAccount } from './utils/auth.js';
 import { OpenApiConformance } from './utils/openapi-conformance.js';

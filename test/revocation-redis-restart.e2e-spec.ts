@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '@app/database';
 import { registerAndLogin, sessionIdOf, type TestAccount } from './utils/auth.js';
 import { FlakyProxy, eventually } from './utils/flaky-proxy.js';

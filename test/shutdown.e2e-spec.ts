@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { Controller, Get } from '@nestjs/common';
 import { Public } from '../apps/api/src/iam/decorators/public.decorator.js';
 import { createTestApp } from './utils/test-app.js';

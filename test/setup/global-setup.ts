@@ -32,7 +32,7 @@ function runIsAlive(datname: string): boolean {
  * that every test file clones (CREATE DATABASE ... TEMPLATE) in milliseconds.
  * Without servers it says so and falls back to PGlite and the memory store, except under CI=true.
  */
-export default async function globalSetup(): Promise<void> {
+export async function setup(): Promise<void> {
   const strict = process.env.CI === 'true';
   const [pgUp, redisUp] = await Promise.all([postgresReachable(), redisReachable()]);
   const missing = [!pgUp && `PostgreSQL (${TEST_DATABASE_URL})`, !redisUp && `Redis (${TEST_REDIS_URL})`].filter(
@@ -94,5 +94,18 @@ export default async function globalSetup(): Promise<void> {
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
       if (!exists.rowCount) throw error;
     }
+  });
+}
+
+/** Drops the databases this run's test files created (a file that crashed may not have dropped its own). */
+export async function teardown(): Promise<void> {
+  if (process.env.TEST_DB_MODE !== 'postgres') return;
+  await withAdminClient(async (admin) => {
+    const left = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname NOT LIKE $2`,
+      [`${TEST_DATABASE_PREFIX}${process.env.TEST_RUN_ID ?? 'none'}\\_%`, `${TEST_DATABASE_PREFIX}template_%`],
+    );
+    for (const { datname } of left.rows)
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
   });
 }

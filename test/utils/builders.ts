@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jest } from '@jest/globals';
+import { vi } from 'vitest';
 import { Logger, type CallHandler, type ExecutionContext } from '@nestjs/common';
 import { isObservable, of } from 'rxjs';
 import { loadConfig, type AppConfig } from '@app/config';
@@ -84,9 +84,9 @@ export function makeConfig(env: Record<string, string> = {}): AppConfig {
 /** Logger output silenced for one test file; the spies tell what was logged (`logs.error`). */
 export function silenceLogger() {
   return {
-    log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
-    warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
-    error: jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
+    log: vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
+    warn: vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+    error: vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
   };
 }
 
@@ -109,7 +109,7 @@ export function makeHttpContext({
 
 /** A route handler for interceptors: answers `result` (an Observable or a value), and counts its calls. */
 export function makeCallHandler(result: unknown = undefined) {
-  const handle = jest.fn<CallHandler['handle']>(() => (isObservable(result) ? result : of(result)));
+  const handle = vi.fn<CallHandler['handle']>(() => (isObservable(result) ? result : of(result)));
   return { handle };
 }
 

@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
 import { BillingProvider } from '../../apps/api/src/billing/subscriptions/billing-provider.js';

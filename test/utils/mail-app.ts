@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { expect } from 'vitest';
 import { uniqueEmail, type TestAccount } from './auth.js';
 import { extractToken, startTestSmtpServer, type ParsedMessage, type TestSmtpServer } from './smtp-server.js';
 import { createTestApp, type TestApp } from './test-app.js';

@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { expect } from 'vitest';
 import { registerAndLogin, type TestAccount } from './auth.js';
 import { fakeId } from './fake-stripe.js';
 import { stripeEvent, stripeSubscription, unixNow, type SubscriptionOptions } from './stripe-events.js';

@@ -33,9 +33,10 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     const embedded = embeddedDatabase();
     return { ...embedded, env: { ...embedded.env, DATABASE_MIGRATE_ON_BOOT: String(migrated) } };
   }
-  const name = `${TEST_DATABASE_PREFIX}${process.env.TEST_RUN_ID ?? process.pid}_${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(5).toString('hex')}`;
+  const name = `${TEST_DATABASE_PREFIX}${process.env.TEST_RUN_ID ?? process.pid}_${process.env.VITEST_POOL_ID ?? '0'}_${randomBytes(5).toString('hex')}`;
   const template = process.env.TEST_TEMPLATE_DATABASE;
-  if (migrated && !template) throw new Error('No template database: is the Jest global setup configured?');
+  if (migrated && !template)
+    throw new Error('No template database: is the Vitest global setup (test/setup/global-setup.ts) configured?');
   await withAdminClient((admin) =>
     admin.query(`CREATE DATABASE ${quoteIdent(name)}${migrated ? ` TEMPLATE ${quoteIdent(template ?? '')}` : ''}`),
   );

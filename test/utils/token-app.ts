@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+import { expect } from 'vitest';
 import jwt from 'jsonwebtoken';
 import { PrismaService } from '@app/database';
 import { strongPassword, uniqueEmail } from './auth.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { DEV_JWT_SECRET, loadConfig } from './load-config.js';
 import { PRODUCTION, problemsOf, STRONG_SECRET } from './load-config.fixtures.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrivatePostgres } from '../../../test/utils/private-postgres.js';
 import { PrismaClient } from './generated/prisma/client.js';

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -89,7 +89,7 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
 
   it('loads once and then serves from the cache (getOrSet)', async () => {
     const key = sut.key('spec', 'read-through');
-    const loader = jest.fn(async () => ({ id: 7 }));
+    const loader = vi.fn(async () => ({ id: 7 }));
 
     await expect(sut.getOrSet(key, 60, loader)).resolves.toEqual({ id: 7 });
     await expect(sut.getOrSet(key, 60, loader)).resolves.toEqual({ id: 7 });
@@ -108,8 +108,8 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
   });
 
   it('caches null but not undefined', async () => {
-    const nullLoader = jest.fn(async () => null);
-    const undefinedLoader = jest.fn(async () => undefined);
+    const nullLoader = vi.fn(async () => null);
+    const undefinedLoader = vi.fn(async () => undefined);
 
     await sut.getOrSet(sut.key('spec', 'null'), 60, nullLoader);
     await sut.getOrSet(sut.key('spec', 'null'), 60, nullLoader);
@@ -179,12 +179,12 @@ describe('AppCache when Redis fails', () => {
       await sut.set(key, 'cached');
       await expect(sut.get(key)).resolves.toBe('cached');
 
-      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const warn = vi.spyOn(Logger.prototype, 'warn');
       await proxy.stop();
       await eventually(async () => !(await sut.status()).up);
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('Redis unavailable, serving without cache'));
       warn.mockRestore();
-      const loader = jest.fn(async () => 'from-db');
+      const loader = vi.fn(async () => 'from-db');
       await expect(sut.getOrSet(key, 60, loader)).resolves.toBe('from-db');
       await expect(sut.set(key, 'ignored')).resolves.toBe(false);
       await expect(sut.read(key)).resolves.toEqual({ status: 'unavailable' });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
@@ -51,7 +51,7 @@ describe(createFailureCounter.name, () => {
   afterEach(async () => {
     await moduleRef?.close();
     moduleRef = undefined;
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   it('counts in process without REDIS_URL: refused past the limit, and a reward gives one back', async () => {
@@ -65,7 +65,7 @@ describe(createFailureCounter.name, () => {
   });
 
   it('counts in process, promptly, when Redis is unreachable, and says so once', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     ({ moduleRef, sut: counter } = await counterOn({ REDIS_URL: 'redis://127.0.0.1:1' }));
     const started = Date.now();
 

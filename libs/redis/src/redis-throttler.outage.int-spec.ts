@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -36,7 +36,7 @@ describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
     proxy.resume();
     await moduleRef?.close();
     moduleRef = undefined;
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   afterAll(async () => {
@@ -51,7 +51,7 @@ describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
     const call = () => sut.increment(key, 5_000, 2, 5_000, 'default');
     await expect(call()).resolves.toMatchObject({ totalHits: 1 });
 
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     await proxy.stop();
     await eventually(() => !redis.isReady);
     const duringOutage = [await call(), await call(), await call()];
@@ -77,7 +77,7 @@ describe(`${RedisThrottlerStorage.name} when Redis fails`, () => {
     const sut = moduleRef.get(RedisThrottlerStorage);
     const key = uniqueKey();
     await sut.increment(key, 5_000, 10, 5_000, 'default');
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
 
     proxy.stall();
     const started = Date.now();

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { ThrottlerStorageService } from '@nestjs/throttler';
@@ -43,11 +43,11 @@ describe(`${RedisThrottlerStorage.name} without Redis`, () => {
   afterEach(async () => {
     await moduleRef?.close();
     moduleRef = undefined;
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   it('counts in process and warns when REDIS_URL is not set', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     moduleRef = await storageModule({});
     const sut = moduleRef.get(RedisThrottlerStorage);
     const key = uniqueKey();
@@ -63,7 +63,7 @@ describe(`${RedisThrottlerStorage.name} without Redis`, () => {
   });
 
   it('counts in process, promptly, when Redis is unreachable', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     moduleRef = await storageModule({ REDIS_URL: 'redis://127.0.0.1:1' });
     const sut = moduleRef.get(RedisThrottlerStorage);
     const key = uniqueKey();
@@ -309,7 +309,7 @@ describe(`${RedisThrottlerStorage.name} on Redis`, () => {
     const key = uniqueKey();
     await sut.increment(key, 2_000, 10, 2_000, 'default');
     await withRawRedis((raw) => raw.scriptFlush());
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
 
     const record = await sut.increment(key, 2_000, 10, 2_000, 'default');
 

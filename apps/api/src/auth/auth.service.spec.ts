@@ -1,4 +1,4 @@
-import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashPassword, ValidationFailedError, verifyPassword } from '@app/common';
 import type { User } from '@app/database';
 import { makeClient, makeConfig, makeUser, makeUserToken } from '../../../../test/utils/builders.js';
@@ -22,27 +22,27 @@ const NEW_PASSWORD = 'a brand new passphrase';
 function makeCollaborators() {
   return {
     users: {
-      findByEmail: jest.fn<UsersService['findByEmail']>(),
-      getUser: jest.fn<UsersService['getUser']>(),
-      setPassword: jest.fn<UsersService['setPassword']>(),
-      endPendingEmailChange: jest.fn<UsersService['endPendingEmailChange']>(),
+      findByEmail: vi.fn<UsersService['findByEmail']>(),
+      getUser: vi.fn<UsersService['getUser']>(),
+      setPassword: vi.fn<UsersService['setPassword']>(),
+      endPendingEmailChange: vi.fn<UsersService['endPendingEmailChange']>(),
     },
     userTokens: {
-      peek: jest.fn<UserTokensService['peek']>(),
-      consume: jest.fn<UserTokensService['consume']>(),
+      peek: vi.fn<UserTokensService['peek']>(),
+      consume: vi.fn<UserTokensService['consume']>(),
     },
     sessions: {
-      start: jest.fn<SessionsService['start']>(),
-      revokeAll: jest.fn<SessionsService['revokeAll']>(),
+      start: vi.fn<SessionsService['start']>(),
+      revokeAll: vi.fn<SessionsService['revokeAll']>(),
     },
-    events: { record: jest.fn<SecurityEventsRepository['record']>() },
-    mailer: { send: jest.fn<Mailer['send']>() },
-    lockout: { begin: jest.fn<LoginLockout['begin']>() },
-    devices: { issue: jest.fn<DeviceTokens['issue']>() },
-    passwords: { confirm: jest.fn<PasswordConfirmations['confirm']>() },
+    events: { record: vi.fn<SecurityEventsRepository['record']>() },
+    mailer: { send: vi.fn<Mailer['send']>() },
+    lockout: { begin: vi.fn<LoginLockout['begin']>() },
+    devices: { issue: vi.fn<DeviceTokens['issue']>() },
+    passwords: { confirm: vi.fn<PasswordConfirmations['confirm']>() },
     attempt: {
-      release: jest.fn<LoginAttempt['release']>(),
-      countFailure: jest.fn<LoginAttempt['countFailure']>(),
+      release: vi.fn<LoginAttempt['release']>(),
+      countFailure: vi.fn<LoginAttempt['countFailure']>(),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { hashPassword } from '@app/common';
 import { makeConfig, makeRedisConnectionWithoutRedis } from '../../../../test/utils/builders.js';
@@ -26,8 +26,8 @@ describe(PasswordConfirmations.name, () => {
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
-    jest.useRealTimers();
+    vi.restoreAllMocks();
+    vi.useRealTimers();
   });
 
   it('answers whether the password is the account’s', async () => {
@@ -43,9 +43,9 @@ describe(PasswordConfirmations.name, () => {
   });
 
   it('answers the seconds left of the window as Retry-After', async () => {
-    jest.useFakeTimers({ now: new Date('2026-03-11T12:00:00.000Z'), doNotFake: ['setImmediate', 'nextTick'] });
+    vi.useFakeTimers({ now: new Date('2026-03-11T12:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     for (let i = 0; i < LIMIT; i++) await sut.confirm('user-1', passwordHash, 'wrong');
-    jest.setSystemTime(new Date('2026-03-11T12:01:00.000Z'));
+    vi.setSystemTime(new Date('2026-03-11T12:01:00.000Z'));
 
     await expect(sut.confirm('user-1', passwordHash, PASSWORD)).rejects.toMatchObject({
       code: 'REAUTHENTICATION_LOCKED_OUT',
@@ -62,8 +62,8 @@ describe(PasswordConfirmations.name, () => {
 
   it('throws a failure of the counter as it is, without checking the password', async () => {
     const failure = new Error('counter store unavailable');
-    jest.spyOn(RateLimiterMemory.prototype, 'consume').mockRejectedValueOnce(failure);
-    const reward = jest.spyOn(RateLimiterMemory.prototype, 'reward');
+    vi.spyOn(RateLimiterMemory.prototype, 'consume').mockRejectedValueOnce(failure);
+    const reward = vi.spyOn(RateLimiterMemory.prototype, 'reward');
 
     await expect(sut.confirm('user-1', passwordHash, PASSWORD)).rejects.toBe(failure);
     expect(reward).not.toHaveBeenCalled();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { extractToken } from '../../../../test/utils/smtp-server.js';
 import {
   emailChangeMail,

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DomainError } from '@app/common';
@@ -92,7 +92,7 @@ describe(`${Mailer.name} when the SMTP server is unreachable`, () => {
   it('rejects with MAIL_DELIVERY_FAILED and logs the recipient', async () => {
     moduleRef = await mailModule({ SMTP_URL: 'smtp://127.0.0.1:1' });
     const sut = moduleRef.get(Mailer);
-    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
       const sending = sut.send(verificationMail('bob@example.com'));
 
@@ -109,7 +109,7 @@ describe(`${Mailer.name} when the SMTP server is unreachable`, () => {
 describe(SmtpMailTransport.name, () => {
   it('closes its transporter when the application shuts down', async () => {
     const moduleRef = await mailModule({ SMTP_URL: 'smtp://127.0.0.1:1' });
-    const shutdown = jest.spyOn(SmtpMailTransport.prototype, 'onApplicationShutdown');
+    const shutdown = vi.spyOn(SmtpMailTransport.prototype, 'onApplicationShutdown');
     try {
       await moduleRef.close();
 
@@ -134,7 +134,7 @@ describe(`${Mailer.name} without SMTP_URL`, () => {
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   it('uses the log transport', () => {
@@ -142,7 +142,7 @@ describe(`${Mailer.name} without SMTP_URL`, () => {
   });
 
   it('writes the recipient, subject and body, link included, to the log at log level', async () => {
-    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const message = verificationMail('carol@example.com', 'dev-token');
 
     await expect(sut.send(message)).resolves.toBeUndefined();
@@ -156,7 +156,7 @@ describe(`${Mailer.name} without SMTP_URL`, () => {
   });
 
   it('does not fail the send when logging throws', async () => {
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => {
+    vi.spyOn(Logger.prototype, 'log').mockImplementation(() => {
       throw new Error('log sink is gone');
     });
 
@@ -166,11 +166,11 @@ describe(`${Mailer.name} without SMTP_URL`, () => {
 
 describe(LogMailTransport.name, () => {
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   it('withholds the body when asked to (production without SMTP_URL)', async () => {
-    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const sut = new LogMailTransport({ withholdBody: true });
 
     await sut.send(verificationMail('erin@example.com', 'secret-token'));

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { silenceLogger } from '../../../../test/utils/builders.js';
 import type { MailMessage, MailTransport } from './mail-transport.js';
 import { MailDeliveryFailedError } from './mail.errors.js';
@@ -9,18 +9,18 @@ function makeMessage(overrides: Partial<MailMessage> = {}): MailMessage {
 }
 
 describe(Mailer.name, () => {
-  let transport: { send: jest.Mock<MailTransport['send']> };
+  let transport: { send: Mock<MailTransport['send']> };
   let logs: ReturnType<typeof silenceLogger>;
   let sut: Mailer;
 
   beforeEach(() => {
     logs = silenceLogger();
-    transport = { send: jest.fn<MailTransport['send']>().mockResolvedValue(undefined) };
+    transport = { send: vi.fn<MailTransport['send']>().mockResolvedValue(undefined) };
     sut = new Mailer(transport as unknown as MailTransport);
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   it('hands the message to the transport as it is', async () => {

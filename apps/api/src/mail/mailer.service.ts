@@ -15,7 +15,7 @@ export class Mailer {
     try {
       await this.transport.send(message);
     } catch (error) {
-      // isNativeError, not instanceof: socket errors may come from another realm (Jest's VM contexts).
+      // isNativeError, not instanceof: socket errors may come from another realm (a VM context, a worker).
       const reason = isNativeError(error) ? error.message : String(error);
       this.logger.error(
         `Could not send "${message.subject}" to ${message.to}: ${reason}`,

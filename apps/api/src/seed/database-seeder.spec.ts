@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PrismaService } from '@app/database';
 import { makeConfig, makeUser, silenceLogger } from '../../../../test/utils/builders.js';
 import { readPlanSeeds, defaultPlansFile } from '../billing/entitlements/plan-seeds.js';
@@ -10,10 +10,10 @@ const ADMIN_PASSWORD = 'a configured admin passphrase';
 /** The rows the seed touches: the plans it upserts, the admin account it looks up and creates. */
 function makePrisma() {
   return {
-    plan: { upsert: jest.fn<PrismaService['plan']['upsert']>() },
+    plan: { upsert: vi.fn<PrismaService['plan']['upsert']>() },
     user: {
-      findUnique: jest.fn<PrismaService['user']['findUnique']>(),
-      create: jest.fn<PrismaService['user']['create']>(),
+      findUnique: vi.fn<PrismaService['user']['findUnique']>(),
+      create: vi.fn<PrismaService['user']['create']>(),
     },
   };
 }
@@ -31,13 +31,13 @@ describe(DatabaseSeeder.name, () => {
   const warnings = () => logs.warn.mock.calls.map(([message]) => String(message));
 
   beforeEach(() => {
-    jest.clearAllMocks();
+    vi.clearAllMocks();
     prisma = makePrisma();
     prisma.user.findUnique.mockResolvedValue(null);
   });
 
   afterAll(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   it('seeds nothing when seedOnBoot is off', async () => {

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashOpaqueToken } from '@app/common';
 import { makeClient, makeConfig, makeRefreshToken } from '../../../../test/utils/builders.js';
 import { SecurityEventType, type SecurityEventsRepository } from '../audit/security-events.repository.js';
@@ -11,16 +11,16 @@ import { SessionRevocationReason, SessionsService } from './sessions.service.js'
 function makeCollaborators() {
   return {
     sessions: {
-      create: jest.fn<SessionsRepository['create']>(),
-      findRefreshToken: jest.fn<SessionsRepository['findRefreshToken']>(),
-      rotate: jest.fn<SessionsRepository['rotate']>(),
-      listActive: jest.fn<SessionsRepository['listActive']>(),
-      revoke: jest.fn<SessionsRepository['revoke']>(),
-      revokeAll: jest.fn<SessionsRepository['revokeAll']>(),
+      create: vi.fn<SessionsRepository['create']>(),
+      findRefreshToken: vi.fn<SessionsRepository['findRefreshToken']>(),
+      rotate: vi.fn<SessionsRepository['rotate']>(),
+      listActive: vi.fn<SessionsRepository['listActive']>(),
+      revoke: vi.fn<SessionsRepository['revoke']>(),
+      revokeAll: vi.fn<SessionsRepository['revokeAll']>(),
     },
-    accessTokens: { sign: jest.fn<AccessTokens['sign']>() },
-    revoked: { mark: jest.fn<RevokedSessions['mark']>() },
-    events: { record: jest.fn<SecurityEventsRepository['record']>() },
+    accessTokens: { sign: vi.fn<AccessTokens['sign']>() },
+    revoked: { mark: vi.fn<RevokedSessions['mark']>() },
+    events: { record: vi.fn<SecurityEventsRepository['record']>() },
   };
 }
 

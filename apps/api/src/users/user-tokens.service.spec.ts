@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashOpaqueToken } from '@app/common';
 import { makeUserToken } from '../../../../test/utils/builders.js';
 import type { UserTokensRepository } from './user-tokens.repository.js';
@@ -7,11 +7,11 @@ import { InvalidUserTokenError } from './users.errors.js';
 
 function makeRepository() {
   return {
-    replace: jest.fn<UserTokensRepository['replace']>(),
-    add: jest.fn<UserTokensRepository['add']>(),
-    retireIssuedAfter: jest.fn<UserTokensRepository['retireIssuedAfter']>(),
-    findValid: jest.fn<UserTokensRepository['findValid']>(),
-    consume: jest.fn<UserTokensRepository['consume']>(),
+    replace: vi.fn<UserTokensRepository['replace']>(),
+    add: vi.fn<UserTokensRepository['add']>(),
+    retireIssuedAfter: vi.fn<UserTokensRepository['retireIssuedAfter']>(),
+    findValid: vi.fn<UserTokensRepository['findValid']>(),
+    consume: vi.fn<UserTokensRepository['consume']>(),
   };
 }
 

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppCache } from '@app/redis';
 import { ValidationFailedError } from '@app/common';
 import { UserTokenPurpose, type User } from '@app/database';
@@ -29,28 +29,28 @@ const { PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE, EMAIL_CHANGE_CANCEL } 
 function makeCollaborators() {
   return {
     users: {
-      findById: jest.fn<UsersRepository['findById']>(),
-      findByEmail: jest.fn<UsersRepository['findByEmail']>(),
-      emailInUse: jest.fn<UsersRepository['emailInUse']>(),
-      create: jest.fn<UsersRepository['create']>(),
-      update: jest.fn<UsersRepository['update']>(),
-      list: jest.fn<UsersRepository['list']>(),
+      findById: vi.fn<UsersRepository['findById']>(),
+      findByEmail: vi.fn<UsersRepository['findByEmail']>(),
+      emailInUse: vi.fn<UsersRepository['emailInUse']>(),
+      create: vi.fn<UsersRepository['create']>(),
+      update: vi.fn<UsersRepository['update']>(),
+      list: vi.fn<UsersRepository['list']>(),
     },
     tokens: {
-      issue: jest.fn<UserTokensService['issue']>(),
-      peek: jest.fn<UserTokensService['peek']>(),
-      consume: jest.fn<UserTokensService['consume']>(),
-      retireIssuedAfter: jest.fn<UserTokensService['retireIssuedAfter']>(),
+      issue: vi.fn<UserTokensService['issue']>(),
+      peek: vi.fn<UserTokensService['peek']>(),
+      consume: vi.fn<UserTokensService['consume']>(),
+      retireIssuedAfter: vi.fn<UserTokensService['retireIssuedAfter']>(),
     },
-    sessions: { revokeAll: jest.fn<SessionsService['revokeAll']>() },
-    events: { record: jest.fn<SecurityEventsRepository['record']>() },
+    sessions: { revokeAll: vi.fn<SessionsService['revokeAll']>() },
+    events: { record: vi.fn<SecurityEventsRepository['record']>() },
     cache: {
-      key: jest.fn((module: string, ...parts: Array<string | number>) => [module, ...parts].join(':')),
-      getOrSet: jest.fn<AppCache['getOrSet']>(),
-      del: jest.fn<AppCache['del']>(),
+      key: vi.fn((module: string, ...parts: Array<string | number>) => [module, ...parts].join(':')),
+      getOrSet: vi.fn<AppCache['getOrSet']>(),
+      del: vi.fn<AppCache['del']>(),
     },
-    mailer: { send: jest.fn<Mailer['send']>() },
-    passwords: { confirm: jest.fn<PasswordConfirmations['confirm']>() },
+    mailer: { send: vi.fn<Mailer['send']>() },
+    passwords: { confirm: vi.fn<PasswordConfirmations['confirm']>() },
   };
 }
 

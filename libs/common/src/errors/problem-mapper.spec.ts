@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { DomainError, ValidationFailedError, statusForKind, type ErrorKind } from './domain-error.js';
 import { DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS, toProblem } from './problem-mapper.js';

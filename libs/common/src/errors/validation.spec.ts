@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { ValidationFailedError } from './domain-error.js';
 import { assertSafeInput, MAX_INPUT_DEPTH } from './validation.js';
 

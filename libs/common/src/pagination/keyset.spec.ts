@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { ValidationFailedError } from '../errors/domain-error.js';
 import { CURSOR_MAX_LENGTH } from './cursor.js';
 import { BY_CREATION, Keyset, toPage, type KeyColumns } from './keyset.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { hasInvisibleCharacters, hasLookAlikeCombiningMark, hasReservedEmailDomain, normalizeEmail } from './email.js';
 
 describe(normalizeEmail.name, () => {

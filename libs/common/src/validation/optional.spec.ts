@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsString, validate } from 'class-validator';
 import { IsOptionalNotNull } from './optional.js';

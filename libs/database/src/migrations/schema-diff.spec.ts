@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { diffMigrationsToSchema, SchemaEngineError } from './schema-diff.js';
 // Each diff boots an in-memory PGlite (its initdb alone takes 1.5-2.5 s) and the WASM engine.
 const ENGINE_TIMEOUT_MS = 60_000;
 
-// Jest runs from the repository root.
+// Vitest runs from the repository root.
 const prismaDir = path.resolve(process.cwd(), 'prisma');
 
 describe('diffMigrationsToSchema', () => {

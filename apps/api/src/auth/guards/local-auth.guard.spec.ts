@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { ValidationFailedError } from '@app/common';
 import { makeHttpContext } from '../../../../../test/utils/builders.js';
 import { InvalidCredentialsError } from '../auth.errors.js';
@@ -21,11 +21,11 @@ function loginWith(body: unknown) {
 
 describe(LocalAuthGuard.name, () => {
   const verified = { user: { id: 'user-1' } } as unknown as VerifiedCredentials;
-  let auth: { verifyCredentials: jest.Mock<AuthService['verifyCredentials']> };
+  let auth: { verifyCredentials: Mock<AuthService['verifyCredentials']> };
   let sut: LocalAuthGuard;
 
   beforeEach(() => {
-    auth = { verifyCredentials: jest.fn<AuthService['verifyCredentials']>().mockResolvedValue(verified) };
+    auth = { verifyCredentials: vi.fn<AuthService['verifyCredentials']>().mockResolvedValue(verified) };
     // The strategy registers itself with passport as 'local', where the guard finds it.
     new LocalStrategy(auth as unknown as AuthService);
     sut = new LocalAuthGuard();

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { createHash } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { makeConfig, makeRedisConnectionWithoutRedis } from '../../../../../test/utils/builders.js';
@@ -16,12 +16,12 @@ function attemptFrom(ip: string, overrides: Partial<LoginAttemptInput> = {}): Lo
 }
 
 describe(LoginLockout.name, () => {
-  let devices: { verify: jest.Mock<DeviceTokens['verify']> };
+  let devices: { verify: Mock<DeviceTokens['verify']> };
   let sut: LoginLockout;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: new Date('2026-03-11T12:00:00.000Z') });
-    devices = { verify: jest.fn<DeviceTokens['verify']>().mockReturnValue(undefined) };
+    vi.useFakeTimers({ now: new Date('2026-03-11T12:00:00.000Z') });
+    devices = { verify: vi.fn<DeviceTokens['verify']>().mockReturnValue(undefined) };
     // No REDIS_URL: the counters are the in-process ones @app/redis falls back to.
     sut = new LoginLockout(
       devices as unknown as DeviceTokens,
@@ -35,8 +35,8 @@ describe(LoginLockout.name, () => {
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
-    jest.useRealTimers();
+    vi.restoreAllMocks();
+    vi.useRealTimers();
   });
 
   /** `count` wrong passwords; answers the scopes the last one used up. */
@@ -57,7 +57,7 @@ describe(LoginLockout.name, () => {
 
   it('answers the seconds left of the window as Retry-After', async () => {
     await fail(attemptFrom('203.0.113.7'), CLIENT_FAILURES);
-    jest.advanceTimersByTime(100_500);
+    vi.advanceTimersByTime(100_500);
 
     await expect(sut.begin(attemptFrom('203.0.113.7'))).rejects.toMatchObject({
       code: 'LOGIN_LOCKED_OUT',
@@ -110,8 +110,8 @@ describe(LoginLockout.name, () => {
 
   it('throws a counter’s infrastructure failure as it is, after giving the other charges back', async () => {
     const failure = new Error('counter store unavailable');
-    jest.spyOn(RateLimiterMemory.prototype, 'consume').mockRejectedValueOnce(failure);
-    const reward = jest.spyOn(RateLimiterMemory.prototype, 'reward');
+    vi.spyOn(RateLimiterMemory.prototype, 'consume').mockRejectedValueOnce(failure);
+    const reward = vi.spyOn(RateLimiterMemory.prototype, 'reward');
 
     await expect(sut.begin(attemptFrom('203.0.113.7'))).rejects.toBe(failure);
     expect(reward).toHaveBeenCalledTimes(1);

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import type { FastifyRequest } from 'fastify';
 import type { AuthService, VerifiedCredentials } from '../auth.service.js';
 import { DEVICE_COOKIE } from '../lockout/device-tokens.js';
@@ -24,11 +24,11 @@ function makeLoginRequest({
 
 describe(LocalStrategy.name, () => {
   const verified = { user: { id: 'user-1' } } as unknown as VerifiedCredentials;
-  let auth: { verifyCredentials: jest.Mock<AuthService['verifyCredentials']> };
+  let auth: { verifyCredentials: Mock<AuthService['verifyCredentials']> };
   let sut: LocalStrategy;
 
   beforeEach(() => {
-    auth = { verifyCredentials: jest.fn<AuthService['verifyCredentials']>().mockResolvedValue(verified) };
+    auth = { verifyCredentials: vi.fn<AuthService['verifyCredentials']>().mockResolvedValue(verified) };
     sut = new LocalStrategy(auth as unknown as AuthService);
   });
 

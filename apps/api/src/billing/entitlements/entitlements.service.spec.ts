@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { AppCache } from '@app/redis';
 import { LimitExceededError } from '../billing.errors.js';
@@ -48,7 +48,7 @@ describe(EntitlementsService.name, () => {
   let sut: EntitlementsService;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: BILLING_NOW });
+    vi.useFakeTimers({ now: BILLING_NOW });
     billing = makeBillingServiceMock();
     plans = makePlansRepository();
     plans.findByCode.mockResolvedValue(freePlan);
@@ -62,7 +62,7 @@ describe(EntitlementsService.name, () => {
   });
 
   afterEach(() => {
-    jest.useRealTimers();
+    vi.useRealTimers();
   });
 
   describe('effective', () => {

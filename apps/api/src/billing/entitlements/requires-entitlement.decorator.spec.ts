@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { Reflector } from '@nestjs/core';
 import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { makeHttpContext } from '../../../../../test/utils/builders.js';
@@ -25,11 +25,11 @@ function requestTo(route: keyof RoutesController) {
 }
 
 describe(EntitlementGuard.name, () => {
-  let entitlements: { can: jest.Mock<EntitlementsService['can']> };
+  let entitlements: { can: Mock<EntitlementsService['can']> };
   let sut: EntitlementGuard;
 
   beforeEach(() => {
-    entitlements = { can: jest.fn<EntitlementsService['can']>().mockResolvedValue(true) };
+    entitlements = { can: vi.fn<EntitlementsService['can']>().mockResolvedValue(true) };
     sut = new EntitlementGuard(new Reflector(), entitlements as unknown as EntitlementsService);
   });
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppCache } from '@app/redis';
 import { NoSubscriptionError } from '../billing.errors.js';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
@@ -21,7 +21,7 @@ describe(LocalBillingProvider.name, () => {
   let sut: LocalBillingProvider;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: BILLING_NOW });
+    vi.useFakeTimers({ now: BILLING_NOW });
     subscriptions = makeSubscriptionsRepository();
     cache = makeCache();
     sut = new LocalBillingProvider(
@@ -33,7 +33,7 @@ describe(LocalBillingProvider.name, () => {
   });
 
   afterEach(() => {
-    jest.useRealTimers();
+    vi.useRealTimers();
   });
 
   describe('settle', () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { hashOpaqueToken } from '@app/common';
 import { AlreadySubscribedError, CheckoutLinkInvalidError, PlanNotPurchasableError } from '../billing.errors.js';
@@ -27,7 +27,7 @@ describe(LocalCheckoutService.name, () => {
   let sut: LocalCheckoutService;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: BILLING_NOW });
+    vi.useFakeTimers({ now: BILLING_NOW });
     checkouts = makeCheckoutSessionsRepository();
     subscriptions = makeSubscriptionsRepository();
     billing = makeBillingServiceMock();
@@ -39,7 +39,7 @@ describe(LocalCheckoutService.name, () => {
   });
 
   afterEach(() => {
-    jest.useRealTimers();
+    vi.useRealTimers();
   });
 
   describe('describe', () => {

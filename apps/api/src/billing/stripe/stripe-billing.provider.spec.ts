@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import Stripe from 'stripe';
 import { silenceLogger } from '../../../../../test/utils/builders.js';
 import {
@@ -40,19 +40,19 @@ function response<T extends object>(object: T): Stripe.Response<T> {
 function spyOnStripe(sut: StripeBillingProvider) {
   const stripe = (sut as unknown as { client: Stripe }).client;
   return {
-    createCustomer: jest
+    createCustomer: vi
       .spyOn(stripe.customers, 'create')
       .mockResolvedValue(response({ id: 'cus_new' } as Stripe.Customer)),
-    createCheckout: jest
+    createCheckout: vi
       .spyOn(stripe.checkout.sessions, 'create')
       .mockResolvedValue(response({ id: 'cs_1', url: 'https://checkout.stripe.test/cs_1' } as Stripe.Checkout.Session)),
-    createPortal: jest
+    createPortal: vi
       .spyOn(stripe.billingPortal.sessions, 'create')
       .mockResolvedValue(response({ url: 'https://billing.stripe.test/p_1' } as Stripe.BillingPortal.Session)),
-    retrieveSubscription: jest
+    retrieveSubscription: vi
       .spyOn(stripe.subscriptions, 'retrieve')
       .mockResolvedValue(response({ id: 'sub_1', items: { data: [{ id: 'si_1' }] } } as Stripe.Subscription)),
-    updateSubscription: jest
+    updateSubscription: vi
       .spyOn(stripe.subscriptions, 'update')
       .mockResolvedValue(response({ id: 'sub_1' } as Stripe.Subscription)),
   };
@@ -74,7 +74,7 @@ describe(StripeBillingProvider.name, () => {
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   describe('startCheckout', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { providerIdempotencyKey } from './stripe-idempotency-key.js';
 
 describe(providerIdempotencyKey.name, () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
@@ -76,7 +76,7 @@ describe(StripeWebhooksService.name, () => {
   let stripe: ReturnType<typeof makeStripeProvider>;
   let billing: ReturnType<typeof makeBillingServiceMock>;
   let sut: StripeWebhooksService;
-  let warn: jest.SpiedFunction<Logger['warn']>;
+  let warn: MockInstance<Logger['warn']>;
 
   function makeSut(config: AppConfig): StripeWebhooksService {
     return new StripeWebhooksService(
@@ -98,12 +98,12 @@ describe(StripeWebhooksService.name, () => {
     stripe = makeStripeProvider();
     billing = makeBillingServiceMock();
     sut = makeSut(makeStripeConfig({ webhookSecret: SECRET }));
-    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   describe('verification', () => {

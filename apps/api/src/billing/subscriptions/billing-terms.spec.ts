@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import type { Plan } from '@app/database';
 import {
   BILLING_NOW as NOW,

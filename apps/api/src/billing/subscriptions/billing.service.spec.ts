@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { BY_CREATION } from '@app/common';
 import { UserNotFoundError } from '../../users/users.errors.js';
@@ -37,14 +37,14 @@ describe(BillingService.name, () => {
   let sut: BillingService;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: BILLING_NOW });
+    vi.useFakeTimers({ now: BILLING_NOW });
     const collaborators = makeBillingCollaborators();
     ({ plans, subscriptions, invoices, provider, cache, customers } = collaborators);
     sut = makeBillingService(collaborators);
   });
 
   afterEach(() => {
-    jest.useRealTimers();
+    vi.useRealTimers();
   });
 
   describe('listPlans', () => {

@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+import { vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { AppCache } from '@app/redis';
 import type { AppConfig } from '@app/config';
@@ -94,43 +94,43 @@ export function makeInvoice(overrides: Partial<Invoice> = {}): Invoice {
 
 export function makePlansRepository() {
   return {
-    listActive: jest.fn<PlansRepository['listActive']>(),
-    findByCode: jest.fn<PlansRepository['findByCode']>(),
-    findByProviderPriceId: jest.fn<PlansRepository['findByProviderPriceId']>(),
+    listActive: vi.fn<PlansRepository['listActive']>(),
+    findByCode: vi.fn<PlansRepository['findByCode']>(),
+    findByProviderPriceId: vi.fn<PlansRepository['findByProviderPriceId']>(),
   };
 }
 
 export function makeSubscriptionsRepository() {
   return {
-    findLive: jest.fn<SubscriptionsRepository['findLive']>(),
-    findLatest: jest.fn<SubscriptionsRepository['findLatest']>(),
-    findById: jest.fn<SubscriptionsRepository['findById']>(),
-    existsAtProvider: jest.fn<SubscriptionsRepository['existsAtProvider']>(),
-    hasHadTrial: jest.fn<SubscriptionsRepository['hasHadTrial']>(),
-    createUnlessLive: jest.fn<SubscriptionsRepository['createUnlessLive']>(),
-    transition: jest.fn<SubscriptionsRepository['transition']>(),
-    update: jest.fn<SubscriptionsRepository['update']>(),
-    listAll: jest.fn<SubscriptionsRepository['listAll']>(),
+    findLive: vi.fn<SubscriptionsRepository['findLive']>(),
+    findLatest: vi.fn<SubscriptionsRepository['findLatest']>(),
+    findById: vi.fn<SubscriptionsRepository['findById']>(),
+    existsAtProvider: vi.fn<SubscriptionsRepository['existsAtProvider']>(),
+    hasHadTrial: vi.fn<SubscriptionsRepository['hasHadTrial']>(),
+    createUnlessLive: vi.fn<SubscriptionsRepository['createUnlessLive']>(),
+    transition: vi.fn<SubscriptionsRepository['transition']>(),
+    update: vi.fn<SubscriptionsRepository['update']>(),
+    listAll: vi.fn<SubscriptionsRepository['listAll']>(),
   };
 }
 
 export function makeInvoicesRepository() {
-  return { listForUser: jest.fn<InvoicesRepository['listForUser']>() };
+  return { listForUser: vi.fn<InvoicesRepository['listForUser']>() };
 }
 
 export function makeCheckoutSessionsRepository() {
   return {
-    create: jest.fn<CheckoutSessionsRepository['create']>(),
-    findPending: jest.fn<CheckoutSessionsRepository['findPending']>(),
-    claim: jest.fn<CheckoutSessionsRepository['claim']>(),
+    create: vi.fn<CheckoutSessionsRepository['create']>(),
+    findPending: vi.fn<CheckoutSessionsRepository['findPending']>(),
+    claim: vi.fn<CheckoutSessionsRepository['claim']>(),
   };
 }
 
 export function makeBillingCustomersRepository() {
   return {
-    findContact: jest.fn<BillingCustomersRepository['findContact']>(),
-    findCustomerId: jest.fn<BillingCustomersRepository['findCustomerId']>(),
-    link: jest.fn<BillingCustomersRepository['link']>(),
+    findContact: vi.fn<BillingCustomersRepository['findContact']>(),
+    findCustomerId: vi.fn<BillingCustomersRepository['findCustomerId']>(),
+    link: vi.fn<BillingCustomersRepository['link']>(),
   };
 }
 
@@ -138,22 +138,22 @@ export function makeBillingProvider() {
   return {
     name: 'local' as const,
     recordsHere: true,
-    settle: jest.fn<BillingProvider['settle']>(async (subscription) => subscription),
-    startCheckout: jest.fn<BillingProvider['startCheckout']>(),
-    portalUrl: jest.fn<BillingProvider['portalUrl']>(),
-    changePlan: jest.fn<BillingProvider['changePlan']>().mockResolvedValue(undefined),
-    setCancelAtPeriodEnd: jest.fn<BillingProvider['setCancelAtPeriodEnd']>().mockResolvedValue(undefined),
+    settle: vi.fn<BillingProvider['settle']>(async (subscription) => subscription),
+    startCheckout: vi.fn<BillingProvider['startCheckout']>(),
+    portalUrl: vi.fn<BillingProvider['portalUrl']>(),
+    changePlan: vi.fn<BillingProvider['changePlan']>().mockResolvedValue(undefined),
+    setCancelAtPeriodEnd: vi.fn<BillingProvider['setCancelAtPeriodEnd']>().mockResolvedValue(undefined),
   };
 }
 
 /** The cache, its keys readable (`billing:entitlements:<userId>`), every operation a mock. */
 export function makeCache() {
   return {
-    key: jest.fn((module: string, ...parts: Array<string | number>) => [module, ...parts].join(':')),
-    read: jest.fn<AppCache['read']>().mockResolvedValue({ status: 'miss' }),
-    set: jest.fn<AppCache['set']>().mockResolvedValue(true),
-    del: jest.fn<AppCache['del']>().mockResolvedValue(undefined),
-    getOrSet: jest.fn<AppCache['getOrSet']>(),
+    key: vi.fn((module: string, ...parts: Array<string | number>) => [module, ...parts].join(':')),
+    read: vi.fn<AppCache['read']>().mockResolvedValue({ status: 'miss' }),
+    set: vi.fn<AppCache['set']>().mockResolvedValue(true),
+    del: vi.fn<AppCache['del']>().mockResolvedValue(undefined),
+    getOrSet: vi.fn<AppCache['getOrSet']>(),
   };
 }
 
@@ -175,8 +175,8 @@ export function makeStripeConfig(
 /** The billing service as its dependents see it. */
 export function makeBillingServiceMock() {
   return {
-    findLiveSubscription: jest.fn<BillingService['findLiveSubscription']>(),
-    subscriptionChanged: jest.fn<BillingService['subscriptionChanged']>().mockResolvedValue(undefined),
+    findLiveSubscription: vi.fn<BillingService['findLiveSubscription']>(),
+    subscriptionChanged: vi.fn<BillingService['subscriptionChanged']>().mockResolvedValue(undefined),
   };
 }
 
@@ -221,11 +221,11 @@ export function makeBillingService(c: BillingCollaborators = makeBillingCollabor
 /** The writes of one provider event's transaction, every method a mock. */
 export function makeProviderEventWrites() {
   return {
-    customerOwner: jest.fn<ProviderEventWrites['customerOwner']>().mockResolvedValue(null),
-    findSubscription: jest.fn<ProviderEventWrites['findSubscription']>().mockResolvedValue(null),
-    syncSubscription: jest.fn<ProviderEventWrites['syncSubscription']>(),
-    markPastDue: jest.fn<ProviderEventWrites['markPastDue']>().mockResolvedValue(false),
-    upsertInvoice: jest.fn<ProviderEventWrites['upsertInvoice']>().mockResolvedValue(undefined),
+    customerOwner: vi.fn<ProviderEventWrites['customerOwner']>().mockResolvedValue(null),
+    findSubscription: vi.fn<ProviderEventWrites['findSubscription']>().mockResolvedValue(null),
+    syncSubscription: vi.fn<ProviderEventWrites['syncSubscription']>(),
+    markPastDue: vi.fn<ProviderEventWrites['markPastDue']>().mockResolvedValue(false),
+    upsertInvoice: vi.fn<ProviderEventWrites['upsertInvoice']>().mockResolvedValue(undefined),
   };
 }
 
@@ -238,8 +238,8 @@ type ProcessOnce = (
 /** Webhook events never seen before, applied through `writes` (as one transaction would). */
 export function makeWebhookEventsRepository(writes: ReturnType<typeof makeProviderEventWrites>) {
   return {
-    isRecorded: jest.fn<WebhookEventsRepository['isRecorded']>().mockResolvedValue(false),
-    processOnce: jest.fn<ProcessOnce>(async (_event, apply) => ({
+    isRecorded: vi.fn<WebhookEventsRepository['isRecorded']>().mockResolvedValue(false),
+    processOnce: vi.fn<ProcessOnce>(async (_event, apply) => ({
       duplicate: false,
       result: await apply(writes as unknown as ProviderEventWrites),
     })),
@@ -249,6 +249,6 @@ export function makeWebhookEventsRepository(writes: ReturnType<typeof makeProvid
 export function makeStripeProvider() {
   return {
     configured: true,
-    retrieveSubscription: jest.fn<StripeBillingProvider['retrieveSubscription']>(),
+    retrieveSubscription: vi.fn<StripeBillingProvider['retrieveSubscription']>(),
   };
 }

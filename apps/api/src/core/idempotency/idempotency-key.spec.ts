@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { ValidationFailedError } from '@app/common';
 import { readIdempotencyKey } from './idempotency-key.js';
 

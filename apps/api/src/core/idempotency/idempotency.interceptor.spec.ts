@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lastValueFrom, throwError } from 'rxjs';
 import { DomainError, MAX_INPUT_DEPTH, toProblem, ValidationFailedError } from '@app/common';
 import { makeCallHandler, makeHttpContext, silenceLogger } from '../../../../../test/utils/builders.js';
@@ -11,9 +11,9 @@ const OWNER = { userId: 'user-1', key: 'key-1' };
 
 function makeIdempotency() {
   return {
-    claim: jest.fn<IdempotencyService['claim']>().mockResolvedValue({ kind: 'claimed', recordId: 'record-1' }),
-    complete: jest.fn<IdempotencyService['complete']>().mockResolvedValue(undefined),
-    release: jest.fn<IdempotencyService['release']>().mockResolvedValue(undefined),
+    claim: vi.fn<IdempotencyService['claim']>().mockResolvedValue({ kind: 'claimed', recordId: 'record-1' }),
+    complete: vi.fn<IdempotencyService['complete']>().mockResolvedValue(undefined),
+    release: vi.fn<IdempotencyService['release']>().mockResolvedValue(undefined),
   };
 }
 
@@ -41,7 +41,7 @@ describe(IdempotencyInterceptor.name, () => {
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
+    vi.restoreAllMocks();
   });
 
   async function run(context = makeRequestContext(), next = makeCallHandler({ id: 'thing-1' })) {

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeConfig, silenceLogger } from '../../../../../test/utils/builders.js';
 import { IdempotencySeal } from './idempotency-seal.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
@@ -10,12 +10,12 @@ const MINUTE_MS = 60_000;
 
 function makeRecords() {
   return {
-    tryCreate: jest.fn<IdempotencyRepository['tryCreate']>().mockResolvedValue(null),
-    find: jest.fn<IdempotencyRepository['find']>().mockResolvedValue(null),
-    deleteIfStale: jest.fn<IdempotencyRepository['deleteIfStale']>().mockResolvedValue(true),
-    complete: jest.fn<IdempotencyRepository['complete']>().mockResolvedValue(undefined),
-    release: jest.fn<IdempotencyRepository['release']>().mockResolvedValue(undefined),
-    deleteExpired: jest.fn<IdempotencyRepository['deleteExpired']>().mockResolvedValue(0),
+    tryCreate: vi.fn<IdempotencyRepository['tryCreate']>().mockResolvedValue(null),
+    find: vi.fn<IdempotencyRepository['find']>().mockResolvedValue(null),
+    deleteIfStale: vi.fn<IdempotencyRepository['deleteIfStale']>().mockResolvedValue(true),
+    complete: vi.fn<IdempotencyRepository['complete']>().mockResolvedValue(undefined),
+    release: vi.fn<IdempotencyRepository['release']>().mockResolvedValue(undefined),
+    deleteExpired: vi.fn<IdempotencyRepository['deleteExpired']>().mockResolvedValue(0),
   };
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { canonicalJson, requestFingerprint } from './request-fingerprint.js';
 
 describe(canonicalJson.name, () => {

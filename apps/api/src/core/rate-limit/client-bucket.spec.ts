@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { clientBucketOf } from './client-bucket.js';
 
 describe(clientBucketOf.name, () => {

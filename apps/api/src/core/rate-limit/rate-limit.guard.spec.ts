@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
@@ -32,12 +32,12 @@ const throttlerKey = (route: string, ip: string) =>
   createHash('sha256').update(`ThingsController-${route}-default-${ip}`).digest('hex');
 
 describe(RateLimitGuard.name, () => {
-  let storage: { increment: jest.Mock<ThrottlerStorage['increment']> };
+  let storage: { increment: Mock<ThrottlerStorage['increment']> };
   let sut: RateLimitGuard;
 
   beforeEach(async () => {
     storage = {
-      increment: jest
+      increment: vi
         .fn<ThrottlerStorage['increment']>()
         .mockResolvedValue({ totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 }),
     };

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Role } from '@app/database';
@@ -45,11 +45,11 @@ function requestTo(route: keyof RoutesController, token?: string) {
 
 describe(AccessTokenGuard.name, () => {
   const tokens = makeAccessTokens();
-  let revoked: { isRevoked: jest.Mock<RevokedSessions['isRevoked']> };
+  let revoked: { isRevoked: Mock<RevokedSessions['isRevoked']> };
   let sut: AccessTokenGuard;
 
   beforeEach(() => {
-    revoked = { isRevoked: jest.fn<RevokedSessions['isRevoked']>().mockResolvedValue(false) };
+    revoked = { isRevoked: vi.fn<RevokedSessions['isRevoked']>().mockResolvedValue(false) };
     // The strategy registers itself with passport as 'jwt', where the guard finds it.
     new JwtStrategy(config, revoked as unknown as RevokedSessions);
     sut = new AccessTokenGuard(new Reflector());

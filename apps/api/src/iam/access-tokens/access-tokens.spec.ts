@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { JwtService } from '@nestjs/jwt';
 import { makeConfig } from '../../../../../test/utils/builders.js';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, AccessTokens, accessTokenJwtOptions } from './access-tokens.js';

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import type { FastifyRequest } from 'fastify';
 import { makeConfig } from '../../../../../test/utils/builders.js';
 import { InvalidAccessTokenError } from '../iam.errors.js';
@@ -26,11 +26,11 @@ function makeDecodedToken(payload: Record<string, unknown> = {}, header: Decoded
 const request = { headers: {} } as FastifyRequest;
 
 describe(JwtStrategy.name, () => {
-  let revoked: { isRevoked: jest.Mock<RevokedSessions['isRevoked']> };
+  let revoked: { isRevoked: Mock<RevokedSessions['isRevoked']> };
   let sut: JwtStrategy;
 
   beforeEach(() => {
-    revoked = { isRevoked: jest.fn<RevokedSessions['isRevoked']>().mockResolvedValue(false) };
+    revoked = { isRevoked: vi.fn<RevokedSessions['isRevoked']>().mockResolvedValue(false) };
     sut = new JwtStrategy(makeConfig(), revoked as unknown as RevokedSessions);
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from 'vitest';
 import { VerifiedTokens } from './verified-tokens.js';
 
 const IAT = 1_800_000_000;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { MemoryMarkerSet, type MarkerSet } from '@app/redis';
 import { makeConfig, makeRedisConnectionWithoutRedis, silenceLogger } from '../../../../../test/utils/builders.js';
 import type { RevokedSessionsRepository } from './revoked-sessions.repository.js';
@@ -18,30 +18,30 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 function spyOnMarkers() {
   const prototype: MarkerSet = MemoryMarkerSet.prototype;
   return {
-    read: jest.spyOn(prototype, 'read'),
-    add: jest.spyOn(prototype, 'add'),
-    markIncomplete: jest.spyOn(prototype, 'markIncomplete'),
-    beginRebuild: jest.spyOn(prototype, 'beginRebuild'),
-    finishRebuild: jest.spyOn(prototype, 'finishRebuild'),
+    read: vi.spyOn(prototype, 'read'),
+    add: vi.spyOn(prototype, 'add'),
+    markIncomplete: vi.spyOn(prototype, 'markIncomplete'),
+    beginRebuild: vi.spyOn(prototype, 'beginRebuild'),
+    finishRebuild: vi.spyOn(prototype, 'finishRebuild'),
   };
 }
 
 describe(RevokedSessions.name, () => {
   let sessions: {
-    revokedSince: jest.Mock<RevokedSessionsRepository['revokedSince']>;
-    isRevoked: jest.Mock<RevokedSessionsRepository['isRevoked']>;
+    revokedSince: Mock<RevokedSessionsRepository['revokedSince']>;
+    isRevoked: Mock<RevokedSessionsRepository['isRevoked']>;
   };
   let markers: ReturnType<typeof spyOnMarkers>;
   let logs: ReturnType<typeof silenceLogger>;
   let sut: RevokedSessions;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: NOW, doNotFake: ['setImmediate'] });
+    vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     logs = silenceLogger();
     markers = spyOnMarkers();
     sessions = {
-      revokedSince: jest.fn<RevokedSessionsRepository['revokedSince']>().mockResolvedValue([]),
-      isRevoked: jest.fn<RevokedSessionsRepository['isRevoked']>().mockResolvedValue(false),
+      revokedSince: vi.fn<RevokedSessionsRepository['revokedSince']>().mockResolvedValue([]),
+      isRevoked: vi.fn<RevokedSessionsRepository['isRevoked']>().mockResolvedValue(false),
     };
     sut = new RevokedSessions(
       sessions as unknown as RevokedSessionsRepository,
@@ -52,8 +52,8 @@ describe(RevokedSessions.name, () => {
 
   afterEach(async () => {
     await sut.beforeApplicationShutdown();
-    jest.restoreAllMocks();
-    jest.useRealTimers();
+    vi.restoreAllMocks();
+    vi.useRealTimers();
   });
 
   /** Boots the service and lets its first rebuild declare the markers complete. */
@@ -89,7 +89,7 @@ describe(RevokedSessions.name, () => {
 
     it('asks the database again once the vouching has lapsed', async () => {
       await bootComplete();
-      jest.setSystemTime(NOW + COMPLETE_FOR_MS + 1);
+      vi.setSystemTime(NOW + COMPLETE_FOR_MS + 1);
 
       await sut.isRevoked('session-1');
 
@@ -98,7 +98,7 @@ describe(RevokedSessions.name, () => {
 
     it('starts the next rebuild when less than a minute of vouching is left, still trusting the miss', async () => {
       await bootComplete();
-      jest.setSystemTime(NOW + COMPLETE_FOR_MS - 59_000);
+      vi.setSystemTime(NOW + COMPLETE_FOR_MS - 59_000);
 
       await expect(sut.isRevoked('session-1')).resolves.toBe(false);
       expect(sessions.isRevoked).not.toHaveBeenCalled();
@@ -138,8 +138,8 @@ describe(RevokedSessions.name, () => {
       await expect(sut.isRevoked('session-1')).resolves.toBe(true);
       expect(markers.read).not.toHaveBeenCalled();
 
-      await jest.advanceTimersByTimeAsync(1_000); // the first retry fails too
-      await jest.advanceTimersByTimeAsync(1_000);
+      await vi.advanceTimersByTimeAsync(1_000); // the first retry fails too
+      await vi.advanceTimersByTimeAsync(1_000);
 
       const entry = { id: 'session-1', expiresAt: NOW + TTL_SECONDS * 1000 };
       expect(markers.add).toHaveBeenNthCalledWith(3, [entry], { background: true });
@@ -208,7 +208,7 @@ describe(RevokedSessions.name, () => {
       await sut.isRevoked('session-2');
       expect(markers.beginRebuild).toHaveBeenCalledTimes(1);
 
-      jest.setSystemTime(NOW + 1_000);
+      vi.setSystemTime(NOW + 1_000);
       await sut.isRevoked('session-3');
       expect(markers.beginRebuild).toHaveBeenCalledTimes(2);
     });

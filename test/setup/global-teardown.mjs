@@ -1,3 +1,0 @@
-import { run } from './jest-global.mjs';
-
-export default () => run('./global-teardown.ts');
