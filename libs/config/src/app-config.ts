@@ -58,6 +58,11 @@ export abstract class AppConfig {
     defaultTtlSeconds: number;
     /** A cache call slower than this is abandoned and the request goes to the database. */
     operationTimeoutMs: number;
+    /**
+     * Most Redis replies kept in this process (the first tier, kept coherent by Redis's client
+     * tracking); 0 turns the first tier off.
+     */
+    localMaxEntries: number;
   };
   declare readonly auth: {
     jwtSecret: string;

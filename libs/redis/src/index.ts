@@ -7,3 +7,4 @@ export * from './redis-throttler.storage.js';
 export * from './failure-counter.js';
 export * from './redis-script.js';
 export * from './marker-set.js';
+export * from './local-tier.js';
