@@ -81,6 +81,11 @@ export abstract class AppConfig {
     perMinute: number;
     /** Attempts per minute on login, register, refresh and forgot-password, per IP and per account. */
     authPerMinute: number;
+    /**
+     * How often (ms) each instance adds what it counted of the general limit to Redis; 0 counts every
+     * request in Redis. The strict limits are always counted in Redis, request by request.
+     */
+    syncIntervalMs: number;
   };
   declare readonly dataEncryption: {
     /**
