@@ -26,9 +26,7 @@ describe(LocalAuthGuard.name, () => {
 
   beforeEach(() => {
     auth = { verifyCredentials: vi.fn<AuthService['verifyCredentials']>().mockResolvedValue(verified) };
-    // The strategy registers itself with passport as 'local', where the guard finds it.
-    new LocalStrategy(auth as unknown as AuthService);
-    sut = new LocalAuthGuard();
+    sut = new LocalAuthGuard(new LocalStrategy(auth as unknown as AuthService));
   });
 
   it('puts the verified credentials on the request once the body is valid', async () => {
@@ -42,6 +40,16 @@ describe(LocalAuthGuard.name, () => {
       expect.anything(),
       undefined,
     );
+  });
+
+  it('signs in with the strategy it was given, not the one constructed last in the process', async () => {
+    // Another app's strategy, registered with passport as 'local' after this guard's.
+    const other = { verifyCredentials: vi.fn<AuthService['verifyCredentials']>().mockResolvedValue(verified) };
+    new LocalStrategy(other as unknown as AuthService);
+
+    await expect(sut.canActivate(loginWith(CREDENTIALS).context)).resolves.toBe(true);
+    expect(auth.verifyCredentials).toHaveBeenCalledTimes(1);
+    expect(other.verifyCredentials).not.toHaveBeenCalled();
   });
 
   it.each([

@@ -48,14 +48,18 @@ describe(AccessTokenGuard.name, () => {
   let revoked: { isRevoked: Mock<RevokedSessions['isRevoked']> };
   let sut: AccessTokenGuard;
 
+  const makeRevokedSessions = (isRevoked = false) => ({
+    isRevoked: vi.fn<RevokedSessions['isRevoked']>().mockResolvedValue(isRevoked),
+  });
+  const makeStrategy = (revokedSessions: typeof revoked) =>
+    new JwtStrategy(config, revokedSessions as unknown as RevokedSessions);
+
   beforeEach(() => {
-    revoked = { isRevoked: vi.fn<RevokedSessions['isRevoked']>().mockResolvedValue(false) };
-    // The strategy registers itself with passport as 'jwt', where the guard finds it.
-    new JwtStrategy(config, revoked as unknown as RevokedSessions);
-    sut = new AccessTokenGuard(new Reflector());
+    revoked = makeRevokedSessions();
+    sut = new AccessTokenGuard(new Reflector(), makeStrategy(revoked));
   });
 
-  const sign = (role: Role = 'USER', signer = tokens) => signer.sign({ id: 'user-1', role }, 'session-1');
+  const sign = (role: Role = 'USER', signer = tokens, id = 'user-1') => signer.sign({ id, role }, 'session-1');
 
   it('lets a @Public() route through without a token, verifying nothing', async () => {
     await expect(sut.canActivate(requestTo('publicRoute').context)).resolves.toBe(true);
@@ -94,6 +98,27 @@ describe(AccessTokenGuard.name, () => {
 
     await expect(sut.canActivate(requestTo('signedIn', token).context)).rejects.toThrow(InvalidAccessTokenError);
     expect(revoked.isRevoked).toHaveBeenCalledTimes(2);
+  });
+
+  it('verifies with the strategy it was given, not the one constructed last in the process', async () => {
+    // Another app's strategy, registered with passport as 'jwt' after this guard's.
+    const other = makeRevokedSessions(true);
+    makeStrategy(other);
+
+    await expect(sut.canActivate(requestTo('signedIn', await sign()).context)).resolves.toBe(true);
+    expect(revoked.isRevoked).toHaveBeenCalledTimes(1);
+    expect(other.isRevoked).not.toHaveBeenCalled();
+  });
+
+  it('keeps concurrent requests apart: each gets its own caller', async () => {
+    const first = requestTo('signedIn', await sign('USER', tokens, 'user-1'));
+    const second = requestTo('signedIn', await sign('ADMIN', tokens, 'user-2'));
+
+    await expect(Promise.all([sut.canActivate(first.context), sut.canActivate(second.context)])).resolves.toEqual([
+      true,
+      true,
+    ]);
+    expect([first.request.user?.id, second.request.user?.id]).toEqual(['user-1', 'user-2']);
   });
 
   it('lets a failure of the revocation lookup through as it is, not as a 401', async () => {

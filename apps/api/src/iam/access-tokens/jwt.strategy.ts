@@ -36,6 +36,9 @@ type PassportRequest = Parameters<Strategy['authenticate']>[0];
  *
  * A token that passed verification once is remembered ({@link VerifiedTokens}): seen again, only its
  * expiry is re-checked before `validate`, which runs on every request (claims, revocation).
+ *
+ * AccessTokenGuard runs this app's instance, through an object of its own per request that derives
+ * from it: in `authenticate`, `this.success` and `this.error` answer that request.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
