@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
 import { IamModule } from '../iam/iam.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -12,7 +11,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
 
 /** The sign-in flows: registration, password sign-in, refresh, sign-out, email and password links. */
 @Module({
-  imports: [PassportModule, AuditModule, IamModule, SessionsModule, UsersModule],
+  imports: [AuditModule, IamModule, SessionsModule, UsersModule],
   controllers: [AuthController],
   providers: [AuthService, LocalStrategy, LoginLockout, DeviceTokens],
 })

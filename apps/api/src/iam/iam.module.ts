@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '@app/config';
 import { AccessTokenGuard } from './access-tokens/access-token.guard.js';
 import { AccessTokens, accessTokenJwtOptions } from './access-tokens/access-tokens.js';
@@ -20,7 +19,6 @@ import { RevokedSessionsRepository } from './revocation/revoked-sessions.reposit
  */
 @Module({
   imports: [
-    PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: accessTokenJwtOptions,
