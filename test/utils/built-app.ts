@@ -54,14 +54,18 @@ export interface RunningServer {
  */
 export const STOPPED_BY_SIGTERM: Exit = { code: null, signal: 'SIGTERM' };
 
-/** Starts `node dist/.../main.js` and waits for its "listening" log line. */
+/**
+ * Starts `node dist/.../main.js` and waits for its "listening" log line. `nodeArgs` go before the
+ * script (`--import <file>`, ...).
+ */
 export async function startServer(
   env: Record<string, string>,
   port: number,
   cwd = process.cwd(),
+  nodeArgs: string[] = [],
 ): Promise<RunningServer> {
   assertBuilt();
-  const child = spawn(process.execPath, [DIST_MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, DIST_MAIN], {
     cwd,
     env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
   });
