@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { TEST_REDIS_URL } from './setup/test-env.js';
 import { bearer, createAccountWithRole, login, registerAndLogin, sessionIdOf } from './utils/auth.js';
 import { expectProblem, INVALID_ACCESS_TOKEN, INVALID_CREDENTIALS, VALIDATION_FAILED } from './utils/problem.js';
@@ -222,7 +222,7 @@ describe('auth: logout, the session list, disabled users and revocation (e2e)', 
         // The key itself lives no longer than its latest member.
         expect(await redis.pTTL(key)).toBeGreaterThan(0);
       } finally {
-        await redis.quit();
+        await redis.close();
       }
     });
 

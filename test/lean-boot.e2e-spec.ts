@@ -26,14 +26,10 @@ async function modulesLoadedBy(database: TestDatabase, env: Record<string, strin
   const file = path.join(dir, 'modules.txt');
   try {
     const server = await startServer(
-      // LOG_LEVEL=info: startServer waits for the "listening" line.
-      { ...testEnv(database, 'test:lean-boot', { LOG_LEVEL: 'info', ...env }), MODULE_RECORD_FILE: file },
+      { ...testEnv(database, 'test:lean-boot', env), MODULE_RECORD_FILE: file },
       await freePort(),
-      process.cwd(),
-      ['--import', RECORDER],
+      { readyWhen: 'healthy', nodeArgs: ['--import', RECORDER] },
     );
-    const ready = await fetch(`${server.baseUrl}/health/ready`);
-    expect(ready.status).toBe(200);
     server.child.kill('SIGTERM');
     await expect(server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
     return [...new Set((await readFile(file, 'utf8')).split('\n').filter(Boolean))];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { PrismaService } from '@app/database';
 import { TEST_REDIS_URL } from './setup/test-env.js';
 import { bearer, createAccountWithRole, login, registerAndLogin, type TestAccount } from './utils/auth.js';
@@ -59,7 +59,7 @@ describe('users (e2e)', () => {
       try {
         expect(await redis.exists(`${t.cachePrefix}:users:me:${me.id}`)).toBe(1);
       } finally {
-        await redis.quit();
+        await redis.close();
       }
     });
 

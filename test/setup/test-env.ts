@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { defaultMigrationsDir, readMigrationFiles } from '../../libs/database/src/migrations/migration-files.js';
 
 /** Where the suite finds its servers; overridable for machines whose services live elsewhere. */
@@ -45,7 +45,7 @@ export async function redisReachable(): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    if (client.isOpen) await client.disconnect().catch(() => undefined);
+    if (client.isOpen) client.destroy();
   }
 }
 

@@ -55,14 +55,18 @@ export interface RunningServer {
 export const STOPPED_BY_SIGTERM: Exit = { code: null, signal: 'SIGTERM' };
 
 /**
- * Starts `node dist/.../main.js` and waits for its "listening" log line. `nodeArgs` go before the
- * script (`--import <file>`, ...).
+ * Starts `node dist/.../main.js` and waits for its "listening" log line, or, with
+ * `readyWhen: 'healthy'` (for a LOG_LEVEL that hides that line), until `GET /health/ready` is a 200.
+ * `nodeArgs` go before the script (`--import <file>`, ...).
  */
 export async function startServer(
   env: Record<string, string>,
   port: number,
-  cwd = process.cwd(),
-  nodeArgs: string[] = [],
+  {
+    cwd = process.cwd(),
+    readyWhen = 'logged',
+    nodeArgs = [],
+  }: { cwd?: string; readyWhen?: 'logged' | 'healthy'; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
   assertBuilt();
   const child = spawn(process.execPath, [...nodeArgs, DIST_MAIN], {
@@ -74,8 +78,13 @@ export async function startServer(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<Exit>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const ready = async () =>
+    readyWhen === 'logged'
+      ? output.includes('API listening on')
+      : (await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.status === 200;
   const deadline = Date.now() + 30_000;
-  while (!output.includes('API listening on')) {
+  while (!(await ready())) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}\n${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -83,5 +92,5 @@ export async function startServer(
     }
     await new Promise((done) => setTimeout(done, 50));
   }
-  return { child, output: () => output, stderr: () => stderr, baseUrl: `http://127.0.0.1:${port}`, exited };
+  return { child, output: () => output, stderr: () => stderr, baseUrl, exited };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { freePort } from './built-app.js';
 import { eventually } from './flaky-proxy.js';
 
@@ -61,7 +61,7 @@ export class PrivateRedis {
     try {
       return await client.sendCommand(args);
     } finally {
-      await client.disconnect().catch(() => undefined);
+      client.destroy();
     }
   }
 }

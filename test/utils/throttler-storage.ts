@@ -1,7 +1,7 @@
 /** Shared by the RedisThrottlerStorage integration specs (libs/redis). */
 import { randomBytes } from 'node:crypto';
 import type { TestingModule } from '@nestjs/testing';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { RedisThrottlerStorage } from '../../libs/redis/src/redis-throttler.storage.js';
 import { TEST_REDIS_URL } from '../setup/test-env.js';
 import { startCacheModule } from './cache-module.js';
@@ -18,12 +18,14 @@ export function storageModule(env: Record<string, string>): Promise<TestingModul
   return startCacheModule({ CACHE_KEY_PREFIX: newPrefix(), ...env }, [RedisThrottlerStorage]);
 }
 
-export async function withRawRedis<T>(fn: (raw: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const raw = createClient({ url: TEST_REDIS_URL });
+const rawClient = () => createClient({ url: TEST_REDIS_URL });
+
+export async function withRawRedis<T>(fn: (raw: ReturnType<typeof rawClient>) => Promise<T>): Promise<T> {
+  const raw = rawClient();
   await raw.connect();
   try {
     return await fn(raw);
   } finally {
-    await raw.quit();
+    await raw.close();
   }
 }

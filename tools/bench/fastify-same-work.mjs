@@ -8,7 +8,7 @@
 import { createSecretKey } from 'node:crypto';
 import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 
 const { PORT, REDIS_URL, JWT_SECRET, KEY_PREFIX } = process.env;
 const port = Number(PORT);
@@ -47,10 +47,10 @@ app.get('/', async (request, reply) => {
   if (revoked !== null) return reply.code(401).send({ error: 'revoked' });
   // The API would ask the database here; this server has none.
   if (complete === null) return reply.code(503).send({ error: 'revocations not vouched for' });
-  return JSON.parse((await redis.get(userKey)) ?? 'null').v;
+  return JSON.parse((await redis.get(userKey)) ?? 'null').value.v;
 });
 
 for (const signal of ['SIGTERM', 'SIGINT'])
-  process.once(signal, () => void Promise.all([app.close(), redis.quit()]).then(() => process.exit(0)));
+  process.once(signal, () => void Promise.all([app.close(), redis.close()]).then(() => process.exit(0)));
 
 await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' });

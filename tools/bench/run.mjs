@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const API_MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
@@ -283,10 +283,10 @@ async function clearBenchKeys(redisUrl) {
     return; // no Redis: nothing to clear (the API then runs on its in-memory fallbacks)
   }
   try {
-    for await (const key of client.scanIterator({ MATCH: `${CACHE_KEY_PREFIX}:*`, COUNT: 1_000 }))
-      await client.unlink(key);
+    for await (const keys of client.scanIterator({ MATCH: `${CACHE_KEY_PREFIX}:*`, COUNT: 1_000 }))
+      if (keys.length > 0) await client.unlink(keys);
   } finally {
-    await client.quit().catch(() => undefined);
+    await client.close().catch(() => undefined);
   }
 }
 

@@ -58,6 +58,11 @@ export abstract class AppConfig {
     defaultTtlSeconds: number;
     /** A cache call slower than this is abandoned and the request goes to the database. */
     operationTimeoutMs: number;
+    /**
+     * Most Redis replies kept in this process (the first tier, kept coherent by Redis's client
+     * tracking); 0 turns the first tier off.
+     */
+    localMaxEntries: number;
   };
   declare readonly auth: {
     jwtSecret: string;
@@ -76,6 +81,11 @@ export abstract class AppConfig {
     perMinute: number;
     /** Attempts per minute on login, register, refresh and forgot-password, per IP and per account. */
     authPerMinute: number;
+    /**
+     * How often (ms) each instance adds what it counted of the general limit to Redis; 0 counts every
+     * request in Redis. The strict limits are always counted in Redis, request by request.
+     */
+    syncIntervalMs: number;
   };
   declare readonly dataEncryption: {
     /**

@@ -167,6 +167,12 @@ const EnvSchema = z.object({
     .default('app'),
   CACHE_DEFAULT_TTL: duration.default(60),
   CACHE_OPERATION_TIMEOUT_MS: positiveInt(10_000).default(250),
+  CACHE_LOCAL_MAX_ENTRIES: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must be at least 0')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(10_000),
 
   JWT_SECRET: z
     .string()
@@ -187,6 +193,12 @@ const EnvSchema = z.object({
 
   RATE_LIMIT_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(300),
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
+  RATE_LIMIT_SYNC_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must be at least 0')
+    .max(10_000, 'must be at most 10000')
+    .default(500),
   LOGIN_LOCKOUT_WINDOW: duration
     .refine((seconds) => seconds <= MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, 'must be at most 1d')
     .default(900),
@@ -346,6 +358,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, project: 
       keyPrefix: e.CACHE_KEY_PREFIX,
       defaultTtlSeconds: e.CACHE_DEFAULT_TTL,
       operationTimeoutMs: e.CACHE_OPERATION_TIMEOUT_MS,
+      localMaxEntries: e.CACHE_LOCAL_MAX_ENTRIES,
     },
     auth: {
       jwtSecret: e.JWT_SECRET,
@@ -363,6 +376,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, project: 
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
+      syncIntervalMs: e.RATE_LIMIT_SYNC_MS,
     },
     loginLockout: {
       windowSeconds: e.LOGIN_LOCKOUT_WINDOW,

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { AppConfigModule, loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { AppCacheModule } from './cache.module.js';
@@ -145,7 +145,7 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
         expect(ttl).toBeGreaterThan(25_000);
         expect(ttl).toBeLessThanOrEqual(30_000);
       } finally {
-        await raw.quit();
+        await raw.close();
       }
     });
   }

@@ -1,20 +1,24 @@
-import { KeyvAdapter } from 'cache-manager';
-import { redisInsStore } from 'cache-manager-redis-yet';
+import KeyvRedis, { type RedisClientConnectionType } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { CacheableMemory } from 'cacheable';
-import type { RedisClientType } from 'redis';
+import type { RedisClient } from './redis-connection.js';
 
 /** Upper bound of entries kept by the in-memory store, so it cannot grow without limit. */
 const MEMORY_STORE_MAX_ENTRIES = 10_000;
 
 /**
- * The single place where the cache store is chosen. To move to another Redis store (e.g.
- * `@keyv/redis`), change this function only; everything else sees a Keyv instance.
+ * The single place where the cache store is chosen; everything else sees a Keyv instance.
+ * With Redis: @keyv/redis on the process's one connection, so cache reads share its first tier.
  */
-export function createCacheStore(redis: RedisClientType | undefined): Keyv {
+export function createCacheStore(redis: RedisClient | undefined): Keyv {
   if (redis) {
-    // cache-manager-redis-yet is a cache-manager v5 store; KeyvAdapter makes it a Keyv store.
-    return new Keyv({ store: new KeyvAdapter(redisInsStore(redis)), namespace: '' });
+    // Keys exactly as AppCache spells them (no namespace of the store's own); a failed command
+    // throws, so AppCache tells an unavailable store from a miss.
+    // @keyv/redis types its client for RESP2 replies; it only sends GET/SET/UNLINK/MGET/SCAN,
+    // whose replies RESP3 leaves unchanged.
+    const client = redis as unknown as RedisClientConnectionType;
+    const store = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
+    return new Keyv({ store, namespace: '', throwOnErrors: true });
   }
   // Bounded LRU with per-entry TTL, the in-memory store @nestjs/cache-manager recommends.
   return new Keyv({ store: new CacheableMemory({ lruSize: MEMORY_STORE_MAX_ENTRIES }), namespace: '' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { dropCachedKeys } from './drop-cached-keys.js';
@@ -35,7 +35,7 @@ describe(dropCachedKeys.name, () => {
       expect(await raw.exists([`${prefix}:a`, `${prefix}:b`, `${prefix}:c`])).toBe(1);
     } finally {
       await raw.del([`${prefix}:a`, `${prefix}:b`, `${prefix}:c`]);
-      await raw.quit();
+      await raw.close();
     }
   });
 });

@@ -7,3 +7,5 @@ export * from './redis-throttler.storage.js';
 export * from './failure-counter.js';
 export * from './redis-script.js';
 export * from './marker-set.js';
+export * from './local-tier.js';
+export * from './local-first-throttler.storage.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { MemoryMarkerSet, RedisMarkerSet, type MarkerSet } from './marker-set.js';
@@ -27,7 +27,7 @@ async function redisStore(): Promise<Store> {
     lose: async () => void (await admin.del(key)),
     close: async () => {
       await admin.del([key, `${key}:rebuild-lock`]);
-      await admin.quit();
+      await admin.close();
       await connection.onApplicationShutdown();
     },
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ErrorReply, type RedisClientType } from 'redis';
+import { ErrorReply } from '@redis/client';
+import type { RedisClient } from './redis-connection.js';
 
 /** A call that did not settle within its time limit. */
 export class OperationTimeoutError extends Error {
@@ -28,7 +29,7 @@ export class RedisScript {
     this.sha1 = createHash('sha1').update(source).digest('hex');
   }
 
-  run(client: RedisClientType, options: { keys: string[]; arguments: string[] }): Promise<unknown> {
+  run(client: RedisClient, options: { keys: string[]; arguments: string[] }): Promise<unknown> {
     return client.evalSha(this.sha1, options).catch((error: unknown) => {
       if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return client.eval(this.source, options);
       throw error;

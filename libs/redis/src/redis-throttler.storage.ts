@@ -3,6 +3,7 @@ import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttle
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
 import { OperationTimeoutError, RedisScript, withTimeout } from './redis-script.js';
+import { LocalFirstThrottlerStorage } from './local-first-throttler.storage.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 /**
@@ -12,7 +13,8 @@ import { ThrottledWarning } from './throttled-warning.js';
  *
  * KEYS[1] hash  {expiresAt, blockExpiresAt, blocked, seq}: the reporting window and the block.
  * KEYS[2] zset  one member per counted hit, scored by the epoch ms at which that hit expires.
- * ARGV    ttl (ms), limit, blockDuration (ms).
+ * ARGV    ttl (ms), limit, blockDuration (ms), hits (how many calls this one counts: 1, or a batch
+ *         that an instance counted in its memory; a batch counts no more hits than the outcome needs).
  * Returns {totalHits, timeToExpire (s), isBlocked (0/1), timeToBlockExpire (s)}.
  *
  * As in the built-in storage: every hit expires on its own `ttl` after it was counted (a sliding
@@ -25,6 +27,7 @@ import { ThrottledWarning } from './throttled-warning.js';
 const INCREMENT_SCRIPT = new RedisScript(`
 local stateKey, hitsKey = KEYS[1], KEYS[2]
 local ttl, limit, blockDuration = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local hits = tonumber(ARGV[4]) or 1
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local function seconds(ms) return math.ceil(ms / 1000) end
@@ -40,10 +43,12 @@ local seq = tonumber(state[4]) or 0
 if expiresAt == nil or seconds(expiresAt - now) <= 0 then expiresAt = now + ttl end
 local timeToExpire = seconds(expiresAt - now)
 
-local function hit()
-  seq = seq + 1
-  redis.call('ZADD', hitsKey, now + ttl, seq)
-  totalHits = totalHits + 1
+local function hit(n)
+  for _ = 1, n do
+    seq = seq + 1
+    redis.call('ZADD', hitsKey, now + ttl, seq)
+  end
+  totalHits = totalHits + n
 end
 
 local isBlocked, timeToBlockExpire
@@ -54,11 +59,11 @@ if blockDuration <= 0 then
     timeToBlockExpire = oldest[2] and seconds(tonumber(oldest[2]) - now) or timeToExpire
     totalHits = totalHits + 1
   else
-    hit()
+    hit(math.min(hits, limit - totalHits))
     timeToBlockExpire = 0
   end
 else
-  if not blocked then hit() end
+  if not blocked then hit(math.min(hits, math.max(1, limit + 1 - totalHits))) end
   if totalHits > limit and not blocked then
     blocked = true
     blockExpiresAt = now + blockDuration
@@ -68,7 +73,7 @@ else
     blocked = false
     redis.call('DEL', hitsKey)
     totalHits = 0
-    hit()
+    hit(1)
   end
   isBlocked = blocked
   if not isBlocked then timeToBlockExpire = 0 end
@@ -126,21 +131,24 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     return `${this.prefix}:${throttlerName}:${key}`;
   }
 
+  /** `hits`: how many calls this counts at once (a batch a LocalFirstThrottlerStorage counted). */
   async increment(
     key: string,
     ttl: number,
     limit: number,
     blockDuration: number,
     throttlerName: string,
+    hits = 1,
   ): Promise<ThrottlerStorageRecord> {
     const client = this.redis.client;
-    if (!client) return this.fallBack(key, ttl, limit, blockDuration, throttlerName, 'REDIS_URL is not set');
+    if (!client) return this.fallBack(key, ttl, limit, blockDuration, throttlerName, hits, 'REDIS_URL is not set');
     // Down: don't even try (commands would fail at once anyway, without an offline queue).
-    if (!client.isReady) return this.fallBack(key, ttl, limit, blockDuration, throttlerName, 'Redis is not connected');
+    if (!client.isReady)
+      return this.fallBack(key, ttl, limit, blockDuration, throttlerName, hits, 'Redis is not connected');
     const stateKey = this.key(throttlerName, key);
     const options = {
       keys: [stateKey, `${stateKey}:hits`],
-      arguments: [String(ttl), String(limit), String(blockDuration)],
+      arguments: [String(ttl), String(limit), String(blockDuration), String(hits)],
     };
     try {
       const reply = await withTimeout(INCREMENT_SCRIPT.run(client, options), this.timeoutMs);
@@ -153,7 +161,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     } catch (error) {
       const reason =
         error instanceof OperationTimeoutError ? `Redis did not answer within ${this.timeoutMs} ms` : String(error);
-      return this.fallBack(key, ttl, limit, blockDuration, throttlerName, reason);
+      return this.fallBack(key, ttl, limit, blockDuration, throttlerName, hits, reason);
     }
   }
 
@@ -167,11 +175,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     limit: number,
     blockDuration: number,
     throttlerName: string,
+    hits: number,
     reason: string,
   ): Promise<ThrottlerStorageRecord> {
     this.degraded = true;
     this.fallbackWarning.warn(`Rate limiting falls back to in-process counters (limits hold per instance): ${reason}`);
-    return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+    let record = this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+    for (let counted = 1; counted < hits; counted++)
+      record = record.then(() => this.fallback.increment(key, ttl, limit, blockDuration, throttlerName));
+    return record;
   }
 }
 
@@ -185,8 +197,18 @@ function toRecord(reply: unknown): ThrottlerStorageRecord {
 
 /**
  * The storage for `ThrottlerModule.forRootAsync`: Redis-backed when `REDIS_URL` is configured
- * (limits shared by every instance), otherwise the built-in in-memory storage.
+ * (limits shared by every instance), otherwise the built-in in-memory storage. The throttlers named
+ * in `localFirst` are counted in process and added to Redis every `RATE_LIMIT_SYNC_MS`
+ * ({@link LocalFirstThrottlerStorage}); the others, call by call.
  */
-export function createThrottlerStorage(redis: RedisConnection, config: AppConfig): ThrottlerStorage {
-  return config.cache.redisUrl === undefined ? new ThrottlerStorageService() : new RedisThrottlerStorage(redis, config);
+export function createThrottlerStorage(
+  redis: RedisConnection,
+  config: AppConfig,
+  options: { localFirst?: string[] } = {},
+): ThrottlerStorage {
+  if (config.cache.redisUrl === undefined) return new ThrottlerStorageService();
+  const exact = new RedisThrottlerStorage(redis, config);
+  const localFirst = new Set(options.localFirst ?? []);
+  if (localFirst.size === 0 || config.rateLimit.syncIntervalMs === 0) return exact;
+  return new LocalFirstThrottlerStorage(exact, localFirst, config.rateLimit.syncIntervalMs);
 }

@@ -45,8 +45,9 @@ function accountOf(context: ExecutionContext): string | undefined {
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, RedisConnection],
       useFactory: (config: AppConfig, redis: RedisConnection) => ({
-        // Counted in Redis when it is configured, so limits hold across instances.
-        storage: createThrottlerStorage(redis, config),
+        // Counted in Redis when it is configured, so limits hold across instances: the general
+        // limit in batches from each instance's memory, the strict ones call by call.
+        storage: createThrottlerStorage(redis, config, { localFirst: ['default'] }),
         // Per client: an IPv6 client by its /64, which it can fill with addresses of its own.
         getTracker: (req) => clientBucketOf((req as FastifyRequest).ip),
         throttlers: [
