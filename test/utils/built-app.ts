@@ -57,14 +57,19 @@ export const STOPPED_BY_SIGTERM: Exit = { code: null, signal: 'SIGTERM' };
 /**
  * Starts `node dist/.../main.js` and waits for its "listening" log line, or, with
  * `readyWhen: 'healthy'` (for a LOG_LEVEL that hides that line), until `GET /health/ready` is a 200.
+ * `nodeArgs` go before the script (`--import <file>`, ...).
  */
 export async function startServer(
   env: Record<string, string>,
   port: number,
-  { cwd = process.cwd(), readyWhen = 'logged' }: { cwd?: string; readyWhen?: 'logged' | 'healthy' } = {},
+  {
+    cwd = process.cwd(),
+    readyWhen = 'logged',
+    nodeArgs = [],
+  }: { cwd?: string; readyWhen?: 'logged' | 'healthy'; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
   assertBuilt();
-  const child = spawn(process.execPath, [DIST_MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, DIST_MAIN], {
     cwd,
     env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
   });

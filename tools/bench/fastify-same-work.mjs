@@ -26,7 +26,10 @@ const redis = createClient({ url: REDIS_URL, disableOfflineQueue: true });
 await redis.connect();
 const rateLimitSha = await redis.scriptLoad(RATE_LIMIT_SCRIPT);
 const userKey = `${KEY_PREFIX}:same-work:user`;
-await redis.set(userKey, JSON.stringify({ v: { id: 'user', email: 'user@example.com', name: 'User' } }), { EX: 600 });
+// As the API's cache stores an entry: Keyv's envelope (`value`) around AppCache's `{ v }`.
+await redis.set(userKey, JSON.stringify({ value: { v: { id: 'user', email: 'user@example.com', name: 'User' } } }), {
+  EX: 600,
+});
 // The revoked sessions, vouched complete as a rebuild leaves them (the API's MarkerSet).
 const revokedKey = `${KEY_PREFIX}:same-work:revoked-sessions`;
 await redis.zAdd(revokedKey, { score: Date.now() + 600_000, value: '~complete' });

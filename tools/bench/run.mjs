@@ -1,12 +1,14 @@
-// `npm run bench`: throughput of the built API next to a bare Fastify server on the same machine.
+// `npm run bench`: throughput, cold start and memory of the built API next to a bare Fastify server
+// and a bare Nest app on the same machine, in one run.
 // See tools/bench/README.md for what it measures, the knobs (BENCH_* variables) and how to read it.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -16,12 +18,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const API_MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 const MIGRATE = path.join(ROOT, 'dist/apps/api/libs/database/src/cli/migrate.js');
 const BARE_SERVER = path.join(ROOT, 'tools/bench/fastify-hello.mjs');
+const NEST_SERVER = path.join(ROOT, 'tools/bench/nest-hello.mjs');
 const SAME_WORK_SERVER = path.join(ROOT, 'tools/bench/fastify-same-work.mjs');
 const RESULTS_FILE = path.join(ROOT, 'tools/bench/results/latest.json');
 const BENCH_DATABASE = 'nest_starter_bench';
 const CACHE_KEY_PREFIX = 'bench';
 const TARGET_RATIO = 0.5;
 const READY_TIMEOUT_MS = 30_000;
+/** The API route that runs the request pipeline only: no auth, no rate limit, no Redis, no database. */
+const PIPELINE_PATH = '/health/live';
+/** How long a freshly started server is left alone before its idle memory is read. */
+const SETTLE_MS = 2_000;
 
 class BenchError extends Error {}
 
@@ -43,6 +50,7 @@ function readSettings() {
     connections: intFromEnv('BENCH_CONNECTIONS', 50, 1),
     durationSeconds: intFromEnv('BENCH_DURATION', 10, 1),
     warmupSeconds: intFromEnv('BENCH_WARMUP', 2, 0),
+    coldStarts: intFromEnv('BENCH_COLD_STARTS', 5, 0),
     path: benchPath,
     auth: process.env.BENCH_AUTH !== '0',
     logLevel,
@@ -98,8 +106,11 @@ async function freePort() {
   return port;
 }
 
-/** A child process whose output goes to ours, prefixed; the last lines are kept for errors. */
-function startChild(name, args, env) {
+/**
+ * A child process whose output goes to ours, prefixed (unless `quiet`); the last lines are kept for
+ * errors either way.
+ */
+function startChild(name, args, env, { quiet = false } = {}) {
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -109,7 +120,7 @@ function startChild(name, args, env) {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        process.stderr.write(`[${name}] ${line}\n`);
+        if (!quiet) process.stderr.write(`[${name}] ${line}\n`);
         tail.push(line);
         if (tail.length > 30) tail.shift();
       }
@@ -137,8 +148,8 @@ async function runToCompletion(name, args, env) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-/** Polls `url` until it answers 200, failing early if the process dies. */
-async function waitUntilReady(proc, url) {
+/** Polls `url` (every `intervalMs`) until it answers 200, failing early if the process dies. */
+async function waitUntilReady(proc, url, intervalMs = 100) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let exit;
   void proc.exited.then((value) => (exit = value));
@@ -157,9 +168,72 @@ async function waitUntilReady(proc, url) {
     } catch (error) {
       lastProblem = error instanceof Error ? error.message : String(error);
     }
-    await sleep(100);
+    await sleep(intervalMs);
   }
   throw new BenchError(`${proc.name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s (${lastProblem})`);
+}
+
+/** Resident set size of a process, in MiB: /proc on Linux, `ps` elsewhere. */
+async function residentMiB(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+    if (kib) return Number(kib) / 1024;
+  } catch {
+    // not Linux: ask ps
+  }
+  const stdout = await new Promise((resolve, reject) =>
+    execFile('ps', ['-o', 'rss=', '-p', String(pid)], (error, out) => (error ? reject(error) : resolve(out))),
+  );
+  return Number(stdout.trim()) / 1024;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * One cold start: from spawning `node <script>` to the first 200 of `readyPath` (polled every 5 ms),
+ * then the process is stopped. Node's own start-up is included; npm's is not (`npm run start:prod`
+ * only runs `node dist/apps/api/apps/api/src/main.js`).
+ */
+async function coldStart(name, script, env, readyPath) {
+  const port = await freePort();
+  const started = performance.now();
+  const proc = startChild(
+    name,
+    [script],
+    { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` },
+    {
+      quiet: true,
+    },
+  );
+  try {
+    await waitUntilReady(proc, `http://127.0.0.1:${port}${readyPath}`, 5);
+    return performance.now() - started;
+  } finally {
+    await stopChild(proc);
+  }
+}
+
+/** `runs` cold starts of each target, alternating, so that a busy moment of the machine hits both. */
+async function measureColdStarts(targets, runs) {
+  const samples = Object.fromEntries(targets.map((target) => [target.key, []]));
+  for (let run = 1; run <= runs; run++) {
+    for (const target of targets) {
+      if (interrupted) throw new BenchError('interrupted');
+      console.error(`cold start ${run}/${runs}: ${target.label}...`);
+      samples[target.key].push(await coldStart(target.key, target.script, target.env, target.readyPath));
+    }
+  }
+  return Object.fromEntries(
+    targets.map((target) => [
+      target.key,
+      { label: target.label, medianMs: median(samples[target.key]), samplesMs: samples[target.key] },
+    ]),
+  );
 }
 
 // ---- database and Redis --------------------------------------------------------------------------
@@ -290,34 +364,68 @@ async function measure(label, url, headers, settings) {
   };
 }
 
-function printTable(settings, rows, ratio, sameWorkRatio) {
-  const format = (value, digits = 0) =>
-    value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  const header = ['target', 'req/s (avg)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
-  const body = rows.map((row) => [
-    row.label,
-    format(row.requestsPerSecond),
-    format(row.latencyP50Ms),
-    format(row.latencyP99Ms),
-    format(row.non2xx),
-    format(row.errors),
-  ]);
+const format = (value, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Columns padded to their widest cell; the first one left-aligned, the others right-aligned. */
+function printColumns(header, body) {
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i].length)));
   const line = (cells) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ');
+  console.log(line(header));
+  for (const cells of body) console.log(line(cells));
+}
+
+function printTable(settings, report) {
+  const { throughput, coldStart, memory } = report;
   console.log('');
   console.log(
     `${settings.connections} connections, ${settings.durationSeconds} s measured after a ${settings.warmupSeconds} s warm-up; ` +
       `API in production mode with LOG_LEVEL=${settings.logLevel}; Node ${process.version}, ${os.cpus().length} CPUs`,
   );
-  console.log(line(header));
-  for (const cells of body) console.log(line(cells));
+  printColumns(
+    ['target', 'req/s (avg)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'vs bare Fastify'],
+    throughput.map((row) => [
+      row.label,
+      format(row.requestsPerSecond),
+      format(row.latencyP50Ms),
+      format(row.latencyP99Ms),
+      format(row.non2xx),
+      format(row.errors),
+      row.ratio.toFixed(2),
+    ]),
+  );
   console.log('');
-  const verdict = ratio >= TARGET_RATIO ? 'meets the target' : 'BELOW TARGET';
-  console.log(`ratio api / bare: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}): ${verdict}`);
-  if (sameWorkRatio !== undefined) {
+  const rows = [];
+  if (coldStart) {
+    rows.push([
+      `cold start to the first 200, median of ${settings.coldStarts} (ms)`,
+      format(coldStart.nest.medianMs),
+      format(coldStart.api.medianMs),
+      coldStart.ratio.toFixed(2),
+    ]);
+  }
+  rows.push(
+    [
+      'RSS idle, after boot (MiB)',
+      format(memory.nest.idleMiB),
+      format(memory.api.idleMiB),
+      memory.idleRatio.toFixed(2),
+    ],
+    [
+      'RSS after the load runs (MiB)',
+      format(memory.nest.afterLoadMiB),
+      format(memory.api.afterLoadMiB),
+      memory.afterLoadRatio.toFixed(2),
+    ],
+  );
+  printColumns(['start-up and memory', 'bare Nest', 'API', 'API / bare Nest'], rows);
+  console.log('');
+  const verdict = report.meetsTarget ? 'meets the target' : 'BELOW TARGET';
+  console.log(`ratio api / bare: ${report.ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}): ${verdict}`);
+  if (report.sameWorkRatio !== undefined) {
     console.log(
-      `ratio same work by hand / bare: ${sameWorkRatio.toFixed(2)} (the ceiling for that work on this machine)`,
+      `ratio same work by hand / bare: ${report.sameWorkRatio.toFixed(2)} (the ceiling for that work on this machine)`,
     );
   }
 }
@@ -352,12 +460,28 @@ async function main() {
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000',
   };
+  const helloEnv = { ...process.env, HOST: '127.0.0.1' };
   console.error('Applying the migrations...');
   await runToCompletion('migrate', [MIGRATE], apiEnv);
 
-  const [barePort, apiPort] = [await freePort(), await freePort()];
-  const bare = startChild('fastify', [BARE_SERVER], { ...process.env, HOST: '127.0.0.1', PORT: String(barePort) });
+  // Cold starts first, with nothing else running: a fresh process each time, stopped once it answers.
+  let coldStart;
+  if (settings.coldStarts > 0) {
+    const starts = await measureColdStarts(
+      [
+        { key: 'nest', label: 'bare Nest', script: NEST_SERVER, env: helloEnv, readyPath: '/' },
+        { key: 'api', label: 'API', script: API_MAIN, env: apiEnv, readyPath: PIPELINE_PATH },
+      ],
+      settings.coldStarts,
+    );
+    coldStart = { runs: settings.coldStarts, ...starts, ratio: starts.api.medianMs / starts.nest.medianMs };
+  }
+
+  const [barePort, nestPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const bare = startChild('fastify', [BARE_SERVER], { ...helloEnv, PORT: String(barePort) });
   onCleanup(() => stopChild(bare));
+  const nest = startChild('nest', [NEST_SERVER], { ...helloEnv, PORT: String(nestPort) });
+  onCleanup(() => stopChild(nest));
   const api = startChild('api', [API_MAIN], {
     ...apiEnv,
     PORT: String(apiPort),
@@ -365,8 +489,16 @@ async function main() {
   });
   onCleanup(() => stopChild(api));
   const bareUrl = `http://127.0.0.1:${barePort}`;
+  const nestUrl = `http://127.0.0.1:${nestPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await Promise.all([waitUntilReady(bare, `${bareUrl}/`), waitUntilReady(api, `${apiUrl}/health/ready`)]);
+  await Promise.all([
+    waitUntilReady(bare, `${bareUrl}/`),
+    waitUntilReady(nest, `${nestUrl}/`),
+    waitUntilReady(api, `${apiUrl}/health/ready`),
+  ]);
+  // Idle memory: after boot and the readiness probes, before any load (and before the user exists).
+  await sleep(SETTLE_MS);
+  const idle = { nest: await residentMiB(nest.child.pid), api: await residentMiB(api.child.pid) };
 
   const headers = {};
   if (settings.auth) {
@@ -375,6 +507,12 @@ async function main() {
   }
 
   const bareResult = await measure('bare Fastify GET /', `${bareUrl}/`, {}, settings);
+  const nestResult = await measure('bare Nest GET /', `${nestUrl}/`, {}, settings);
+  // The request pipeline alone, unless BENCH_PATH already is that route.
+  const pipelineResult =
+    settings.path === PIPELINE_PATH
+      ? undefined
+      : await measure(`API GET ${PIPELINE_PATH}`, `${apiUrl}${PIPELINE_PATH}`, {}, settings);
   const apiResult = await measure(`API GET ${settings.path}`, `${apiUrl}${settings.path}`, headers, settings);
   const ratio = apiResult.requestsPerSecond / bareResult.requestsPerSecond;
   // The same per-request work as GET /v1/users/me, by hand on bare Fastify: meaningful for that
@@ -396,10 +534,21 @@ async function main() {
     sameWorkResult = await measure('same work by hand GET /', url, headers, settings);
     await stopChild(sameWork);
   }
+  const afterLoad = { nest: await residentMiB(nest.child.pid), api: await residentMiB(api.child.pid) };
   const sameWorkRatio = sameWorkResult && sameWorkResult.requestsPerSecond / bareResult.requestsPerSecond;
-  printTable(settings, [bareResult, apiResult, ...(sameWorkResult ? [sameWorkResult] : [])], ratio, sameWorkRatio);
+  const memory = {
+    nest: { idleMiB: idle.nest, afterLoadMiB: afterLoad.nest },
+    api: { idleMiB: idle.api, afterLoadMiB: afterLoad.api },
+    idleRatio: idle.api / idle.nest,
+    afterLoadRatio: afterLoad.api / afterLoad.nest,
+  };
 
-  const problems = [bareResult, apiResult, ...(sameWorkResult ? [sameWorkResult] : [])]
+  const measured = [bareResult, nestResult, pipelineResult, apiResult, sameWorkResult].filter(Boolean);
+  const throughput = measured.map((row) => ({
+    ...row,
+    ratio: row.requestsPerSecond / bareResult.requestsPerSecond,
+  }));
+  const problems = measured
     .filter((row) => row.non2xx > 0 || row.errors > 0)
     .map(
       (row) =>
@@ -407,24 +556,34 @@ async function main() {
     );
   const valid = problems.length === 0;
   const meetsTarget = ratio >= TARGET_RATIO;
-  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  const { connections, durationSeconds, warmupSeconds, auth, logLevel, enforce } = settings;
+  const { connections, durationSeconds, warmupSeconds, coldStarts, auth, logLevel, enforce } = settings;
   const report = {
     date: new Date().toISOString(),
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
-    settings: { connections, durationSeconds, warmupSeconds, path: settings.path, auth, logLevel, enforce },
+    settings: { connections, durationSeconds, warmupSeconds, coldStarts, path: settings.path, auth, logLevel, enforce },
+    // Every throughput row, in the order measured, with its ratio to bare Fastify.
+    throughput,
     bare: bareResult,
+    nest: nestResult,
+    ...(pipelineResult ? { pipeline: pipelineResult } : {}),
     api: apiResult,
     ratio,
+    nestRatio: nestResult.requestsPerSecond / bareResult.requestsPerSecond,
+    ...(pipelineResult ? { pipelineRatio: pipelineResult.requestsPerSecond / bareResult.requestsPerSecond } : {}),
     ...(sameWorkResult ? { sameWork: sameWorkResult, sameWorkRatio } : {}),
+    // Start-up and memory, the API against the bare Nest app.
+    ...(coldStart ? { coldStart } : {}),
+    memory,
     target: TARGET_RATIO,
     meetsTarget,
     valid,
     problems,
   };
+  printTable(settings, report);
+  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`results: ${path.relative(ROOT, RESULTS_FILE)}`);
 

@@ -1,10 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { AppConfig } from '@app/config';
 import { PrismaClient } from './generated/prisma/client.js';
-import { openEmbeddedDatabase } from './embedded-database.js';
+import { embeddedDatabaseAdapter, openEmbeddedDatabase } from './embedded-database.js';
 import { openPgSession, pgliteSession, type SqlSession } from './sql-session.js';
 import { applyMigrations, APPLIED_MIGRATION_NAMES } from './migrations/migration-runner.js';
 import { defaultMigrationsDir, readMigrationFiles } from './migrations/migration-files.js';
@@ -12,13 +11,15 @@ import { DatabasePool, MIGRATE_COMMAND } from './database-errors.js';
 
 /**
  * The Prisma client of the application, on PostgreSQL (`DATABASE_URL`) through @prisma/adapter-pg
- * or, with no URL, on an in-process PGlite database. Only `*.repository.ts` files use it.
+ * or, with no URL, on an in-process PGlite database. Only `*.repository.ts` files use it. PGlite and
+ * its Prisma adapter are loaded only in the second case.
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   private readonly config: AppConfig['database'];
-  private readonly embedded: PGlite | undefined;
+  /** The embedded database, opening from the constructor on: awaited by every use. */
+  private readonly embedded: Promise<PGlite> | undefined;
   /** The committed migrations this build expects, in apply order. */
   private readonly migrationNames = readMigrationFiles(defaultMigrationsDir()).map((file) => file.name);
   /** Set once every migration is applied: they are never un-applied, so readiness stops asking. */
@@ -27,9 +28,11 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   constructor(config: AppConfig) {
     const database = config.database;
     const embedded = database.url === undefined ? openEmbeddedDatabase(database.embeddedDir) : undefined;
+    // Awaited in onModuleInit; until then a failure to open must not count as unhandled.
+    embedded?.catch(() => undefined);
     super({
       adapter: embedded
-        ? new PrismaPGlite(embedded)
+        ? embeddedDatabaseAdapter(embedded)
         : new PrismaPg(
             new DatabasePool({
               connectionString: database.url,
@@ -46,7 +49,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.embedded) await this.embedded.waitReady;
+    if (this.embedded) await (await this.embedded).waitReady;
     if (this.config.migrateOnBoot) await this.migrate();
     await this.$connect();
     // Fail the boot now if the database is unreachable, rather than on the first request.
@@ -80,13 +83,13 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
 
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
-    await this.embedded?.close();
+    await (await this.embedded)?.close();
   }
 
   /** Applies pending migrations through the same runner as `npm run db:migrate`. */
   async migrate(migrationsDir = defaultMigrationsDir()): Promise<string[]> {
     const session: SqlSession = this.embedded
-      ? pgliteSession(this.embedded)
+      ? pgliteSession(await this.embedded)
       : await openPgSession(this.config.url ?? '');
     try {
       const result = await applyMigrations(session, {

@@ -8,7 +8,7 @@ import { defaultMigrationsDir } from '../migrations/migration-files.js';
 try {
   const config = loadConfig(readEnvironment());
   const { url, embeddedDir } = config.database;
-  const embedded = url === undefined ? openEmbeddedDatabase(embeddedDir) : undefined;
+  const embedded = url === undefined ? await openEmbeddedDatabase(embeddedDir) : undefined;
   const session = embedded ? pgliteSession(embedded) : await openPgSession(url ?? '');
   try {
     console.log(`Migrating ${embedded ? `the embedded database at ${embeddedDir}` : 'DATABASE_URL'}`);

@@ -34,8 +34,8 @@ function response<T extends object>(object: T): Stripe.Response<T> {
 }
 
 /**
- * The SDK calls the provider makes, spied on its Stripe client. The client is built inside the
- * provider's constructor (from STRIPE_SECRET_KEY), not injected, so it is reached on the instance.
+ * The SDK calls the provider makes, spied on its Stripe client. The client is built by the
+ * provider's `onModuleInit` (from STRIPE_SECRET_KEY), not injected, so it is reached on the instance.
  */
 function spyOnStripe(sut: StripeBillingProvider) {
   const stripe = (sut as unknown as { client: Stripe }).client;
@@ -64,12 +64,13 @@ describe(StripeBillingProvider.name, () => {
   let logs: ReturnType<typeof silenceLogger>;
   let sut: StripeBillingProvider;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     logs = silenceLogger();
     customers = makeBillingCustomersRepository();
     customers.findCustomerId.mockResolvedValue('cus_1');
     customers.link.mockImplementation(async (_userId, _provider, id) => id);
     sut = new StripeBillingProvider(customers as unknown as BillingCustomersRepository, makeStripeConfig());
+    await sut.onModuleInit();
     stripe = spyOnStripe(sut);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
-import Stripe from 'stripe';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type Stripe from 'stripe';
 import { AppConfig } from '@app/config';
 import type { Plan } from '@app/database';
 import {
@@ -12,14 +12,18 @@ import {
 import { BillingCustomersRepository } from '../subscriptions/billing-customers.repository.js';
 import { BillingProvider, type CheckoutInput, type PlanChangeTerms } from '../subscriptions/billing-provider.js';
 import type { SubscriptionWithPlan } from '../subscriptions/subscriptions.repository.js';
+import { loadStripeSdk } from './stripe-sdk.js';
 
 const PROVIDER = 'stripe';
 
 /** Builds the one Stripe client of the app; `apiBaseUrl` points it at another host (stripe-mock, tests). */
-function createStripeClient(stripe: AppConfig['billing']['stripe'] & { secretKey: string }): Stripe {
+function createStripeClient(
+  StripeSdk: typeof Stripe,
+  stripe: AppConfig['billing']['stripe'] & { secretKey: string },
+): Stripe {
   const config: Stripe.StripeConfig = {
     // The API version this SDK release is pinned to: the objects it returns match its types.
-    apiVersion: Stripe.API_VERSION,
+    apiVersion: StripeSdk.API_VERSION,
     timeout: stripe.timeoutMs,
     maxNetworkRetries: 2,
   };
@@ -30,7 +34,7 @@ function createStripeClient(stripe: AppConfig['billing']['stripe'] & { secretKey
     config.host = url.hostname;
     config.port = url.port || (protocol === 'http' ? 80 : 443);
   }
-  return new Stripe(stripe.secretKey, config);
+  return new StripeSdk(stripe.secretKey, config);
 }
 
 /** Stripe keys may appear in an error message (masked, but still): never let one reach the logs. */
@@ -41,28 +45,35 @@ function redactKeys(text: string): string {
 /**
  * Stripe Checkout, the Stripe customer portal, and subscription changes through the Stripe API.
  * Local state follows from Stripe's webhooks (StripeWebhooksService); every mutating call carries
- * an idempotency key, so a retried request never does the same thing twice at Stripe.
+ * an idempotency key, so a retried request never does the same thing twice at Stripe. The SDK is
+ * loaded only when a key is set (at boot, see `onModuleInit`).
  */
 @Injectable()
-export class StripeBillingProvider extends BillingProvider {
+export class StripeBillingProvider extends BillingProvider implements OnModuleInit {
   readonly name = 'stripe' as const;
   readonly recordsHere = false;
   private readonly logger = new Logger(StripeBillingProvider.name);
-  /** Absent without STRIPE_SECRET_KEY (the local provider is then in use; webhooks need no key). */
-  private readonly client: Stripe | undefined;
+  /**
+   * Built once the SDK is loaded; never without STRIPE_SECRET_KEY (the local provider is then in
+   * use; webhooks need no key).
+   */
+  private client: Stripe | undefined;
 
   constructor(
     private readonly customers: BillingCustomersRepository,
     private readonly config: AppConfig,
   ) {
     super();
-    const { secretKey } = config.billing.stripe;
-    this.client = secretKey ? createStripeClient({ ...config.billing.stripe, secretKey }) : undefined;
   }
 
   /** True when an API key is configured, so the Stripe API can be called. */
   get configured(): boolean {
-    return this.client !== undefined;
+    return Boolean(this.config.billing.stripe.secretKey);
+  }
+
+  /** With a key, the SDK loads and the client is built at boot, not on the first request. */
+  async onModuleInit(): Promise<void> {
+    if (this.configured) await this.stripeClient();
   }
 
   async startCheckout(input: CheckoutInput): Promise<{ url: string }> {
@@ -195,14 +206,16 @@ export class StripeBillingProvider extends BillingProvider {
    * request itself is "rejected" (422). Logged with Stripe's request id, never with the key.
    */
   private async call<T>(operation: string, request: (stripe: Stripe) => Promise<T>): Promise<T> {
-    if (!this.client) {
+    const client = await this.stripeClient();
+    if (!client) {
       this.logger.error({ operation }, 'STRIPE_SECRET_KEY is not set: the Stripe API cannot be called');
       throw new BillingProviderUnavailableError();
     }
     try {
-      return await request(this.client);
+      return await request(client);
     } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      const { errors } = await loadStripeSdk();
+      if (!(error instanceof errors.StripeError)) throw error;
       const context = {
         operation,
         stripeRequestId: error.requestId,
@@ -211,7 +224,7 @@ export class StripeBillingProvider extends BillingProvider {
         statusCode: error.statusCode,
         message: redactKeys(error.message),
       };
-      if (this.isUnavailable(error)) {
+      if (this.isUnavailable(error, errors)) {
         this.logger.error(context, 'Stripe API unavailable');
         throw new BillingProviderUnavailableError();
       }
@@ -220,8 +233,18 @@ export class StripeBillingProvider extends BillingProvider {
     }
   }
 
-  private isUnavailable(error: Stripe.errors.StripeError): boolean {
-    const { errors } = Stripe;
+  /** The client of STRIPE_SECRET_KEY (none without it), built on first use: the SDK loads then. */
+  private async stripeClient(): Promise<Stripe | undefined> {
+    const { secretKey } = this.config.billing.stripe;
+    if (!secretKey) return undefined;
+    if (!this.client) {
+      const StripeSdk = await loadStripeSdk();
+      this.client ??= createStripeClient(StripeSdk, { ...this.config.billing.stripe, secretKey });
+    }
+    return this.client;
+  }
+
+  private isUnavailable(error: Stripe.errors.StripeError, errors: typeof Stripe.errors): boolean {
     return (
       error instanceof errors.StripeConnectionError ||
       error instanceof errors.StripeAPIError ||

@@ -1,5 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
-import Stripe from 'stripe';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { z } from 'zod';
 import { AppConfig } from '@app/config';
 import type { InvoiceStatus, SubscriptionStatus } from '@app/database';
@@ -12,6 +11,7 @@ import { BillingService } from '../subscriptions/billing.service.js';
 import { PlansRepository } from '../subscriptions/plans.repository.js';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
 import { StripeBillingProvider } from './stripe-billing.provider.js';
+import { loadStripeSdk } from './stripe-sdk.js';
 import {
   stripeCheckoutSessionSchema,
   STRIPE_SIGNATURE,
@@ -123,7 +123,7 @@ function userIdIn(value: string | null | undefined): string | undefined {
  * subscription keeps the state of the newest event that described it.
  */
 @Injectable()
-export class StripeWebhooksService {
+export class StripeWebhooksService implements OnModuleInit {
   private readonly logger = new Logger(StripeWebhooksService.name);
 
   constructor(
@@ -135,10 +135,15 @@ export class StripeWebhooksService {
     private readonly config: AppConfig,
   ) {}
 
+  /** With a webhook secret, the Stripe SDK (which verifies signatures) loads at boot, not on the first delivery. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.billing.stripe.webhookSecret) await loadStripeSdk();
+  }
+
   async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<WebhookAck> {
     const secret = this.config.billing.stripe.webhookSecret;
     if (!secret) throw new StripeWebhooksDisabledError();
-    const event = this.verify(rawBody, signature, secret);
+    const event = await this.verify(rawBody, signature, secret);
     if (!this.handles(event.type)) {
       this.logger.debug({ eventId: event.id, type: event.type }, 'Stripe event ignored');
       return { received: true };
@@ -157,11 +162,16 @@ export class StripeWebhooksService {
 
   // --- verification ----------------------------------------------------------------------
 
-  private verify(rawBody: Buffer | undefined, signature: string | undefined, secret: string): StripeEventEnvelope {
+  private async verify(
+    rawBody: Buffer | undefined,
+    signature: string | undefined,
+    secret: string,
+  ): Promise<StripeEventEnvelope> {
     // The SDK throws untyped errors on some malformed headers (`v1=`): only well-formed ones reach it.
     if (!rawBody || !signature || signature.length > STRIPE_SIGNATURE_MAX_LENGTH || !STRIPE_SIGNATURE.test(signature)) {
       throw new WebhookSignatureInvalidError();
     }
+    const Stripe = await loadStripeSdk();
     let payload: unknown;
     try {
       payload = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
