@@ -1,5 +1,5 @@
 import KeyvRedis, { type RedisClientConnectionType } from '@keyv/redis';
-import { Keyv } from 'keyv';
+import { Keyv, type DeserializedData } from 'keyv';
 import { CacheableMemory } from 'cacheable';
 import type { RedisClient } from './redis-connection.js';
 
@@ -25,7 +25,7 @@ export function createCacheStore(redis: RedisClient | undefined): Keyv {
       namespace: '',
       throwOnErrors: true,
       serialize: (data) => JSON.stringify(data),
-      deserialize: (data) => JSON.parse(data) as ReturnType<typeof JSON.parse>,
+      deserialize: <Value>(data: string) => JSON.parse(data) as DeserializedData<Value>,
     });
   }
   // Bounded LRU with per-entry TTL, the in-memory store @nestjs/cache-manager recommends.
