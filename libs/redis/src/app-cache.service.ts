@@ -65,11 +65,21 @@ export class AppCache implements OnApplicationShutdown {
     return read.status === 'hit' ? read.value : undefined;
   }
 
-  /** Like `get`, but says whether the store answered, for security checks that must fail safe. */
+  /**
+   * Like `get`, but says whether the store answered, for security checks that must fail safe.
+   * A value read from Redis before is answered from this process's first tier while Redis has not
+   * invalidated it (see `LeasedClientSideCache`); it is frozen, shared by every reader.
+   */
   async read<T>(key: string): Promise<CacheRead<T>> {
+    const tier = this.redis.localTier;
+    const local = tier?.peek<T>(key);
+    if (local !== undefined) return { status: 'hit', value: local };
+    const token = tier?.beginLoad(key);
     const result = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
     if (!result.ok) return { status: 'unavailable' };
-    return result.value ? { status: 'hit', value: result.value.v } : { status: 'miss' };
+    if (!result.value) return { status: 'miss' };
+    if (tier && token && result.value.v !== undefined) tier.remember(key, token, result.value.v);
+    return { status: 'hit', value: result.value.v };
   }
 
   /** Stores `value`; resolves false when the store could not take it (already logged). */

@@ -5,7 +5,7 @@ const NOW = new Date('2026-03-11T12:00:00.000Z').getTime();
 
 /** An entry as node-redis stores one: `set` with the Redis keys the reply depends on. */
 function cacheWithEntry(): LeasedClientSideCache {
-  const cache = new LeasedClientSideCache({ maxEntries: 10 });
+  const cache = new LeasedClientSideCache({ maxEntries: 10, ttl: 60_000 });
   cache.set('GET_key', cache.createValueEntry({} as never, 'value'), ['key']);
   return cache;
 }
@@ -62,5 +62,71 @@ describe('LeasedClientSideCache', () => {
     sut.invalidate('key');
 
     expect(sut.get('GET_key')).toBeUndefined();
+  });
+});
+
+describe('LeasedClientSideCache, parsed values', () => {
+  let sut: LeasedClientSideCache;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+    sut = new LeasedClientSideCache({ maxEntries: 2, ttl: 60_000 });
+    sut.renew(NOW);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers a remembered value, frozen, per part of a key', () => {
+    sut.remember('users:1', sut.beginLoad('users:1'), { name: 'Ada', roles: ['USER'] });
+    sut.remember('revoked', sut.beginLoad('revoked', 's1'), { marked: true }, 's1');
+
+    const user = sut.peek<{ name: string; roles: string[] }>('users:1');
+    expect(user).toEqual({ name: 'Ada', roles: ['USER'] });
+    expect(Object.isFrozen(user) && Object.isFrozen(user?.roles)).toBe(true);
+    expect(sut.peek('revoked', 's1')).toEqual({ marked: true });
+    expect(sut.peek('revoked', 's2')).toBeUndefined();
+  });
+
+  it('does not keep a value whose key Redis invalidated while it was being read', () => {
+    const token = sut.beginLoad('users:1');
+
+    sut.invalidate('users:1');
+    sut.remember('users:1', token, { name: 'stale' });
+
+    expect(sut.peek('users:1')).toBeUndefined();
+  });
+
+  it('drops every part of a key Redis invalidates, and everything on a flush', () => {
+    sut.remember('revoked', sut.beginLoad('revoked', 's1'), { marked: false }, 's1');
+    sut.remember('users:1', sut.beginLoad('users:1'), { name: 'Ada' });
+
+    sut.invalidate('revoked');
+    expect(sut.peek('revoked', 's1')).toBeUndefined();
+    expect(sut.peek('users:1')).toEqual({ name: 'Ada' });
+
+    sut.invalidate(null);
+    expect(sut.peek('users:1')).toBeUndefined();
+  });
+
+  it('keeps nothing past the lease, nor past the time to live', () => {
+    sut.remember('users:1', sut.beginLoad('users:1'), { name: 'Ada' });
+    vi.setSystemTime(NOW + LOCAL_TIER_LEASE_MS);
+    expect(sut.peek('users:1')).toBeUndefined();
+
+    sut.renew(NOW + 60_000);
+    vi.setSystemTime(NOW + 60_000);
+    sut.remember('users:2', sut.beginLoad('users:2'), { name: 'Bob' });
+    vi.setSystemTime(NOW + 120_000);
+    sut.renew(NOW + 120_000);
+    expect(sut.peek('users:2')).toBeUndefined();
+  });
+
+  it('holds at most maxEntries keys, dropping the oldest', () => {
+    for (const id of ['1', '2', '3']) sut.remember(`users:${id}`, sut.beginLoad(`users:${id}`), { id });
+
+    expect(sut.peek('users:1')).toBeUndefined();
+    expect(sut.peek('users:3')).toEqual({ id: '3' });
   });
 });

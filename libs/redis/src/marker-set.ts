@@ -121,12 +121,23 @@ export class RedisMarkerSet implements MarkerSet {
   }
 
   async read(id: string): Promise<MarkerRead> {
+    // Answered from this process while Redis has not invalidated the set (see LeasedClientSideCache).
+    const tier = this.redis.localTier;
+    const local = tier?.peek<MarkerRead>(this.key, id);
+    if (local !== undefined) return local;
+    const token = tier?.beginLoad(this.key, id);
     const scores = await this.attempt('read', (client) => client.zmScore(this.key, [id, COMPLETE]));
     if (scores === undefined) return { status: 'unavailable' };
     const [mark, complete] = scores;
     // Any member counts: every write drops the expired ones, and a token outlives its mark by no
     // more than the clocks disagree (its own expiry is checked anyway).
-    return { status: 'read', marked: mark !== null && mark !== undefined, completeUntil: complete ?? undefined };
+    const read: MarkerRead = {
+      status: 'read',
+      marked: mark !== null && mark !== undefined,
+      completeUntil: complete ?? undefined,
+    };
+    if (tier && token) tier.remember(this.key, token, read, id);
+    return read;
   }
 
   async add(entries: MarkerEntry[], options: { background?: boolean } = {}): Promise<boolean> {

@@ -52,7 +52,6 @@ export class RedisConnection implements OnApplicationShutdown {
       this.localTier = new LeasedClientSideCache({
         maxEntries: config.cache.localMaxEntries,
         ttl: config.cache.defaultTtlSeconds * 1000,
-        evictPolicy: 'LRU',
       });
     }
     const client = createRedisClient(url, this.localTier);
