@@ -30,7 +30,8 @@ RUN npm ci
 COPY . .
 # The generated Prisma client is TypeScript under libs/database/src/generated: `nest build`
 # compiles it into dist, so the runtime image needs neither the `prisma` CLI nor a generate step.
-RUN npm run build
+# `nest build` only emits (noCheck); the type-check runs first, so a type error fails the image.
+RUN npm run typecheck && npm run build
 
 # --- production: production dependencies and the compiled app only -------------------------
 FROM base AS production
