@@ -41,10 +41,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     sequence: { sequencer: SlowestFirst },
     // Each test file on its own cloned database, in worker processes. Files wait on servers and
-    // child processes a good part of the time: four workers keep two cores busy (measured: 97 s
-    // with three, 117 s with two, for the same files).
+    // child processes a good part of the time: three workers keep two cores busy (measured: 97 s
+    // with three, 117 s with two, for the same files; four were no faster than three).
     pool: 'forks',
-    maxWorkers: 4,
+    maxWorkers: 3,
     isolate: false,
   },
 });
