@@ -83,7 +83,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
 
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
-    await (await this.embedded)?.close();
+    await this.embedded?.then(
+      (database) => database.close(),
+      () => undefined,
+    );
   }
 
   /** Applies pending migrations through the same runner as `npm run db:migrate`. */

@@ -19,6 +19,8 @@ export const STALE_REFILL_WINDOW_MS = 1_000;
  */
 interface Entry<T> {
   v: T;
+  /** When it expires (epoch ms): the first tier keeps it no longer. */
+  e?: number;
 }
 
 /** A read that tells a miss from an unavailable store, for callers that must not guess. */
@@ -76,16 +78,20 @@ export class AppCache implements OnApplicationShutdown {
     if (local !== undefined) return { status: 'hit', value: local };
     const token = tier?.beginLoad(key);
     const result = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
-    if (!result.ok) return { status: 'unavailable' };
-    if (!result.value) return { status: 'miss' };
-    if (tier && token && result.value.v !== undefined) tier.remember(key, token, result.value.v);
+    if (!result.ok || !result.value) {
+      if (tier && token) tier.abandon(key, token);
+      return result.ok ? { status: 'miss' } : { status: 'unavailable' };
+    }
+    if (tier && token) tier.remember(key, token, result.value.v, '', result.value.e);
     return { status: 'hit', value: result.value.v };
   }
 
   /** Stores `value`; resolves false when the store could not take it (already logged). */
   async set<T>(key: string, value: T, ttlSeconds = this.defaultTtlSeconds): Promise<boolean> {
     if (value === undefined) return false;
-    const result = await this.attempt('set', key, () => this.cache.set<Entry<T>>(key, { v: value }, ttlSeconds * 1000));
+    this.redis.localTier?.invalidate(key);
+    const entry: Entry<T> = { v: value, e: Date.now() + ttlSeconds * 1000 };
+    const result = await this.attempt('set', key, () => this.cache.set<Entry<T>>(key, entry, ttlSeconds * 1000));
     return result.ok;
   }
 
@@ -96,6 +102,8 @@ export class AppCache implements OnApplicationShutdown {
    */
   async del(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
+    // Read-your-own-write here, whenever Redis's invalidation of this change arrives.
+    for (const key of keys) this.redis.localTier?.invalidate(key);
     await this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
     const timer = setTimeout(() => {
       this.pendingDeletes.delete(timer);

@@ -70,6 +70,22 @@ describe.skipIf(!redisAvailable)(`${LocalFirstThrottlerStorage.name} on Redis, t
     expect(await admitted(b, client, 1)).toBe(0);
   });
 
+  it('counts a whole batch that arrives once a block has ended (the exact script, on Redis)', async () => {
+    const exact = modules[0]!.get(RedisThrottlerStorage);
+    const client = uniqueKey();
+    const BLOCK_MS = 1_000;
+
+    expect(await exact.increment(client, WINDOW_MS, LIMIT, BLOCK_MS, 'default', LIMIT + 1)).toMatchObject({
+      isBlocked: true,
+    });
+    await sleep(BLOCK_MS + 100);
+    const batch = await exact.increment(client, WINDOW_MS, LIMIT, BLOCK_MS, 'default', LIMIT);
+    const over = await exact.increment(client, WINDOW_MS, LIMIT, BLOCK_MS, 'default', 1);
+
+    expect(batch).toMatchObject({ totalHits: LIMIT, isBlocked: false });
+    expect(over).toMatchObject({ isBlocked: true });
+  });
+
   it('shares the count: after an interval, an instance admits only what the limit leaves', async () => {
     const client = uniqueKey();
     await admitted(a, client, 6);

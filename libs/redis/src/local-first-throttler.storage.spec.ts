@@ -13,12 +13,18 @@ function shared(totalHits: number, overrides: Partial<ThrottlerStorageRecord> = 
 }
 
 describe(LocalFirstThrottlerStorage.name, () => {
-  let exact: { increment: Mock<RedisThrottlerStorage['increment']> };
+  let exact: {
+    increment: Mock<RedisThrottlerStorage['increment']>;
+    onApplicationShutdown: Mock<RedisThrottlerStorage['onApplicationShutdown']>;
+  };
   let sut: LocalFirstThrottlerStorage;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
-    exact = { increment: vi.fn<RedisThrottlerStorage['increment']>() };
+    exact = {
+      increment: vi.fn<RedisThrottlerStorage['increment']>(),
+      onApplicationShutdown: vi.fn<RedisThrottlerStorage['onApplicationShutdown']>(),
+    };
     sut = new LocalFirstThrottlerStorage(exact as unknown as RedisThrottlerStorage, new Set(['default']), SYNC_MS);
   });
 
@@ -127,6 +133,41 @@ describe(LocalFirstThrottlerStorage.name, () => {
 
     expect(exact.increment).toHaveBeenCalledTimes(2);
     expect(exact.increment).toHaveBeenLastCalledWith('client', TTL_MS, LIMIT, TTL_MS, 'default');
+  });
+
+  it('keeps the hits counted here when a slower first answer of Redis arrives', async () => {
+    let slow!: (record: ThrottlerStorageRecord) => void;
+    exact.increment.mockReturnValueOnce(new Promise((resolve) => (slow = resolve)));
+    exact.increment.mockResolvedValueOnce(shared(1));
+    const first = hit(); // its answer comes last
+    await hit(); // answered first: installs the count
+    await hit();
+    await hit(); // two counted here
+
+    slow(shared(2));
+    await first;
+    exact.increment.mockResolvedValueOnce(shared(4));
+    await nextSync();
+
+    expect(exact.increment).toHaveBeenLastCalledWith('client', TTL_MS, LIMIT, TTL_MS, 'default', 2);
+  });
+
+  it('waits for an addition under way at shutdown, adds what came since, and shuts the exact storage down', async () => {
+    exact.increment.mockResolvedValueOnce(shared(1));
+    await hit();
+    await hit();
+    let answer!: (record: ThrottlerStorageRecord) => void;
+    exact.increment.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    await vi.advanceTimersByTimeAsync(SYNC_MS);
+    await hit(); // counted while the addition is under way
+    exact.increment.mockResolvedValueOnce(shared(3));
+
+    const shutdown = sut.beforeApplicationShutdown();
+    answer(shared(2));
+    await shutdown;
+
+    expect(exact.increment).toHaveBeenLastCalledWith('client', TTL_MS, LIMIT, TTL_MS, 'default', 1);
+    expect(exact.onApplicationShutdown).toHaveBeenCalled();
   });
 
   it('adds what is left before shutdown', async () => {

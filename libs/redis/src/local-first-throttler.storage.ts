@@ -43,6 +43,7 @@ export class LocalFirstThrottlerStorage implements ThrottlerStorage, BeforeAppli
   private readonly logger = new Logger(LocalFirstThrottlerStorage.name);
   private readonly counts = new Map<string, LocalCount>();
   private readonly timer: NodeJS.Timeout;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly exact: RedisThrottlerStorage,
@@ -68,8 +69,17 @@ export class LocalFirstThrottlerStorage implements ThrottlerStorage, BeforeAppli
       return this.countHere(count, now);
     }
     // Unknown here, or not heard of for an interval: counted in Redis, which tells the shared count.
+    const askedAt = Date.now();
     const known = await this.exact.increment(key, ttl, limit, blockDuration, throttlerName);
-    if (count || this.counts.size < LOCAL_FIRST_MAX_KEYS) {
+    const current = this.counts.get(id);
+    if (current) {
+      // Another call installed it meanwhile and may have counted hits here since: keep those; only
+      // a newer answer of Redis replaces what is known.
+      if (askedAt >= current.knownAt && current.pending === 0 && !current.syncing) {
+        current.known = known;
+        current.knownAt = Date.now();
+      }
+    } else if (this.counts.size < LOCAL_FIRST_MAX_KEYS) {
       this.counts.set(id, {
         key,
         ttl,
@@ -86,10 +96,13 @@ export class LocalFirstThrottlerStorage implements ThrottlerStorage, BeforeAppli
     return known;
   }
 
-  /** Before the Redis connection closes: what was counted here is added. */
+  /** Before the Redis connection closes: what was counted here is added, additions under way included. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    await Promise.all(this.inFlight);
     await this.sync();
+    // The exact storage is not a Nest provider here: its own shutdown (the fallback's timers) is ours to run.
+    this.exact.onApplicationShutdown();
   }
 
   /** One call admitted or refused by this instance's count. */
@@ -125,7 +138,9 @@ export class LocalFirstThrottlerStorage implements ThrottlerStorage, BeforeAppli
           this.counts.delete(id);
         continue;
       }
-      additions.push(this.add(count));
+      const addition = this.add(count).finally(() => this.inFlight.delete(addition));
+      this.inFlight.add(addition);
+      additions.push(addition);
     }
     await Promise.all(additions);
   }

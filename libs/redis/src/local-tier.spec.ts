@@ -123,6 +123,31 @@ describe('LeasedClientSideCache, parsed values', () => {
     expect(sut.peek('users:2')).toBeUndefined();
   });
 
+  it('keeps a value no longer than the expiry of the entry it came from', () => {
+    sut.remember('entitlements:1', sut.beginLoad('entitlements:1'), { planCode: 'pro' }, '', NOW + 1_000);
+
+    expect(sut.peek('entitlements:1')).toEqual({ planCode: 'pro' });
+    vi.setSystemTime(NOW + 1_000);
+    sut.renew(NOW + 1_000);
+    expect(sut.peek('entitlements:1')).toBeUndefined();
+  });
+
+  it('keeps nothing from a load that was abandoned (a miss, a failure)', () => {
+    const token = sut.beginLoad('users:1');
+
+    expect(sut.abandon('users:1', token)).toBe(true);
+    sut.remember('users:1', token, { name: 'Ada' });
+
+    expect(sut.peek('users:1')).toBeUndefined();
+  });
+
+  it('counts parts against maxEntries: one key with many parts cannot grow past it', () => {
+    for (const id of ['s1', 's2', 's3']) sut.remember('revoked', sut.beginLoad('revoked', id), { id }, id);
+
+    expect(['s1', 's2', 's3'].filter((id) => sut.peek('revoked', id) !== undefined).length).toBeLessThanOrEqual(2);
+    expect(sut.peek('revoked', 's3')).toEqual({ id: 's3' });
+  });
+
   it('holds at most maxEntries keys, dropping the oldest', () => {
     for (const id of ['1', '2', '3']) sut.remember(`users:${id}`, sut.beginLoad(`users:${id}`), { id });
 

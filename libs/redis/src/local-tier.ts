@@ -27,8 +27,10 @@ export class LeasedClientSideCache extends BasicClientSideCache {
    * the key, e.g. one member of a sorted set): a hit costs a Map lookup instead of the client's
    * lookup, a clone of the reply and a parse. Dropped with the replies they came from.
    */
-  private readonly parsed = new Map<string, { expiresAt: number; parts: Map<string, unknown> }>();
+  private readonly parsed = new Map<string, { parts: Map<string, { value: unknown; expiresAt: number }> }>();
   private readonly loading = new Map<string, Map<string, LoadToken>>();
+  /** Parts kept over all keys: bounded by `maxEntries` (the revocation markers are one key, many parts). */
+  private parts = 0;
 
   constructor(private readonly options: { maxEntries: number; ttl: number }) {
     super({ ...options, evictPolicy: 'LRU' });
@@ -49,11 +51,14 @@ export class LeasedClientSideCache extends BasicClientSideCache {
     if (!this.trusted()) return undefined;
     const entry = this.parsed.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      this.parsed.delete(key);
+    const value = entry.parts.get(part);
+    if (value === undefined) return undefined;
+    if (value.expiresAt <= Date.now()) {
+      entry.parts.delete(part);
+      this.parts--;
       return undefined;
     }
-    return entry.parts.get(part) as T | undefined;
+    return value.value as T;
   }
 
   /** Call before reading `key` (`part` of it) from Redis; hand the token to {@link remember} with what was read. */
@@ -70,29 +75,51 @@ export class LeasedClientSideCache extends BasicClientSideCache {
 
   /**
    * Keeps `value`, parsed from a reply to a read of `key` that began with `token`, unless Redis
-   * invalidated the key (or the tier was emptied) since. The value is frozen: every reader shares it.
+   * invalidated the key (or the tier was emptied) since, until `expiresAt` (the entry's own expiry:
+   * Redis tells of an expired key only once something touches it) and at most the tier's time to
+   * live. The value is frozen: every reader shares it.
    */
-  remember(key: string, token: LoadToken, value: unknown, part = ''): void {
-    const loads = this.loading.get(key);
-    if (loads?.get(part) !== token) return;
-    loads.delete(part);
-    if (loads.size === 0) this.loading.delete(key);
+  remember(key: string, token: LoadToken, value: unknown, part = '', expiresAt = Number.POSITIVE_INFINITY): void {
+    if (!this.abandon(key, token, part)) return;
+    const until = Math.min(expiresAt, Date.now() + this.options.ttl);
+    if (until <= Date.now()) return;
     let entry = this.parsed.get(key);
     if (entry === undefined) {
-      if (this.parsed.size >= this.options.maxEntries) {
-        const oldest = this.parsed.keys().next().value;
-        if (oldest !== undefined) this.parsed.delete(oldest);
-      }
-      entry = { expiresAt: Date.now() + this.options.ttl, parts: new Map() };
+      entry = { parts: new Map() };
       this.parsed.set(key, entry);
     }
-    entry.parts.set(part, deepFreeze(value));
+    if (!entry.parts.has(part)) {
+      // The oldest keys go first, whole, until there is room for one more part.
+      while (this.parts >= this.options.maxEntries && this.parsed.size > 0) this.dropOldest();
+      if (!this.parsed.has(key)) this.parsed.set(key, entry);
+      this.parts++;
+    }
+    entry.parts.set(part, { value: deepFreeze(value), expiresAt: until });
+  }
+
+  /** Ends the load of `token` without keeping anything (a miss, a failure); false if it was void already. */
+  abandon(key: string, token: LoadToken, part = ''): boolean {
+    const loads = this.loading.get(key);
+    if (loads?.get(part) !== token) return false;
+    loads.delete(part);
+    if (loads.size === 0) this.loading.delete(key);
+    return true;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.parsed.keys().next().value;
+    if (oldest === undefined) return;
+    const entry = this.parsed.get(oldest);
+    this.parts -= entry?.parts.size ?? 0;
+    entry?.parts.clear();
+    this.parsed.delete(oldest);
   }
 
   override invalidate(key: Parameters<BasicClientSideCache['invalidate']>[0]): void {
     // A null key (Redis asks to drop everything) empties the tier through clear().
     if (key !== null) {
       const name = key.toString();
+      this.parts -= this.parsed.get(name)?.parts.size ?? 0;
       this.parsed.delete(name);
       this.loading.delete(name);
     }
@@ -101,6 +128,7 @@ export class LeasedClientSideCache extends BasicClientSideCache {
 
   override clear(resetStats?: boolean): void {
     this.parsed.clear();
+    this.parts = 0;
     this.loading.clear();
     super.clear(resetStats);
   }

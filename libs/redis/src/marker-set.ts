@@ -127,7 +127,10 @@ export class RedisMarkerSet implements MarkerSet {
     if (local !== undefined) return local;
     const token = tier?.beginLoad(this.key, id);
     const scores = await this.attempt('read', (client) => client.zmScore(this.key, [id, COMPLETE]));
-    if (scores === undefined) return { status: 'unavailable' };
+    if (scores === undefined) {
+      if (tier && token) tier.abandon(this.key, token, id);
+      return { status: 'unavailable' };
+    }
     const [mark, complete] = scores;
     // Any member counts: every write drops the expired ones, and a token outlives its mark by no
     // more than the clocks disagree (its own expiry is checked anyway).
@@ -141,6 +144,7 @@ export class RedisMarkerSet implements MarkerSet {
   }
 
   async add(entries: MarkerEntry[], options: { background?: boolean } = {}): Promise<boolean> {
+    this.dropLocal();
     for (let start = 0; start < entries.length; start += ADD_BATCH) {
       const pairs = entries.slice(start, start + ADD_BATCH).flatMap((entry) => [String(entry.expiresAt), entry.id]);
       const added = await this.attempt(
@@ -154,6 +158,7 @@ export class RedisMarkerSet implements MarkerSet {
   }
 
   async markIncomplete(): Promise<boolean> {
+    this.dropLocal();
     const done = await this.attempt('markIncomplete', (client) =>
       MARK_INCOMPLETE_SCRIPT.run(client, { keys: [this.key, this.lockKey], arguments: [] }),
     );
@@ -161,6 +166,7 @@ export class RedisMarkerSet implements MarkerSet {
   }
 
   async beginRebuild(token: string, lockMs: number): Promise<boolean> {
+    this.dropLocal();
     const begun = await this.attempt(
       'beginRebuild',
       (client) =>
@@ -176,6 +182,7 @@ export class RedisMarkerSet implements MarkerSet {
   }
 
   async finishRebuild(token: string, completeUntil: number | undefined): Promise<boolean> {
+    this.dropLocal();
     const done = await this.attempt(
       'finishRebuild',
       (client) =>
@@ -186,6 +193,11 @@ export class RedisMarkerSet implements MarkerSet {
       BACKGROUND_TIMEOUT_MS,
     );
     return done === 1;
+  }
+
+  /** A write of this instance is seen by its next read, whenever Redis's invalidation arrives. */
+  private dropLocal(): void {
+    this.redis.localTier?.invalidate(this.key);
   }
 
   /** The command's reply, or undefined when Redis is down, failing or too slow (logged). */

@@ -18,7 +18,10 @@ const BOOT_CONNECT_TIMEOUT_MS = 2_000;
 function createRedisClient(url: string, localTier: LeasedClientSideCache | undefined) {
   return createClient({
     url,
-    RESP: 3,
+    // RESP3 (Redis 6 or newer, HELLO and CLIENT TRACKING allowed) only for the first tier.
+    RESP: localTier ? 3 : 2,
+    // Also what keeps the first tier sound: a connection error rejects every command in flight,
+    // so no reply that predates the tier's emptying can be stored in it afterwards.
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 2_000,

@@ -73,7 +73,12 @@ else
     blocked = false
     redis.call('DEL', hitsKey)
     totalHits = 0
-    hit(1)
+    hit(math.min(hits, limit + 1))
+    if totalHits > limit then
+      blocked = true
+      blockExpiresAt = now + blockDuration
+      timeToBlockExpire = seconds(blockDuration)
+    end
   end
   isBlocked = blocked
   if not isBlocked then timeToBlockExpire = 0 end
