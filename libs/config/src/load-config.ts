@@ -49,6 +49,14 @@ const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`);
 
+/** 0 or more (0 turns the feature off). */
+const nonNegativeInt = (max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must be at least 0')
+    .max(max, `must be at most ${max}`);
+
 /** The highest rate limit the configuration accepts (requests per minute). */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
@@ -167,12 +175,7 @@ const EnvSchema = z.object({
     .default('app'),
   CACHE_DEFAULT_TTL: duration.default(60),
   CACHE_OPERATION_TIMEOUT_MS: positiveInt(10_000).default(250),
-  CACHE_LOCAL_MAX_ENTRIES: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(0, 'must be at least 0')
-    .max(1_000_000, 'must be at most 1000000')
-    .default(10_000),
+  CACHE_LOCAL_MAX_ENTRIES: nonNegativeInt(1_000_000).default(10_000),
 
   JWT_SECRET: z
     .string()
@@ -193,12 +196,7 @@ const EnvSchema = z.object({
 
   RATE_LIMIT_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(300),
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
-  RATE_LIMIT_SYNC_MS: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(0, 'must be at least 0')
-    .max(10_000, 'must be at most 10000')
-    .default(500),
+  RATE_LIMIT_SYNC_MS: nonNegativeInt(10_000).default(500),
   LOGIN_LOCKOUT_WINDOW: duration
     .refine((seconds) => seconds <= MAX_LOGIN_LOCKOUT_WINDOW_SECONDS, 'must be at most 1d')
     .default(900),
