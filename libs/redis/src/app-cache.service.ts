@@ -76,14 +76,14 @@ export class AppCache implements OnApplicationShutdown {
     const tier = this.redis.localTier;
     const local = tier?.peek<T>(key);
     if (local !== undefined) return { status: 'hit', value: local };
-    const token = tier?.beginLoad(key);
-    const result = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
-    if (!result.ok || !result.value) {
-      if (tier && token) tier.abandon(key, token);
-      return result.ok ? { status: 'miss' } : { status: 'unavailable' };
-    }
-    if (tier && token) tier.remember(key, token, result.value.v, '', result.value.e);
-    return { status: 'hit', value: result.value.v };
+    const fetch = async () => {
+      const entry = await this.attempt('get', key, () => this.cache.get<Entry<T>>(key));
+      if (!entry.ok) return { result: { status: 'unavailable' } as const };
+      if (!entry.value) return { result: { status: 'miss' } as const };
+      const { v, e } = entry.value;
+      return { result: { status: 'hit', value: v } as const, keep: v, expiresAt: e };
+    };
+    return tier ? tier.load<CacheRead<T>>(key, '', fetch) : (await fetch()).result;
   }
 
   /** Stores `value`; resolves false when the store could not take it (already logged). */

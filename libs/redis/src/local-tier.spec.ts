@@ -132,6 +132,28 @@ describe('LeasedClientSideCache, parsed values', () => {
     expect(sut.peek('entitlements:1')).toBeUndefined();
   });
 
+  it('load() keeps what its fetch says to keep, unless the key was invalidated meanwhile', async () => {
+    await expect(
+      sut.load('users:1', '', () => Promise.resolve({ result: 'hit', keep: { name: 'Ada' } })),
+    ).resolves.toBe('hit');
+    await sut.load('users:2', '', () => {
+      sut.invalidate('users:2');
+      return Promise.resolve({ result: 'hit', keep: { name: 'stale' } });
+    });
+
+    expect(sut.peek('users:1')).toEqual({ name: 'Ada' });
+    expect(sut.peek('users:2')).toBeUndefined();
+  });
+
+  it('load() ends its load when the fetch fails', async () => {
+    await expect(sut.load('users:1', '', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    const token = sut.beginLoad('users:1');
+
+    sut.remember('users:1', token, { name: 'Ada' });
+
+    expect(sut.peek('users:1')).toEqual({ name: 'Ada' });
+  });
+
   it('keeps nothing from a load that was abandoned (a miss, a failure)', () => {
     const token = sut.beginLoad('users:1');
 

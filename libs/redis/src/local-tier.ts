@@ -61,6 +61,26 @@ export class LeasedClientSideCache extends BasicClientSideCache {
     return value.value as T;
   }
 
+  /**
+   * A read of `key` (`part` of it) from Redis through this tier: `fetch` answers the caller's
+   * `result` and, in `keep`, the value to keep (with its entry's expiry), which is kept unless Redis
+   * invalidated the key or the tier was emptied meanwhile. The load ends however `fetch` does.
+   */
+  async load<R>(
+    key: string,
+    part: string,
+    fetch: () => Promise<{ result: R; keep?: unknown; expiresAt?: number }>,
+  ): Promise<R> {
+    const token = this.beginLoad(key, part);
+    try {
+      const { result, keep, expiresAt } = await fetch();
+      if (keep !== undefined) this.remember(key, token, keep, part, expiresAt);
+      return result;
+    } finally {
+      this.abandon(key, token, part);
+    }
+  }
+
   /** Call before reading `key` (`part` of it) from Redis; hand the token to {@link remember} with what was read. */
   beginLoad(key: string, part = ''): LoadToken {
     const token = Symbol(key);

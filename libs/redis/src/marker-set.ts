@@ -125,22 +125,20 @@ export class RedisMarkerSet implements MarkerSet {
     const tier = this.redis.localTier;
     const local = tier?.peek<MarkerRead>(this.key, id);
     if (local !== undefined) return local;
-    const token = tier?.beginLoad(this.key, id);
-    const scores = await this.attempt('read', (client) => client.zmScore(this.key, [id, COMPLETE]));
-    if (scores === undefined) {
-      if (tier && token) tier.abandon(this.key, token, id);
-      return { status: 'unavailable' };
-    }
-    const [mark, complete] = scores;
-    // Any member counts: every write drops the expired ones, and a token outlives its mark by no
-    // more than the clocks disagree (its own expiry is checked anyway).
-    const read: MarkerRead = {
-      status: 'read',
-      marked: mark !== null && mark !== undefined,
-      completeUntil: complete ?? undefined,
+    const fetch = async () => {
+      const scores = await this.attempt('read', (client) => client.zmScore(this.key, [id, COMPLETE]));
+      if (scores === undefined) return { result: { status: 'unavailable' } as MarkerRead };
+      const [mark, complete] = scores;
+      // Any member counts: every write drops the expired ones, and a token outlives its mark by no
+      // more than the clocks disagree (its own expiry is checked anyway).
+      const read: MarkerRead = {
+        status: 'read',
+        marked: mark !== null && mark !== undefined,
+        completeUntil: complete ?? undefined,
+      };
+      return { result: read, keep: read };
     };
-    if (tier && token) tier.remember(this.key, token, read, id);
-    return read;
+    return tier ? tier.load(this.key, id, fetch) : (await fetch()).result;
   }
 
   async add(entries: MarkerEntry[], options: { background?: boolean } = {}): Promise<boolean> {
