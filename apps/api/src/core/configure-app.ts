@@ -138,7 +138,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
 
   // Parses the Cookie header (the login's device token is the only cookie the API reads).
   await app.register(fastifyCookie);
-  await registerRequestLogging(app);
+  registerRequestLogging(app);
   const fastify = app.getHttpAdapter().getInstance();
   // Echo the request id on every response, errors included, with the security headers.
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { DomainError } from '@app/common';
 import { makeHttpContext } from '../../../../../test/utils/builders.js';
+import { NotRateLimited } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 const LIMIT = 2;
@@ -12,7 +13,13 @@ const TTL_MS = 60_000;
 class ThingsController {
   list(): void {}
   create(): void {}
+  probe(): void {}
 }
+NotRateLimited()(
+  ThingsController.prototype,
+  'probe',
+  Object.getOwnPropertyDescriptor(ThingsController.prototype, 'probe')!,
+);
 
 /** A request from `ip` to one of ThingsController's routes, and the headers set on its reply. */
 function requestFrom(ip: string, route: keyof ThingsController = 'list') {
@@ -90,6 +97,23 @@ describe(RateLimitGuard.name, () => {
       extensions: { retryAfterSeconds: 42 },
     });
     expect(headers).toMatchObject({ 'X-RateLimit-Limit': LIMIT, 'X-RateLimit-Remaining': 0, 'X-RateLimit-Reset': 42 });
+  });
+
+  it('lets a @NotRateLimited() route through without counting it, and reads its decorators once', async () => {
+    const reflector = new Reflector();
+    const read = vi.spyOn(reflector, 'getAllAndOverride');
+    sut = new RateLimitGuard(
+      { throttlers: [{ name: 'default', ttl: TTL_MS, limit: LIMIT }], getTracker: (req) => String(req.ip) },
+      storage as unknown as ThrottlerStorage,
+      reflector,
+    );
+    await sut.onModuleInit();
+
+    for (let i = 0; i < 3; i++)
+      await expect(sut.canActivate(requestFrom('203.0.113.7', 'probe').context)).resolves.toBe(true);
+
+    expect(storage.increment).not.toHaveBeenCalled();
+    expect(read).toHaveBeenCalledTimes(1);
   });
 
   it('never answers a Retry-After below one second', async () => {

@@ -1,6 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import { BoundedMap, DomainError } from '@app/common';
+import { BoundedMap, DomainError, perRoute } from '@app/common';
+import { NOT_RATE_LIMITED_KEY } from './rate-limit.decorator.js';
 
 /** How many storage keys the guard remembers having hashed. */
 const HASHED_KEYS_MAX_ENTRIES = 10_000;
@@ -14,6 +15,19 @@ const HASHED_KEYS_MAX_ENTRIES = 10_000;
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly hashedKeys = new BoundedMap<string, string>(HASHED_KEYS_MAX_ENTRIES);
+
+  /** `@NotRateLimited()` routes, read once per route: the built-in reads each limit's metadata per request. */
+  private readonly exempt = perRoute(
+    (context) =>
+      this.reflector.getAllAndOverride<boolean | undefined>(NOT_RATE_LIMITED_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true,
+  );
+
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(this.exempt(context));
+  }
 
   /** The built-in key (the same Redis keys), computed once per route, throttler and client. */
   protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {

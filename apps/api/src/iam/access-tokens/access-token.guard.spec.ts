@@ -91,6 +91,21 @@ describe(AccessTokenGuard.name, () => {
     await expect(sut.canActivate(requestTo('adminOnly', await sign('ADMIN')).context)).resolves.toBe(true);
   });
 
+  it("reads a route's decorators once, and still verifies every request's token", async () => {
+    const reflector = new Reflector();
+    const read = vi.spyOn(reflector, 'getAllAndOverride');
+    sut = new AccessTokenGuard(reflector, makeStrategy(revoked));
+    const token = await sign('ADMIN');
+
+    for (let i = 0; i < 3; i++)
+      await expect(sut.canActivate(requestTo('adminOnly', token).context)).resolves.toBe(true);
+    await expect(sut.canActivate(requestTo('adminOnly', 'not-a-jwt').context)).rejects.toThrow(InvalidAccessTokenError);
+
+    // @Public() and @Auth(...), each read once for the route.
+    expect(read).toHaveBeenCalledTimes(2);
+    expect(revoked.isRevoked).toHaveBeenCalledTimes(3);
+  });
+
   it('checks the revocation on every request, the same token seen again included', async () => {
     const token = await sign();
     await sut.canActivate(requestTo('signedIn', token).context);
