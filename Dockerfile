@@ -65,4 +65,4 @@ EXPOSE 3000
 # the database and belongs to the orchestrator (see docker-compose.yml).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "dist/apps/api/apps/api/src/main.js"]
+CMD ["node", "dist/api/main.mjs"]

@@ -4,8 +4,8 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-/** The compiled application, as `npm run build` (part of `npm test`) leaves it. */
-export const DIST_MAIN = resolve('dist/apps/api/apps/api/src/main.js');
+/** The production entry (the bundle), as `npm run build` (part of `npm test`) leaves it. */
+export const DIST_MAIN = resolve('dist/api/main.mjs');
 /** `npm run openapi` without the build: writes (or with `--stdout` prints) the built app's spec. */
 export const OPENAPI_WRITER = resolve('tools/openapi.mjs');
 

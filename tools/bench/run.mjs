@@ -15,7 +15,7 @@ import pg from 'pg';
 import { createClient } from '@redis/client';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const API_MAIN = path.join(ROOT, 'dist/apps/api/apps/api/src/main.js');
+const API_MAIN = path.join(ROOT, 'dist/api/main.mjs');
 const MIGRATE = path.join(ROOT, 'dist/apps/api/libs/database/src/cli/migrate.js');
 const BARE_SERVER = path.join(ROOT, 'tools/bench/fastify-hello.mjs');
 const NEST_SERVER = path.join(ROOT, 'tools/bench/nest-hello.mjs');
@@ -197,7 +197,7 @@ const median = (values) => {
 /**
  * One cold start: from spawning `node <script>` to the first 200 of `readyPath` (polled every 5 ms),
  * then the process is stopped. Node's own start-up is included; npm's is not (`npm run start:prod`
- * only runs `node dist/apps/api/apps/api/src/main.js`).
+ * only runs `node dist/api/main.mjs`).
  */
 async function coldStart(name, script, env, readyPath) {
   const port = await freePort();
