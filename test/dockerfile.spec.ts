@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { repoFile } from './utils/deployment-files.js';
 
-const MAIN_JS = 'dist/apps/api/apps/api/src/main.js';
+/** The production entry: the bundle `npm run build` writes (tools/bundle.mjs). */
+const MAIN_JS = 'dist/api/main.mjs';
 
 interface Instruction {
   keyword: string;
