@@ -173,4 +173,18 @@ describe('.dockerignore', () => {
       ['node_modules', 'dist', '.data', '.env', '.git', 'coverage'].filter((entry) => !ignored.has(entry)),
     ).toEqual([]);
   });
+
+  it('leaves the developer tooling out, except the bundler that `npm run build` runs', () => {
+    const lines = repoFile('.dockerignore')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    const build = (JSON.parse(repoFile('package.json')) as { scripts: Record<string, string> }).scripts.build;
+
+    expect(build).toContain('node tools/bundle.mjs');
+    // An exception re-includes a file only under a pattern that excludes the folder's entries.
+    expect(lines).toEqual(expect.arrayContaining(['tools/*', '!tools/bundle.mjs']));
+    expect(lines.indexOf('!tools/bundle.mjs')).toBeGreaterThan(lines.indexOf('tools/*'));
+    expect(lines).not.toContain('tools');
+  });
 });
