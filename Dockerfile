@@ -20,13 +20,14 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 
-# --- build: all dependencies, Prisma client generation, `nest build` -------------------------
+# --- build: all dependencies, Prisma client generation, `npm run build` (nest build + bundle) -
 FROM base AS build
 # The postinstall script (`prisma generate`) needs the schema and its script before `npm ci`.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 RUN npm ci
-# Everything else not in .dockerignore (the build compiles apps/ and libs/ only).
+# Everything else not in .dockerignore (the build compiles apps/ and libs/, then tools/bundle.mjs
+# bundles the result into dist/api/).
 COPY . .
 # The generated Prisma client is TypeScript under libs/database/src/generated: `nest build`
 # compiles it into dist, so the runtime image needs neither the `prisma` CLI nor a generate step.

@@ -18,7 +18,7 @@ const OPTIONAL = {
 };
 
 /**
- * Boots the built server (`node dist/.../main.js`) with a module recorder, waits until it is ready,
+ * Boots the built server (`node dist/api/main.mjs`) with a module recorder, waits until it is ready,
  * stops it, and returns the URL of every module it loaded.
  */
 async function modulesLoadedBy(database: TestDatabase, env: Record<string, string>): Promise<string[]> {

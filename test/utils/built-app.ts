@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,9 +9,15 @@ export const DIST_MAIN = resolve('dist/api/main.mjs');
 /** `npm run openapi` without the build: writes (or with `--stdout` prints) the built app's spec. */
 export const OPENAPI_WRITER = resolve('tools/openapi.mjs');
 
+/** What `nest build` compiles the entry to; the bundle is made from it. */
+const COMPILED_MAIN = resolve('dist/apps/api/apps/api/src/main.js');
+
 export function assertBuilt(): void {
-  if (!existsSync(DIST_MAIN))
+  if (!existsSync(DIST_MAIN) || !existsSync(COMPILED_MAIN))
     throw new Error(`${DIST_MAIN} is missing: run the suite through \`npm test\`, which builds first.`);
+  // `nest build` alone (or `start:dev`) leaves an older bundle behind.
+  if (statSync(DIST_MAIN).mtimeMs < statSync(COMPILED_MAIN).mtimeMs)
+    throw new Error(`${DIST_MAIN} is older than ${COMPILED_MAIN}: run \`npm run build\`, which bundles it.`);
 }
 
 export const execFileAsync = promisify(execFile);
@@ -55,7 +61,7 @@ export interface RunningServer {
 export const STOPPED_BY_SIGTERM: Exit = { code: null, signal: 'SIGTERM' };
 
 /**
- * Starts `node dist/.../main.js` and waits for its "listening" log line, or, with
+ * Starts `node dist/api/main.mjs` (the bundle) and waits for its "listening" log line, or, with
  * `readyWhen: 'healthy'` (for a LOG_LEVEL that hides that line), until `GET /health/ready` is a 200.
  * `nodeArgs` go before the script (`--import <file>`, ...).
  */

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { DomainError } from '@app/common';
 import { makeHttpContext } from '../../../../../test/utils/builders.js';
-import { NotRateLimited } from './rate-limit.decorator.js';
+import { NotRateLimited, STRICT_RATE_LIMIT_KEY, StrictRateLimit } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 const LIMIT = 2;
@@ -114,6 +114,42 @@ describe(RateLimitGuard.name, () => {
 
     expect(storage.increment).not.toHaveBeenCalled();
     expect(read).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the strict limit of a @StrictRateLimit() route in a @NotRateLimited() controller', async () => {
+    @NotRateLimited()
+    class ProbesController {
+      @StrictRateLimit()
+      signIn(): void {}
+    }
+    sut = new RateLimitGuard(
+      {
+        throttlers: [
+          { name: 'default', ttl: TTL_MS, limit: LIMIT },
+          {
+            name: 'strict-ip',
+            ttl: TTL_MS,
+            limit: LIMIT,
+            skipIf: (context) => Reflect.getMetadata(STRICT_RATE_LIMIT_KEY, context.getHandler()) === undefined,
+          },
+        ],
+        getTracker: (req) => String(req.ip),
+      },
+      storage as unknown as ThrottlerStorage,
+      new Reflector(),
+    );
+    await sut.onModuleInit();
+    const context = makeHttpContext({
+      request: { ip: '203.0.113.7', headers: {} },
+      response: { header: () => undefined },
+      handler: ProbesController.prototype.signIn,
+      controller: ProbesController,
+    });
+
+    await expect(sut.canActivate(context)).resolves.toBe(true);
+
+    // The general limit is skipped (SkipThrottle), the strict one still counts.
+    expect(storage.increment.mock.calls.map((call) => call[4])).toEqual(['strict-ip']);
   });
 
   it('never answers a Retry-After below one second', async () => {

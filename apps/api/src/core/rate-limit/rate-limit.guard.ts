@@ -1,7 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import { BoundedMap, DomainError, perRoute } from '@app/common';
-import { NOT_RATE_LIMITED_KEY } from './rate-limit.decorator.js';
+import { NOT_RATE_LIMITED_KEY, STRICT_RATE_LIMIT_KEY } from './rate-limit.decorator.js';
 
 /** How many storage keys the guard remembers having hashed. */
 const HASHED_KEYS_MAX_ENTRIES = 10_000;
@@ -16,14 +16,16 @@ const HASHED_KEYS_MAX_ENTRIES = 10_000;
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly hashedKeys = new BoundedMap<string, string>(HASHED_KEYS_MAX_ENTRIES);
 
-  /** `@NotRateLimited()` routes, read once per route: the built-in reads each limit's metadata per request. */
-  private readonly exempt = perRoute(
-    (context) =>
-      this.reflector.getAllAndOverride<boolean | undefined>(NOT_RATE_LIMITED_KEY, [
-        context.getHandler(),
-        context.getClass(),
-      ]) === true,
-  );
+  /**
+   * `@NotRateLimited()` routes, read once per route: the built-in reads each limit's metadata per
+   * request. A `@StrictRateLimit()` route is never exempt, whatever its controller says.
+   */
+  private readonly exempt = perRoute((context) => {
+    const targets = [context.getHandler(), context.getClass()];
+    const notRateLimited = this.reflector.getAllAndOverride<boolean | undefined>(NOT_RATE_LIMITED_KEY, targets);
+    const strict = this.reflector.get<unknown>(STRICT_RATE_LIMIT_KEY, context.getHandler());
+    return notRateLimited === true && strict === undefined;
+  });
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     return Promise.resolve(this.exempt(context));
