@@ -20,6 +20,10 @@ const MIGRATE = path.join(ROOT, 'dist/apps/api/libs/database/src/cli/migrate.js'
 const BARE_SERVER = path.join(ROOT, 'tools/bench/fastify-hello.mjs');
 const NEST_SERVER = path.join(ROOT, 'tools/bench/nest-hello.mjs');
 const SAME_WORK_SERVER = path.join(ROOT, 'tools/bench/fastify-same-work.mjs');
+/** The API's own password hashing (argon2id and its parameters), compiled by `nest build`. */
+const PASSWORD_HASHER = path.join(ROOT, 'dist/apps/api/libs/common/src/security/password-hasher.js');
+/** Sign-ins run concurrently: each one is an argon2id verification on libuv's thread pool. */
+const LOGIN_CONNECTIONS = 10;
 const RESULTS_FILE = path.join(ROOT, 'tools/bench/results/latest.json');
 const BENCH_DATABASE = 'nest_starter_bench';
 const CACHE_KEY_PREFIX = 'bench';
@@ -303,6 +307,7 @@ async function request(method, url, { body, headers = {} } = {}) {
   return { status: response.status, text };
 }
 
+/** Registers a user and signs in: its credentials and an access token. */
 async function obtainAccessToken(baseUrl) {
   const email = `bench-${randomBytes(6).toString('hex')}@example.com`;
   const password = randomBytes(24).toString('base64url');
@@ -319,16 +324,17 @@ async function obtainAccessToken(baseUrl) {
   const { accessToken } = JSON.parse(loggedIn.text);
   if (typeof accessToken !== 'string' || accessToken === '')
     throw new BenchError('POST /v1/auth/login returned no accessToken');
-  return accessToken;
+  return { email, password, accessToken };
 }
 
-function cannon(url, headers, connections, durationSeconds) {
+function cannon(url, headers, connections, durationSeconds, { method = 'GET', body } = {}) {
   return new Promise((resolve, reject) => {
     if (interrupted) {
       reject(new BenchError('interrupted'));
       return;
     }
-    runningCannon = autocannon({ url, headers, connections, duration: durationSeconds }, (error, result) => {
+    const options = { url, headers, connections, duration: durationSeconds, method, body };
+    runningCannon = autocannon(options, (error, result) => {
       runningCannon = undefined;
       if (error) reject(error);
       else if (interrupted) reject(new BenchError('interrupted'));
@@ -337,20 +343,29 @@ function cannon(url, headers, connections, durationSeconds) {
   });
 }
 
-/** A discarded warm-up run, then the measured one, with the same settings. */
-async function measure(label, url, headers, settings) {
-  const check = await request('GET', url, { headers });
+/**
+ * A discarded warm-up run, then the measured one, with the same settings. `post` sends that JSON
+ * body with POST instead of a GET; `connections` overrides the settings' count.
+ */
+async function measure(label, url, headers, settings, { post, connections = settings.connections } = {}) {
+  const method = post === undefined ? 'GET' : 'POST';
+  const check = await request(method, url, { headers, body: post });
   if (check.status < 200 || check.status >= 300) {
     throw new BenchError(
-      `${label}: GET ${new URL(url).pathname} answered ${check.status}: ${check.text.slice(0, 300)}`,
+      `${label}: ${method} ${new URL(url).pathname} answered ${check.status}: ${check.text.slice(0, 300)}`,
     );
   }
+  const load =
+    post === undefined
+      ? {}
+      : { method, body: JSON.stringify(post), headers: { ...headers, 'content-type': 'application/json' } };
+  const run = (seconds) => cannon(url, load.headers ?? headers, connections, seconds, load);
   if (settings.warmupSeconds > 0) {
     console.error(`${label}: warming up for ${settings.warmupSeconds} s...`);
-    await cannon(url, headers, settings.connections, settings.warmupSeconds);
+    await run(settings.warmupSeconds);
   }
   console.error(`${label}: measuring for ${settings.durationSeconds} s...`);
-  const result = await cannon(url, headers, settings.connections, settings.durationSeconds);
+  const result = await run(settings.durationSeconds);
   return {
     label,
     url,
@@ -421,6 +436,20 @@ function printTable(settings, report) {
   );
   printColumns(['start-up and memory', 'bare Nest', 'API', 'API / bare Nest'], rows);
   console.log('');
+  const { login } = report;
+  printColumns(
+    [`sign-in, ${LOGIN_CONNECTIONS} at a time`, 'req/s (avg)', 'p99 ms', 'vs argon2id alone'],
+    [
+      ["argon2id verification alone (the API's parameters)", format(login.argon2PerSecond), '', '1.00'],
+      [
+        'API POST /v1/auth/login',
+        format(login.api.requestsPerSecond),
+        format(login.api.latencyP99Ms),
+        login.ratio.toFixed(2),
+      ],
+    ],
+  );
+  console.log('');
   const verdict = report.meetsTarget ? 'meets the target' : 'BELOW TARGET';
   console.log(`ratio api / bare: ${report.ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}): ${verdict}`);
   if (report.sameWorkRatio !== undefined) {
@@ -428,6 +457,34 @@ function printTable(settings, report) {
       `ratio same work by hand / bare: ${report.sameWorkRatio.toFixed(2)} (the ceiling for that work on this machine)`,
     );
   }
+}
+
+/**
+ * Sign-in throughput, bounded by argon2id: POST /v1/auth/login with the bench user's credentials,
+ * after the reference, the API's own `verifyPassword` run the same number at a time in this
+ * process for the same duration, with no server running a request.
+ */
+async function measureLogin(apiUrl, account, settings) {
+  const { hashPassword, verifyPassword } = await import(PASSWORD_HASHER);
+  const hash = await hashPassword(account.password);
+  console.error(`argon2id alone: measuring for ${settings.durationSeconds} s...`);
+  const started = performance.now();
+  const deadline = started + settings.durationSeconds * 1000;
+  let verified = 0;
+  const verifier = async () => {
+    while (performance.now() < deadline && !interrupted) {
+      if (!(await verifyPassword(hash, account.password)))
+        throw new BenchError('argon2id: the password did not verify');
+      verified++;
+    }
+  };
+  await Promise.all(Array.from({ length: LOGIN_CONNECTIONS }, verifier));
+  const argon2PerSecond = verified / ((performance.now() - started) / 1000);
+  const api = await measure('API POST /v1/auth/login', `${apiUrl}/v1/auth/login`, {}, settings, {
+    post: { email: account.email, password: account.password },
+    connections: LOGIN_CONNECTIONS,
+  });
+  return { connections: LOGIN_CONNECTIONS, argon2PerSecond, api, ratio: api.requestsPerSecond / argon2PerSecond };
 }
 
 // ---- main ----------------------------------------------------------------------------------------
@@ -458,7 +515,8 @@ async function main() {
     CACHE_KEY_PREFIX,
     // The configuration's maximum: far above what one benchmark sends in a minute.
     RATE_LIMIT_PER_MINUTE: '1000000',
-    RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+    // The configuration's maximum too: the sign-in run stays far below it.
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
   };
   const helloEnv = { ...process.env, HOST: '127.0.0.1' };
   console.error('Applying the migrations...');
@@ -501,10 +559,9 @@ async function main() {
   const idle = { nest: await residentMiB(nest.child.pid), api: await residentMiB(api.child.pid) };
 
   const headers = {};
-  if (settings.auth) {
-    console.error('Registering a user and logging in...');
-    headers.authorization = `Bearer ${await obtainAccessToken(apiUrl)}`;
-  }
+  console.error('Registering a user and logging in...');
+  const account = await obtainAccessToken(apiUrl);
+  if (settings.auth) headers.authorization = `Bearer ${account.accessToken}`;
 
   const bareResult = await measure('bare Fastify GET /', `${bareUrl}/`, {}, settings);
   const nestResult = await measure('bare Nest GET /', `${nestUrl}/`, {}, settings);
@@ -535,6 +592,7 @@ async function main() {
     await stopChild(sameWork);
   }
   const afterLoad = { nest: await residentMiB(nest.child.pid), api: await residentMiB(api.child.pid) };
+  const login = await measureLogin(apiUrl, account, settings);
   const sameWorkRatio = sameWorkResult && sameWorkResult.requestsPerSecond / bareResult.requestsPerSecond;
   const memory = {
     nest: { idleMiB: idle.nest, afterLoadMiB: afterLoad.nest },
@@ -543,11 +601,13 @@ async function main() {
     afterLoadRatio: afterLoad.api / afterLoad.nest,
   };
 
-  const measured = [bareResult, nestResult, pipelineResult, apiResult, sameWorkResult].filter(Boolean);
-  const throughput = measured.map((row) => ({
-    ...row,
-    ratio: row.requestsPerSecond / bareResult.requestsPerSecond,
-  }));
+  const measured = [bareResult, nestResult, pipelineResult, apiResult, sameWorkResult, login.api].filter(Boolean);
+  const throughput = measured
+    .filter((row) => row !== login.api)
+    .map((row) => ({
+      ...row,
+      ratio: row.requestsPerSecond / bareResult.requestsPerSecond,
+    }));
   const problems = measured
     .filter((row) => row.non2xx > 0 || row.errors > 0)
     .map(
@@ -577,6 +637,7 @@ async function main() {
     // Start-up and memory, the API against the bare Nest app.
     ...(coldStart ? { coldStart } : {}),
     memory,
+    login,
     target: TARGET_RATIO,
     meetsTarget,
     valid,
