@@ -5,17 +5,21 @@ import { seedTestPlans } from './utils/billing.js';
 import { specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
-/** The operations whose 2xx responses openapi.json documents with `Cache-Control: no-store`. */
-function noStoreOperations(): string[] {
+/** The operations whose 2xx responses openapi.json documents with this `Cache-Control` header component. */
+function operationsDocumenting(component: string): string[] {
   return specOperations()
     .filter(({ operation }) =>
       Object.entries(operation.responses).some(
-        ([status, response]) => status.startsWith('2') && response.headers?.['Cache-Control'] !== undefined,
+        ([status, response]) =>
+          status.startsWith('2') &&
+          (response.headers?.['Cache-Control'] as { $ref?: string } | undefined)?.$ref ===
+            `#/components/headers/${component}`,
       ),
     )
     .map((op) => op.name)
     .sort();
 }
+const noStoreOperations = () => operationsDocumenting('Cache-Control');
 
 /**
  * OWASP ASVS 5.0 14.3.2: answers carrying a credential or a bearer link (tokens, a checkout,

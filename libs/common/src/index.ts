@@ -7,6 +7,7 @@ export * from './errors/validation.js';
 export * from './http/logged-route.js';
 export * from './http/no-store.js';
 export * from './http/per-route.js';
+export * from './http/shared-cache.js';
 export * from './http/request-id.js';
 export * from './openapi/problem-details.dto.js';
 export * from './openapi/api-problem-responses.decorator.js';

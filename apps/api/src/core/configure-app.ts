@@ -17,6 +17,7 @@ import {
   toProblem,
 } from '@app/common';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency/idempotency-key.js';
+import { registerHttpCaching } from './http-cache/http-caching.js';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
@@ -155,6 +156,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
+  registerHttpCaching(fastify);
 
   if (config.app.docsEnabled) setupOpenApi(app, config);
 }

@@ -6,7 +6,9 @@ import {
   ApiProblemResponses,
   CursorPageQueryDto,
   NoStore,
+  SharedCache,
   type Page,
+  type SharedCachePolicy,
 } from '@app/common';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator.js';
 import type { AuthUser } from '../../iam/auth-user.js';
@@ -26,6 +28,9 @@ import { RedirectResponseDto } from './dto/redirect-response.dto.js';
 import { AdminSubscriptionResponseDto, SubscriptionResponseDto } from './dto/subscription-response.dto.js';
 import { ProviderIdempotencyKey } from './provider-idempotency-key.decorator.js';
 
+/** Browsers reuse the plans for a minute, CDNs for five: a plan change reaches every client within that. */
+const PLANS_HTTP_CACHE: SharedCachePolicy = { maxAgeSeconds: 60, sharedMaxAgeSeconds: 300 };
+
 @ApiTags('billing')
 @Controller('billing')
 export class BillingController {
@@ -42,6 +47,7 @@ export class BillingController {
    */
   @Get('plans')
   @Public()
+  @SharedCache(PLANS_HTTP_CACHE)
   @ApiArrayResponse(PlanResponseDto, PLAN_RULES.maxPlans, 'The plans, in display order.')
   listPlans(): Promise<PlanResponseDto[]> {
     return this.billing.listPlans();

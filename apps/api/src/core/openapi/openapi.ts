@@ -13,16 +13,25 @@ import {
   ACCEPTED_REQUEST_ID,
   CACHE_CONTROL_HEADER,
   NO_STORE_KEY,
+  PRIVATE_NO_STORE,
   PROBLEM_CONTENT_TYPE,
   ProblemDetailsDto,
   REQUEST_ID_HEADER,
+  SHARED_CACHE_KEY,
+  sharedCacheControl,
+  type SharedCachePolicy,
 } from '@app/common';
+import type { FastifyInstance } from 'fastify';
+import { IS_PUBLIC_KEY } from '../../iam/decorators/public.decorator.js';
 import { ACCESS_TOKEN_CLOCK_SKEW_SECONDS } from '../../iam/access-tokens/jwt.strategy.js';
 import { NOT_RATE_LIMITED_KEY, RATE_LIMIT_WINDOW_SECONDS } from '../rate-limit/rate-limit.decorator.js';
 import { API_TAGS } from './tags.js';
 
 export const DOCS_PATH = 'docs';
 const SPEC_PATH = 'docs/openapi.json';
+const SPEC_YAML_PATH = 'docs/openapi.yaml';
+/** The published spec changes only with a deploy; the `ETag` lets caches revalidate it for free. */
+const SPEC_HTTP_CACHE: SharedCachePolicy = { maxAgeSeconds: 60, sharedMaxAgeSeconds: 300 };
 const API_VERSION = '0.1.0';
 /** The security scheme of Stripe's webhook calls (see `StripeWebhooksController`). */
 export const STRIPE_SIGNATURE_SCHEME = 'stripeSignature';
@@ -97,6 +106,9 @@ const problemResponse = (status: number, description: string) => ({ status, ...p
 interface RoutePolicy {
   rateLimited: boolean;
   noStore: boolean;
+  /** `@Public()`: otherwise an authenticated route, whose answers are `private, no-store`. */
+  isPublic: boolean;
+  sharedCache: SharedCachePolicy | undefined;
 }
 
 /**
@@ -115,6 +127,8 @@ function routePolicies(app: INestApplication): Map<string, RoutePolicy> {
       policies.set(operationId(metatype.name, methodName), {
         rateLimited: reflector.getAllAndOverride<boolean>(NOT_RATE_LIMITED_KEY, [handler, metatype]) !== true,
         noStore: reflector.get<boolean>(NO_STORE_KEY, handler) === true,
+        isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, metatype]) === true,
+        sharedCache: reflector.get<SharedCachePolicy | undefined>(SHARED_CACHE_KEY, handler),
       });
     }
   }
@@ -138,7 +152,10 @@ const RATE_LIMIT_HEADERS = {
  * - a route with path parameters answers 414 to one over Fastify's length limit;
  * - a rate-limited route (all but those marked `@NotRateLimited()`) documents the `X-RateLimit-*`
  *   headers on its 2xx and 4xx responses, and its 429 with `Retry-After`;
- * - a `@NoStore()` route documents `Cache-Control: no-store` on its 2xx responses.
+ * - a `@NoStore()` route documents `Cache-Control: no-store` on its 2xx responses, an authenticated
+ *   route `private, no-store`;
+ * - a `@SharedCache()` route documents its public `Cache-Control` and `ETag`, the `If-None-Match`
+ *   it accepts, and its `304`.
  */
 function finalizeDocument(document: OpenAPIObject, policies: Map<string, RoutePolicy>): OpenAPIObject {
   boundFormattedStrings(document);
@@ -152,15 +169,36 @@ function finalizeDocument(document: OpenAPIObject, policies: Map<string, RoutePo
   ];
   document.components ??= {};
   document.components.headers = { ...document.components.headers, ...COMMON_HEADERS };
+  document.components.parameters = {
+    ...document.components.parameters,
+    'If-None-Match': {
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      description:
+        'The `ETag` of a copy the caller holds (or a comma-separated list of them, or `*`): answered `304` with no body while it is current.',
+      schema: { type: 'string', maxLength: 1024, pattern: '^(\\*|(W/)?"[^"]*"( *, *(W/)?"[^"]*")*)$' },
+    },
+  };
   for (const [path, pathItem] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
       if (!operation) continue;
-      const { rateLimited, noStore } = policies.get(operation.operationId ?? '') ?? {
+      const { rateLimited, noStore, isPublic, sharedCache } = policies.get(operation.operationId ?? '') ?? {
         rateLimited: true,
         noStore: false,
+        isPublic: false,
+        sharedCache: undefined,
       };
       const responses = operation.responses;
+      const cacheHeaders = successCacheHeaders({ noStore, isPublic, sharedCache });
+      if (sharedCache) {
+        operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/If-None-Match' }];
+        responses['304'] ??= {
+          description: 'Not modified: `If-None-Match` matches the current `ETag`. No body.',
+          headers: cacheHeaders,
+        };
+      }
       if (BODY_METHODS.has(method)) {
         responses['400'] ??= problem(
           'The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`).',
@@ -183,9 +221,7 @@ function finalizeDocument(document: OpenAPIObject, policies: Map<string, RoutePo
           ...response.headers,
           ...(limited ? RATE_LIMIT_HEADERS : {}),
           ...(retryAfter ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
-          ...(noStore && status.startsWith('2')
-            ? { [CACHE_CONTROL_HEADER]: { $ref: `#/components/headers/${CACHE_CONTROL_HEADER}` } }
-            : {}),
+          ...(status.startsWith('2') ? cacheHeaders : {}),
           [REQUEST_ID_HEADER]: { $ref: `#/components/headers/${REQUEST_ID_HEADER}` },
           'Access-Control-Allow-Origin': { $ref: '#/components/headers/Access-Control-Allow-Origin' },
         };
@@ -194,6 +230,20 @@ function finalizeDocument(document: OpenAPIObject, policies: Map<string, RoutePo
     }
   }
   return document;
+}
+
+/** The cache headers of a route's successful answers (and of its 304). */
+function successCacheHeaders(
+  policy: Pick<RoutePolicy, 'noStore' | 'isPublic' | 'sharedCache'>,
+): Record<string, { $ref: string }> {
+  if (policy.noStore) return { [CACHE_CONTROL_HEADER]: { $ref: `#/components/headers/${CACHE_CONTROL_HEADER}` } };
+  if (policy.sharedCache)
+    return {
+      [CACHE_CONTROL_HEADER]: { $ref: '#/components/headers/Cache-Control-Shared' },
+      ETag: { $ref: '#/components/headers/ETag' },
+    };
+  if (!policy.isPublic) return { [CACHE_CONTROL_HEADER]: { $ref: '#/components/headers/Cache-Control-Private' } };
+  return {};
 }
 
 /** Lengths implied by a string format: `2026-11-25T10:00:00.000Z` (27 with a 6-digit year), a UUID. */
@@ -234,6 +284,22 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
     required: true,
     schema: { type: 'string', enum: ['no-store'] },
   },
+  'Cache-Control-Private': {
+    description: `\`${PRIVATE_NO_STORE}\`: an answer to an authenticated request; neither a shared cache nor the browser's disk may keep it.`,
+    required: true,
+    schema: { type: 'string', enum: [PRIVATE_NO_STORE] },
+  },
+  'Cache-Control-Shared': {
+    description:
+      'The same answer for every caller: browsers may reuse it for `max-age` seconds, shared caches (a CDN, a reverse proxy) for `s-maxage`, then revalidate it with `If-None-Match`.',
+    required: true,
+    schema: { type: 'string', maxLength: 64, pattern: '^public, max-age=\\d+, s-maxage=\\d+$' },
+  },
+  ETag: {
+    description: 'A strong validator of the body: send it back in `If-None-Match` to get a `304` while it is current.',
+    required: true,
+    schema: { type: 'string', maxLength: 24, pattern: '^"[A-Za-z0-9_-]{22}"$' },
+  },
   'X-RateLimit-Limit': {
     description:
       'Requests allowed per minute to this route from this client (on a 429 `RATE_LIMITED`: the limit that was exceeded; a sign-in lockout, `LOGIN_LOCKED_OUT`, is no request limit and leaves these headers as they were).',
@@ -257,9 +323,17 @@ const COMMON_HEADERS: Record<string, HeaderObject> = {
 
 /** Serves Swagger UI at /docs and the spec at /docs/openapi.json. */
 export function setupOpenApi(app: INestApplication, config: AppConfig): void {
+  // The published spec is the same for every caller: cached by CDNs, revalidated with its ETag.
+  const specPaths = new Set([`/${SPEC_PATH}`, `/${SPEC_YAML_PATH}`]);
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (specPaths.has(request.routeOptions.url ?? ''))
+      void reply.header(CACHE_CONTROL_HEADER, sharedCacheControl(SPEC_HTTP_CACHE));
+    done();
+  });
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app, config), {
     jsonDocumentUrl: SPEC_PATH,
-    yamlDocumentUrl: 'docs/openapi.yaml',
+    yamlDocumentUrl: SPEC_YAML_PATH,
     customSiteTitle: `${config.app.name} – API docs`,
     swaggerOptions: { persistAuthorization: true },
   });

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PRIVATE_NO_STORE } from '@app/common';
+
+/** A strong validator of a body: the first 128 bits of its SHA-256, base64url, quoted. */
+export function entityTag(body: string | Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+}
+
+/**
+ * RFC 9110 13.1.2: whether an `If-None-Match` value (`*`, or a list of entity tags) matches the
+ * current tag, comparing weakly (a `W/` prefix on either side is ignored).
+ */
+export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const trimmed = header.trim();
+  if (trimmed === '*') return true;
+  const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+  const current = opaque(etag);
+  return trimmed.split(',').some((tag) => opaque(tag.trim()) === current);
+}
+
+/**
+ * Cache headers for CDNs and browsers, set as each answer is sent:
+ * - an answer to an authenticated request (`Authorization` sent) that names no `Cache-Control` of
+ *   its own is `private, no-store`: personal data never lands in a shared cache or on disk;
+ * - a successful GET or HEAD whose `Cache-Control` is `public` (`@SharedCache()`, the published
+ *   spec) gets an `ETag`, and a `304` with no body when the request's `If-None-Match` matches it.
+ */
+export function registerHttpCaching(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
+    const cacheControl = reply.getHeader('cache-control');
+    if (cacheControl === undefined) {
+      if (request.headers.authorization !== undefined) void reply.header('cache-control', PRIVATE_NO_STORE);
+      done(null, payload);
+      return;
+    }
+    const conditional =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      reply.statusCode === 200 &&
+      typeof cacheControl === 'string' &&
+      cacheControl.startsWith('public') &&
+      (typeof payload === 'string' || Buffer.isBuffer(payload));
+    if (!conditional) {
+      done(null, payload);
+      return;
+    }
+    const etag = entityTag(payload);
+    void reply.header('etag', etag);
+    if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+      void reply.code(304);
+      done(null, '');
+      return;
+    }
+    done(null, payload);
+  });
+}
