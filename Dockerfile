@@ -12,7 +12,8 @@
 #   node dist/apps/api/libs/database/src/cli/migrate.js   (apply prisma/migrations)
 #   node dist/apps/api/apps/api/src/cli/seed.js           (plans and the admin account)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24, the LTS the suite runs on in CI with Node 20 (which left support in April 2026).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app
