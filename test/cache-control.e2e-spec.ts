@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
+import { PrismaService } from '@app/database';
+import { BillingService } from '../apps/api/src/billing/subscriptions/billing.service.js';
 import { registerAndLogin, type TestAccount } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
 import { specOperations } from './utils/openapi-spec.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+
+const SHARED = 'public, max-age=60, s-maxage=300';
+const STRONG_ETAG = /^"[A-Za-z0-9_-]{22}"$/;
 
 /** The operations whose 2xx responses openapi.json documents with this `Cache-Control` header component. */
 function operationsDocumenting(component: string): string[] {
@@ -22,10 +27,13 @@ function operationsDocumenting(component: string): string[] {
 const noStoreOperations = () => operationsDocumenting('Cache-Control');
 
 /**
- * OWASP ASVS 5.0 14.3.2: answers carrying a credential or a bearer link (tokens, a checkout,
- * portal or invoice URL) are `Cache-Control: no-store`, so no browser or shared cache keeps them.
+ * What caches may keep:
+ * - OWASP ASVS 5.0 14.3.2: answers carrying a credential or a bearer link (tokens, a checkout,
+ *   portal or invoice URL) are `Cache-Control: no-store`, so no browser or shared cache keeps them;
+ * - caching at the edge: the public reads that are the same for every caller (the plans, the
+ *   published spec) can be kept by a CDN and revalidated with their ETag; personal reads never are.
  */
-describe('Cache-Control: no-store on credential-carrying answers (e2e)', () => {
+describe('Cache-Control and ETag (e2e)', () => {
   let t: TestApp;
   let me: TestAccount;
 
@@ -39,62 +47,153 @@ describe('Cache-Control: no-store on credential-carrying answers (e2e)', () => {
     await t.close();
   });
 
-  function expectNoStore(res: LightMyRequestResponse, status = 200) {
-    expect({ status: res.statusCode, cacheControl: res.headers['cache-control'] }).toEqual({
-      status,
-      cacheControl: 'no-store',
-    });
-  }
-
-  it('marks login and refresh, whose bodies are tokens', async () => {
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: me.email, password: me.password },
-    });
-    expectNoStore(login);
-
-    const refresh = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refreshToken: login.json().refreshToken },
-    });
-    expectNoStore(refresh);
-  });
-
-  it('marks the checkout link, a replay of it, and the local checkout pages it opens', async () => {
-    const checkout = (key: string) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/v1/billing/checkout',
-        headers: { ...me.auth, 'idempotency-key': key },
-        payload: { planCode: 'pro' },
+  describe('no-store on credential-carrying answers', () => {
+    function expectNoStore(res: LightMyRequestResponse, status = 200) {
+      expect({ status: res.statusCode, cacheControl: res.headers['cache-control'] }).toEqual({
+        status,
+        cacheControl: 'no-store',
       });
-    const first = await checkout('cache-control-1');
-    const replay = await checkout('cache-control-1');
+    }
 
-    expectNoStore(first);
-    expectNoStore(replay);
-    expect(replay.headers['idempotent-replayed']).toBe('true');
-    const link = new URL(first.json().url as string).pathname;
-    expectNoStore(await t.app.inject({ method: 'GET', url: link }));
-    expectNoStore(await t.app.inject({ method: 'POST', url: link }));
+    it('marks login and refresh, whose bodies are tokens', async () => {
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: me.email, password: me.password },
+      });
+      expectNoStore(login);
+
+      const refresh = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        payload: { refreshToken: login.json().refreshToken },
+      });
+      expectNoStore(refresh);
+    });
+
+    it('marks the checkout link, a replay of it, and the local checkout pages it opens', async () => {
+      const checkout = (key: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/v1/billing/checkout',
+          headers: { ...me.auth, 'idempotency-key': key },
+          payload: { planCode: 'pro' },
+        });
+      const first = await checkout('cache-control-1');
+      const replay = await checkout('cache-control-1');
+
+      expectNoStore(first);
+      expectNoStore(replay);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      const link = new URL(first.json().url as string).pathname;
+      expectNoStore(await t.app.inject({ method: 'GET', url: link }));
+      expectNoStore(await t.app.inject({ method: 'POST', url: link }));
+    });
+
+    it('marks the portal link and the invoices, whose hosted URLs are bearer links', async () => {
+      expectNoStore(await t.app.inject({ method: 'POST', url: '/v1/billing/portal', headers: me.auth }));
+      expectNoStore(await t.app.inject({ method: 'GET', url: '/v1/billing/invoices', headers: me.auth }));
+    });
+
+    it('is documented on exactly those operations', () => {
+      expect(noStoreOperations()).toEqual([
+        'GET /v1/billing/invoices',
+        'GET /v1/billing/local-checkout/{token}',
+        'POST /v1/auth/login',
+        'POST /v1/auth/refresh',
+        'POST /v1/billing/checkout',
+        'POST /v1/billing/local-checkout/{token}',
+        'POST /v1/billing/portal',
+      ]);
+    });
   });
 
-  it('marks the portal link and the invoices, whose hosted URLs are bearer links', async () => {
-    expectNoStore(await t.app.inject({ method: 'POST', url: '/v1/billing/portal', headers: me.auth }));
-    expectNoStore(await t.app.inject({ method: 'GET', url: '/v1/billing/invoices', headers: me.auth }));
-  });
+  describe('caching at the edge', () => {
+    const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
 
-  it('is documented on exactly those operations', () => {
-    expect(noStoreOperations()).toEqual([
-      'GET /v1/billing/invoices',
-      'GET /v1/billing/local-checkout/{token}',
-      'POST /v1/auth/login',
-      'POST /v1/auth/refresh',
-      'POST /v1/billing/checkout',
-      'POST /v1/billing/local-checkout/{token}',
-      'POST /v1/billing/portal',
-    ]);
+    describe.each(['/v1/billing/plans', '/docs/openapi.json', '/docs/openapi.yaml'])('GET %s', (url) => {
+      it('is shared-cacheable, with a strong ETag that stays while the body does', async () => {
+        const first = await get(url);
+        const second = await get(url);
+
+        expect(first.statusCode).toBe(200);
+        expect(first.headers['cache-control']).toBe(SHARED);
+        expect(first.headers.etag).toMatch(STRONG_ETAG);
+        expect(second.headers.etag).toBe(first.headers.etag);
+      });
+
+      it('answers 304 with no body to a matching If-None-Match: exact, weak, in a list, or *', async () => {
+        const { etag } = (await get(url)).headers as { etag: string };
+
+        for (const ifNoneMatch of [etag, `W/${etag}`, `"stale", ${etag}`, '*']) {
+          const res = await get(url, { 'if-none-match': ifNoneMatch });
+          expect({ ifNoneMatch, status: res.statusCode, body: res.body }).toEqual({
+            ifNoneMatch,
+            status: 304,
+            body: '',
+          });
+          expect(res.headers.etag).toBe(etag);
+          expect(res.headers['cache-control']).toBe(SHARED);
+        }
+        const head = await t.app.inject({ method: 'HEAD', url, headers: { 'if-none-match': etag } });
+        expect(head.statusCode).toBe(304);
+      });
+
+      it('answers the full body to an If-None-Match that does not match', async () => {
+        const res = await get(url, { 'if-none-match': '"some-other-version"' });
+
+        expect(res.statusCode).toBe(200);
+        expect(res.body.length).toBeGreaterThan(0);
+      });
+    });
+
+    it('changes the ETag of the plans when the plans change', async () => {
+      const before = (await get('/v1/billing/plans')).headers.etag as string;
+      const prisma = t.app.get(PrismaService);
+      await prisma.plan.update({ where: { code: 'pro' }, data: { name: 'Pro (renamed)' } });
+      await t.app.get(BillingService).invalidatePlans();
+
+      const after = await get('/v1/billing/plans', { 'if-none-match': before });
+
+      expect(after.statusCode).toBe(200);
+      expect(after.headers.etag).not.toBe(before);
+      expect(after.json()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Pro (renamed)' })]));
+    });
+
+    it('keeps personal reads out of every cache: private, no-store and no ETag', async () => {
+      for (const url of ['/v1/users/me', '/v1/billing/entitlements', '/v1/auth/sessions']) {
+        const res = await get(url, me.auth);
+        expect({
+          url,
+          status: res.statusCode,
+          cacheControl: res.headers['cache-control'],
+          etag: res.headers.etag,
+        }).toEqual({ url, status: 200, cacheControl: 'private, no-store', etag: undefined });
+      }
+      // A refused token says so too: nothing about it is cacheable.
+      expect((await get('/v1/users/me', { authorization: 'Bearer not-a-token' })).headers['cache-control']).toBe(
+        'private, no-store',
+      );
+      // A credential-carrying answer keeps its stricter no-store.
+      const invoices = await get('/v1/billing/invoices', me.auth);
+      expect(invoices.headers['cache-control']).toBe('no-store');
+    });
+
+    it('documents it in openapi.json: the shared route with its ETag, If-None-Match and 304, authenticated ones private', () => {
+      const operations = specOperations();
+      const plans = operations.find((op) => op.name === 'GET /v1/billing/plans')!;
+      expect(plans.operation.responses['200']?.headers).toMatchObject({
+        'Cache-Control': { $ref: '#/components/headers/Cache-Control-Shared' },
+        ETag: { $ref: '#/components/headers/ETag' },
+      });
+      expect(plans.operation.responses['304']).toBeDefined();
+      expect(JSON.stringify(plans.operation)).toContain('#/components/parameters/If-None-Match');
+
+      const me = operations.find((op) => op.name === 'GET /v1/users/me')!;
+      expect(me.operation.responses['200']?.headers).toMatchObject({
+        'Cache-Control': { $ref: '#/components/headers/Cache-Control-Private' },
+      });
+      expect(me.operation.responses['304']).toBeUndefined();
+    });
   });
 });
