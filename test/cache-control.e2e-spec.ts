@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { PrismaService } from '@app/database';
 import { BillingService } from '../apps/api/src/billing/subscriptions/billing.service.js';
@@ -134,9 +134,14 @@ describe('Cache-Control and ETag (e2e)', () => {
           });
           expect(res.headers.etag).toBe(etag);
           expect(res.headers['cache-control']).toBe(SHARED);
+          // RFC 9110 8.6: no Content-Length other than the full answer's (none here), and no body type.
+          expect(res.headers['content-length']).toBeUndefined();
+          expect(res.headers['content-type']).toBeUndefined();
         }
         const head = await t.app.inject({ method: 'HEAD', url, headers: { 'if-none-match': etag } });
         expect(head.statusCode).toBe(304);
+        // A HEAD may state the full answer's length, nothing else.
+        expect(head.headers['content-length']).toBe(String(Buffer.byteLength((await get(url)).body)));
       });
 
       it('answers the full body to an If-None-Match that does not match', async () => {
@@ -145,6 +150,19 @@ describe('Cache-Control and ETag (e2e)', () => {
         expect(res.statusCode).toBe(200);
         expect(res.body.length).toBeGreaterThan(0);
       });
+    });
+
+    it('never lets a CDN keep an error of a shared-cacheable route: a failing plans read is no-store', async () => {
+      const billing = t.app.get(BillingService);
+      const listPlans = vi.spyOn(billing, 'listPlans').mockRejectedValueOnce(new Error('boom'));
+
+      const failed = await get('/v1/billing/plans');
+
+      expect(failed.statusCode).toBe(500);
+      expect(failed.headers['cache-control']).toBe('no-store');
+      expect(failed.headers.etag).toBeUndefined();
+      listPlans.mockRestore();
+      expect((await get('/v1/billing/plans')).headers['cache-control']).toBe(SHARED);
     });
 
     it('changes the ETag of the plans when the plans change', async () => {

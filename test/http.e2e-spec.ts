@@ -387,6 +387,7 @@ describe('CORS (e2e)', () => {
       'authorization',
       'content-type',
       'idempotency-key',
+      'if-none-match',
       'x-request-id',
     ]);
   });

@@ -30,6 +30,8 @@ export const CORS_REQUEST_HEADERS = [
   'Content-Type',
   IDEMPOTENCY_KEY_HEADER,
   REQUEST_ID_HEADER,
+  // Revalidates a shared-cacheable answer (`@SharedCache()`) against its `ETag`.
+  'If-None-Match',
 ] as const;
 
 /** Helmet's headers, computed once: they are the same on every response. */
@@ -128,6 +130,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     allowedHeaders: [...CORS_REQUEST_HEADERS],
     exposedHeaders: [
       REQUEST_ID_HEADER,
+      'etag',
       'retry-after',
       'idempotent-replayed',
       'x-ratelimit-limit',

@@ -24,8 +24,11 @@ export function ifNoneMatchMatches(header: string | undefined, etag: string): bo
  * Cache headers for CDNs and browsers, set as each answer is sent:
  * - an answer to an authenticated request (`Authorization` sent) that names no `Cache-Control` of
  *   its own is `private, no-store`: personal data never lands in a shared cache or on disk;
- * - a successful GET or HEAD whose `Cache-Control` is `public` (`@SharedCache()`, the published
- *   spec) gets an `ETag`, and a `304` with no body when the request's `If-None-Match` matches it.
+ * - a route's `public` `Cache-Control` (`@SharedCache()`, the published spec) holds for its
+ *   successful answers only: an error (a 400, a 503 while the database is down) is `no-store`, or
+ *   a CDN would keep serving it;
+ * - a successful GET or HEAD whose `Cache-Control` is `public` gets an `ETag`, and a `304` with no
+ *   body (and no `Content-Length` or `Content-Type`) when the request's `If-None-Match` matches it.
  */
 export function registerHttpCaching(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
@@ -35,11 +38,12 @@ export function registerHttpCaching(fastify: FastifyInstance): void {
       done(null, payload);
       return;
     }
+    const shared = typeof cacheControl === 'string' && cacheControl.startsWith('public');
+    if (shared && (reply.statusCode < 200 || reply.statusCode >= 300)) void reply.header('cache-control', 'no-store');
     const conditional =
+      shared &&
       (request.method === 'GET' || request.method === 'HEAD') &&
       reply.statusCode === 200 &&
-      typeof cacheControl === 'string' &&
-      cacheControl.startsWith('public') &&
       (typeof payload === 'string' || Buffer.isBuffer(payload));
     if (!conditional) {
       done(null, payload);
@@ -48,8 +52,10 @@ export function registerHttpCaching(fastify: FastifyInstance): void {
     const etag = entityTag(payload);
     void reply.header('etag', etag);
     if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
-      void reply.code(304);
-      done(null, '');
+      // RFC 9110 8.6: a 304 carries no Content-Length other than the full answer's. None for a GET;
+      // a HEAD keeps its payload, from which Fastify's HEAD handler states the full answer's length.
+      void reply.code(304).removeHeader('content-type').removeHeader('content-length');
+      done(null, request.method === 'HEAD' ? payload : null);
       return;
     }
     done(null, payload);

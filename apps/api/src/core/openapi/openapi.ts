@@ -214,7 +214,8 @@ function finalizeDocument(document: OpenAPIObject, policies: Map<string, RoutePo
       }
       for (const [status, response] of Object.entries(responses)) {
         if (!response || '$ref' in response) continue;
-        const limited = rateLimited && /^[24]/.test(status);
+        // A 304 answers after the rate limit counted the request, as a 200 does.
+        const limited = rateLimited && /^[234]/.test(status);
         // Problems that say when to retry: rate limits and unavailable dependencies (not the health bodies).
         const retryAfter = status === '429' || (status === '503' && response.content?.[PROBLEM_CONTENT_TYPE]);
         response.headers = {
