@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { loggerParams } from './core/logging.js';
 import { RateLimitModule } from './core/rate-limit/rate-limit.module.js';
+import { ShutdownModule } from './core/shutdown/shutdown.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IamModule } from './iam/iam.module.js';
 import { MailModule } from './mail/mail.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config)),
+        ShutdownModule,
         DatabaseModule,
         SeedModule,
         AppCacheModule,

@@ -5,6 +5,7 @@ import { ConfigValidationError, loadConfig, readEnvironment, type AppConfig } fr
 import { AppModule } from './app.module.js';
 import { bootBanner, bootSummary } from './boot-banner.js';
 import { configureApp, createHttpAdapter } from './core/configure-app.js';
+import { ShutdownState } from './core/shutdown/shutdown-state.js';
 import { DatabaseSeeder } from './seed/database-seeder.js';
 
 function loadConfigOrExit(): AppConfig {
@@ -28,10 +29,30 @@ await configureApp(app, config);
 // Accepted, but an operator should see it: one line each (a development secret with NODE_ENV unset).
 for (const warning of config.warnings) new Logger('Config').warn(warning);
 
-// Shutdown waits for in-flight requests, but never forever.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => setTimeout(() => process.exit(1), config.http.shutdownTimeoutMs).unref());
-}
+// SIGTERM or SIGINT: drain (keep serving, readiness 503) for SHUTDOWN_DRAIN_MS, then close: no new
+// connections, in-flight requests finish (at most SHUTDOWN_TIMEOUT_MS), then the database and Redis
+// close, and the process ends by the signal it got. A second signal ends it at once.
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const stop = (signal: NodeJS.Signals): void => {
+  for (const other of SIGNALS) process.off(other, stop);
+  const { shutdownDrainMs, shutdownTimeoutMs } = config.http;
+  // Never forever: the margin covers closing the connections after the last request.
+  setTimeout(() => process.exit(1), shutdownDrainMs + shutdownTimeoutMs + 2_000).unref();
+  const logger = new Logger('Shutdown');
+  logger.log(`${signal}: draining for ${shutdownDrainMs} ms, then closing`);
+  void app
+    .get(ShutdownState)
+    .drain(shutdownDrainMs)
+    .then(() => app.close())
+    .then(
+      () => process.kill(process.pid, signal),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        process.exit(1);
+      },
+    );
+};
+for (const signal of SIGNALS) process.on(signal, stop);
 
 await app.listen({ port: config.app.port, host: config.app.host });
 const summary = bootSummary(config);

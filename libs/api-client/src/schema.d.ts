@@ -683,7 +683,9 @@ export interface paths {
          *     (`pendingMigrations` names them, `message` the command that applies them); a cache outage only
          *     degrades it (200, `status: degraded`), since the API then answers from the database. Both
          *     answers use Terminus' health-check body, which names each dependency and its state; why one
-         *     is down goes to the log. Public and not rate limited.
+         *     is down goes to the log. From SIGTERM on it answers 503 with `status: shutting_down` (the
+         *     instance still serves for SHUTDOWN_DRAIN_MS, so load balancers move away first). Public and not
+         *     rate limited.
          */
         get: operations["healthReady"];
         put?: never;

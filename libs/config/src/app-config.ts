@@ -36,7 +36,12 @@ export abstract class AppConfig {
     bodyLimitBytes: number;
     /** Which X-Forwarded-* hops to believe (behind reverse proxies / load balancers); see {@link TrustProxySetting}. */
     trustProxy: TrustProxySetting;
-    /** How long shutdown waits for in-flight requests before closing anyway. */
+    /**
+     * After SIGTERM, how long the instance keeps serving while its readiness probe answers 503, so a
+     * load balancer or Kubernetes stops routing to it before it stops accepting connections.
+     */
+    shutdownDrainMs: number;
+    /** How long shutdown then waits for in-flight requests before closing anyway. */
     shutdownTimeoutMs: number;
   };
   declare readonly database: {

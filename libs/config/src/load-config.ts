@@ -160,6 +160,7 @@ const EnvSchema = z.object({
   CORS_ORIGINS: csv.default([]),
   HTTP_BODY_LIMIT: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
   TRUST_PROXY: trustProxy.default(false),
+  SHUTDOWN_DRAIN_MS: nonNegativeInt(60_000).default(0),
   SHUTDOWN_TIMEOUT_MS: positiveInt(120_000).default(10_000),
 
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL').optional(),
@@ -342,6 +343,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, project: 
       corsOrigins: e.CORS_ORIGINS,
       bodyLimitBytes: e.HTTP_BODY_LIMIT,
       trustProxy: e.TRUST_PROXY,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     database: {

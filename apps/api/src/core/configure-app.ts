@@ -21,6 +21,8 @@ import { registerHttpCaching } from './http-cache/http-caching.js';
 import { registerRequestLogging } from './logging.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
+import { registerGracefulShutdown } from './shutdown/http-shutdown.js';
+import { ShutdownState } from './shutdown/shutdown-state.js';
 
 /** Every method the API serves (HEAD is Fastify's, for each GET); a test checks them against the spec. */
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] as const;
@@ -138,7 +140,6 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       'x-ratelimit-reset',
     ],
   });
-  app.enableShutdownHooks();
 
   // Parses the Cookie header (the login's device token is the only cookie the API reads).
   await app.register(fastifyCookie);
@@ -149,16 +150,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     void reply.headers(SECURITY_HEADERS).header(REQUEST_ID_HEADER, request.id);
     done();
   });
-  // During shutdown, a response that finishes an in-flight request also closes its keep-alive
-  // connection; otherwise the server would wait for the client's idle timeout before exiting.
-  let closing = false;
-  fastify.addHook('preClose', async () => {
-    closing = true;
-  });
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) void reply.header('connection', 'close');
-    done(null, payload);
-  });
+  // Tracks every route handler and closes connections while stopping (main.ts drives the stop).
+  registerGracefulShutdown(fastify, app.get(ShutdownState), config, (message) =>
+    app.get(Logger).warn(message, 'Shutdown'),
+  );
   registerHttpCaching(fastify);
 
   if (config.app.docsEnabled) setupOpenApi(app, config);

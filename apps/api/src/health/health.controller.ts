@@ -2,6 +2,7 @@ import { applyDecorators, Controller, Get, Res, ServiceUnavailableException, VER
 import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { ShutdownState } from '../core/shutdown/shutdown-state.js';
 import { NotRateLimited } from '../core/rate-limit/rate-limit.decorator.js';
 import { Public } from '../iam/decorators/public.decorator.js';
 import { CacheHealthIndicator } from './cache.health.js';
@@ -20,6 +21,9 @@ function HealthEndpoint(): MethodDecorator {
   );
 }
 
+/** Readiness while the instance stops: no dependency was checked. */
+const SHUTTING_DOWN: HealthCheckResult = { status: 'shutting_down', info: {}, error: {}, details: {} };
+
 @ApiTags('health')
 @Public()
 @NotRateLimited()
@@ -29,6 +33,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly databaseIndicator: DatabaseHealthIndicator,
     private readonly cacheIndicator: CacheHealthIndicator,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /**
@@ -50,11 +55,17 @@ export class HealthController {
    * (`pendingMigrations` names them, `message` the command that applies them); a cache outage only
    * degrades it (200, `status: degraded`), since the API then answers from the database. Both
    * answers use Terminus' health-check body, which names each dependency and its state; why one
-   * is down goes to the log. Public and not rate limited.
+   * is down goes to the log. From SIGTERM on it answers 503 with `status: shutting_down` (the
+   * instance still serves for SHUTDOWN_DRAIN_MS, so load balancers move away first). Public and not
+   * rate limited.
    */
   @Get('ready')
   @HealthEndpoint()
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    if (this.shutdown.stopping) {
+      void reply.status(503);
+      return SHUTTING_DOWN;
+    }
     try {
       return await this.health.check([
         () => this.databaseIndicator.check('database'),
