@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TIER_LEASE_MS } from '@app/redis';
 import { strongPassword, uniqueEmail } from './utils/auth.js';
+import { call, me, nameOn, planOn, propagation, register, signIn, warm, type Account } from './utils/http-accounts.js';
 import { freePort, startServer, type RunningServer } from './utils/built-app.js';
 import { FlakyProxy, eventually } from './utils/flaky-proxy.js';
 import { PrivateRedis } from './utils/private-redis.js';
@@ -9,15 +10,8 @@ import { createTestDatabase, type TestDatabase } from './utils/test-database.js'
 
 /** The bound the first tier promises: a change made through one instance is seen on every other within it. */
 const COHERENT_WITHIN_MS = 100;
-/** Longest a propagation is waited for before the test gives up (a failure, not a measurement). */
-const GIVE_UP_MS = 5_000;
 /** Longest wait for an instance to reconnect to Redis. */
 const RECONNECT_MS = 15_000;
-
-interface Account {
-  id: string;
-  auth: { authorization: string };
-}
 
 /**
  * Two API processes (`a`, `b`, the built server) on one database and one Redis (a private
@@ -83,58 +77,9 @@ describe('the two-tier cache across instances (e2e, two processes)', () => {
     expect(served).toBeGreaterThan(100);
   });
 
-  const call = (server: RunningServer, method: string, path: string, account?: Account, body?: unknown) =>
-    fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { ...account?.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  const me = (server: RunningServer, account: Account) => call(server, 'GET', '/v1/users/me', account);
-  const nameOn = async (server: RunningServer, account: Account) =>
-    ((await (await me(server, account)).json()) as { name: string }).name;
-  const planOn = async (server: RunningServer, account: Account) =>
-    ((await (await call(server, 'GET', '/v1/billing/entitlements', account)).json()) as { planCode: string }).planCode;
-
   const cacheStatus = async (server: RunningServer) =>
     ((await (await fetch(`${server.baseUrl}/health/ready`)).json()) as { details?: { cache?: { status?: string } } })
       .details?.cache?.status;
-
-  async function signIn(server: RunningServer, email: string, password: string): Promise<Account> {
-    const res = await call(server, 'POST', '/v1/auth/login', undefined, { email, password });
-    expect(res.status).toBe(200);
-    const { accessToken } = (await res.json()) as { accessToken: string };
-    const auth = { authorization: `Bearer ${accessToken}` };
-    const { id } = (await (await fetch(`${server.baseUrl}/v1/users/me`, { headers: auth })).json()) as { id: string };
-    return { id, auth };
-  }
-
-  async function register(server: RunningServer, name = 'Test User'): Promise<Account> {
-    const email = uniqueEmail();
-    const password = strongPassword();
-    const res = await call(server, 'POST', '/v1/auth/register', undefined, { email, password, name });
-    expect(res.status).toBe(201);
-    return signIn(server, email, password);
-  }
-
-  /** Reads until two answers in a row agree with `expected`: the second comes from the first tier. */
-  async function warm(read: () => Promise<unknown>, expected: unknown): Promise<void> {
-    expect(await read()).toEqual(expected);
-    expect(await read()).toEqual(expected);
-  }
-
-  /**
-   * Milliseconds from now to the start of the first request (each sent as the previous one is
-   * answered) that sees the change: how long the instance kept answering the old value, without
-   * the time a busy machine takes to answer that last request.
-   */
-  async function propagation(seen: () => Promise<boolean>): Promise<number> {
-    const start = performance.now();
-    for (;;) {
-      const sent = performance.now();
-      if (await seen()) return sent - start;
-      if (performance.now() - start > GIVE_UP_MS) throw new Error(`not seen after ${GIVE_UP_MS} ms`);
-    }
-  }
 
   it('refuses on one instance, within 100 ms, an access token logged out on the other', async () => {
     const user = await register(a);

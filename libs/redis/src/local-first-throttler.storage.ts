@@ -32,8 +32,9 @@ interface LocalCount {
  * which also tells the shared count). After that, each call adds to what this instance admitted
  * since Redis last answered; the sum over the limit blocks, here at once and in Redis at the next
  * addition. Each addition returns the shared count, so every instance learns the others' hits once
- * per interval. **Bound:** instances together admit at most the limit plus, per instance, what it
- * admitted of that client's requests in one interval (they could not yet know of each other's).
+ * per interval. **Bound:** instances together admit at most the limit plus what they admitted of
+ * that client's requests in the last two intervals: a hit reaches Redis at its instance's next
+ * addition, and another instance at its own next one after that.
  *
  * When Redis is unavailable, additions go to `RedisThrottlerStorage`'s in-process fallback
  * (limits then hold per instance). The counts of at most {@link LOCAL_FIRST_MAX_KEYS} clients are
