@@ -335,3 +335,42 @@ function startWriter(nginx: PrivateNginx, localAddress: string, account: Account
     },
   };
 }
+
+describe('nginx with no instance up (cluster)', () => {
+  let nginx: PrivateNginx;
+
+  beforeAll(async () => {
+    // Ports nothing listens on: every attempt is refused.
+    nginx = await PrivateNginx.start([await freePort(), await freePort()]);
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+  });
+
+  it('answers 503 problem+json with its request id, not an HTML 502', async () => {
+    const res = await fetch(`${nginx.baseUrl}/v1/users/me`);
+
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const requestId = res.headers.get('x-request-id');
+    expect(await res.json()).toEqual({
+      type: 'urn:problem-type:service-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'No API instance is available; retry shortly.',
+      instance: '/v1/users/me',
+      code: 'SERVICE_UNAVAILABLE',
+      requestId,
+    });
+  });
+
+  it('writes no path into the problem that would need escaping', async () => {
+    const res = await fetch(`${nginx.baseUrl}/v1/users/%22%7D`);
+
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { instance: string }).instance).toBe('/');
+  });
+});
