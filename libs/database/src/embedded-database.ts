@@ -1,17 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { openPGlite } from './pglite-image.js';
 
 /**
  * Opens the embedded database: `memory://` keeps it in memory; anything else is a data directory.
- * PGlite (a WebAssembly build of PostgreSQL) is loaded here, on first use, so a process on
+ * PGlite (a WebAssembly build of PostgreSQL) is loaded on first use, so a process on
  * `DATABASE_URL` never loads it.
  */
 export async function openEmbeddedDatabase(dir: string): Promise<PGlite> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  if (dir.startsWith('memory://')) return new PGlite(dir);
-  mkdirSync(dir, { recursive: true });
-  return new PGlite(dir);
+  // A new cluster starts from the cached image of a fresh one (pglite-image.ts), not initdb.
+  return openPGlite(dir);
 }
 
 /**

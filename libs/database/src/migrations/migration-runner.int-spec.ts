@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { openPGlite } from '../pglite-image.js';
 import { createTestDatabase, usingPostgres } from '../../../../test/utils/test-database.js';
 import { openPgSession, pgliteSession, type SqlSession } from '../sql-session.js';
 import { defaultMigrationsDir, migrationChecksum, readMigrationFiles } from './migration-files.js';
@@ -42,7 +42,7 @@ async function emptyDatabase(): Promise<{ open: () => Promise<SqlSession>; dispo
       },
     };
   }
-  const db = await PGlite.create();
+  const db = await openPGlite();
   return { open: async () => pgliteSession(db), dispose: () => db.close() };
 }
 

@@ -16,7 +16,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { messages, PGlite } from '@electric-sql/pglite';
+import { messages, type PGlite } from '@electric-sql/pglite';
+import { openPGlite } from '../pglite-image.js';
 import {
   bindMigrationAwareSqlAdapterFactory,
   DriverAdapterError,
@@ -79,7 +80,7 @@ export async function diffMigrationsToSchema(opts: DiffMigrationsToSchemaOptions
   const filters: SchemaFilter = { externalTables: [], externalEnums: [] };
 
   const runtime = await loadEngineRuntime();
-  const shadow = await PGlite.create();
+  const shadow = await openPGlite();
   try {
     const adapterFactory = bindMigrationAwareSqlAdapterFactory(shadowOnlyAdapterFactory(shadow));
     const engineOptions = { datamodels: [[schemaFile.path, schemaFile.content]] satisfies [string, string][] };
