@@ -161,8 +161,15 @@ export class PrivatePostgres {
    * A streaming replica of this cluster, started: `pg_basebackup -R` (a copy of the data directory
    * that replays this cluster's WAL as a hot standby, `standby.signal` and `primary_conninfo`
    * included) on a port of its own. It serves reads at once; `destroy()` it before its primary.
+   * From then on this cluster commits synchronously (its WAL position covers every commit).
    */
   async createReplica(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
+    // Commits are acknowledged once their WAL is written (fsync stays off), so the primary's WAL
+    // position names every commit a client has seen: what replica lag is measured against.
+    await this.withClient(async (client) => {
+      await client.query('ALTER SYSTEM SET synchronous_commit = on');
+      await client.query('SELECT pg_reload_conf()');
+    });
     const root = mkdtempSync(path.join(tmpdir(), ROOT_PREFIX));
     writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
     const replica = new PrivatePostgres(await freePort(), root, this.identity, this.bin, this);
@@ -316,7 +323,8 @@ export class PrivatePostgres {
       async (client) => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn,
     );
     const replayed = await this.withClient(
-      async (client) => (await client.query<{ lsn: string }>('SELECT pg_last_wal_replay_lsn()::text AS lsn')).rows[0].lsn,
+      async (client) =>
+        (await client.query<{ lsn: string }>('SELECT pg_last_wal_replay_lsn()::text AS lsn')).rows[0].lsn,
     );
     return { replayed, primary };
   }
@@ -331,9 +339,8 @@ export class PrivatePostgres {
     for (let attempt = 0; attempt < Math.ceil(ms / 50); attempt++) {
       const done = await this.withClient(
         async (client) =>
-          (
-            await client.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [target])
-          ).rows[0].done,
+          (await client.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [target]))
+            .rows[0].done,
       );
       if (done) return;
       if (Date.now() > deadline) break;

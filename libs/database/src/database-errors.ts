@@ -189,3 +189,31 @@ export function databaseErrorToDomain(error: unknown): DomainError | undefined {
   if (error instanceof pg.DatabaseError) return fromSqlState(error.code);
   return undefined;
 }
+
+/** The driver's own error inside what Prisma (or its adapter) threw, if any. */
+function driverErrorOf(error: unknown): DriverError | undefined {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    const driverError = error.meta?.driverAdapterError;
+    return isDriverAdapterError(driverError) ? driverError.cause : undefined;
+  }
+  return isDriverAdapterError(error) ? error.cause : undefined;
+}
+
+/**
+ * SQLSTATEs a hot standby cancels a read with when replaying the primary's WAL conflicts with it
+ * (40001 "canceling statement due to conflict with recovery", 40P01 a deadlock with replay, 57P04
+ * database_dropped): the same read can succeed on the primary.
+ */
+const RECOVERY_CONFLICT_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01', '57P04']);
+
+/** Whether a read on a replica was cancelled by a conflict with replay, by Prisma's code or the SQLSTATE. */
+export function isRecoveryConflict(error: unknown): boolean {
+  // P2034: a write conflict or deadlock, what Prisma makes of 40001 and 40P01.
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') return true;
+  if (error instanceof pg.DatabaseError) return RECOVERY_CONFLICT_SQLSTATES.has(error.code ?? '');
+  const driverError = driverErrorOf(error);
+  if (!driverError) return false;
+  if (driverError.kind === 'TransactionWriteConflict') return true;
+  const code = driverError.kind === 'postgres' ? driverError.code : driverError.originalCode;
+  return code !== undefined && RECOVERY_CONFLICT_SQLSTATES.has(code);
+}

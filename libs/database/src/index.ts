@@ -15,3 +15,5 @@ export {
   SubscriptionStatus,
   InvoiceStatus,
 } from './generated/prisma/enums.js';
+export { runWithReplicaReads } from './replicas/read-scope.js';
+export type { ReplicaStatus } from './replicas/read-replicas.js';

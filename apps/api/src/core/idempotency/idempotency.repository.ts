@@ -45,8 +45,12 @@ export class IdempotencyRepository {
     }
   }
 
+  /**
+   * On the primary: it decides between replaying a response, answering "in progress" and starting
+   * over, and a replica behind the first request's completion (or deletion) would decide wrong.
+   */
   async find(userId: string, keyHash: string): Promise<IdempotencyRecordState | null> {
-    const row = await this.prisma.idempotencyRecord.findUnique({
+    const row = await this.prisma.primary.idempotencyRecord.findUnique({
       where: { userId_keyHash: { userId, keyHash } },
       select: {
         requestHash: true,
