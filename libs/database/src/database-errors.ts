@@ -217,3 +217,21 @@ export function isRecoveryConflict(error: unknown): boolean {
   const code = driverError.kind === 'postgres' ? driverError.code : driverError.originalCode;
   return code !== undefined && RECOVERY_CONFLICT_SQLSTATES.has(code);
 }
+
+/**
+ * One line saying why a database call failed, for a log: the driver's message when Prisma wraps
+ * one (its own message can be empty, or a page long), else the first line of the error's message,
+ * or its code.
+ */
+export function describeDatabaseError(error: unknown): string {
+  const driverError = driverErrorOf(error);
+  if (driverError) {
+    const message = 'message' in driverError ? driverError.message : driverError.originalMessage;
+    if (message) return message;
+    return driverError.originalCode ? `${driverError.kind} (${driverError.originalCode})` : driverError.kind;
+  }
+  if (!(error instanceof Error)) return String(error);
+  const firstLine = error.message.split('\n').find((line) => line.trim() !== '');
+  const code = (error as { code?: unknown }).code;
+  return firstLine?.trim() ?? (typeof code === 'string' ? code : error.name);
+}

@@ -8,6 +8,7 @@ import {
   DatabaseUnavailableError,
   databaseErrorToDomain,
   DatabaseNotMigratedError,
+  describeDatabaseError,
   isRecoveryConflict,
 } from '../database-errors.js';
 import type { ReadReplica, ReplicaRouter } from './read-routing.js';
@@ -192,7 +193,7 @@ export class ReadReplicas implements ReplicaRouter {
     const domain = databaseErrorToDomain(error);
     if (domain instanceof DatabaseUnavailableError) {
       const health = this.replicas.find((candidate) => candidate === replica)?.health;
-      health?.update({ kind: 'unreachable', reason: error instanceof Error ? error.message : String(error) });
+      health?.update({ kind: 'unreachable', reason: describeDatabaseError(error) });
       return true;
     }
     return domain instanceof DatabaseNotMigratedError || isRecoveryConflict(error);

@@ -1,3 +1,4 @@
+import { describeDatabaseError } from '../database-errors.js';
 import type { ReplicaHealth } from './replica-health.js';
 import { PrimaryWalHistory, type WalPosition } from './wal-history.js';
 
@@ -19,13 +20,6 @@ export interface MonitoredReplica {
 export interface ReplicaMonitorOptions {
   maxLagMs: number;
   intervalMs: number;
-}
-
-/** The reason to log for a failed check: the error's message (or code), never a stack. */
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return error.message || (typeof code === 'string' ? code : error.name);
 }
 
 /**
@@ -87,7 +81,7 @@ export class ReplicaMonitor {
     try {
       found = await probe.replay();
     } catch (error) {
-      health.update({ kind: 'unreachable', reason: reasonOf(error) });
+      health.update({ kind: 'unreachable', reason: describeDatabaseError(error) });
       return;
     }
     if (!found.standby || found.replayed === null) {
