@@ -1,4 +1,8 @@
-import { isDriverAdapterError, type Error as DriverError } from '@prisma/driver-adapter-utils';
+import {
+  isDriverAdapterError as adapterErrorCheck,
+  type DriverAdapterError,
+  type Error as DriverError,
+} from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { DomainError } from '@app/common';
 import { Prisma } from './generated/prisma/client.js';
@@ -110,6 +114,11 @@ export class DatabasePool extends pg.Pool {
       throw new DatabaseConnectionError(error);
     });
   }
+}
+
+/** The adapter's own check, made safe on anything: it reads `.name` of what it is given, so throws on undefined. */
+function isDriverAdapterError(value: unknown): value is DriverAdapterError {
+  return typeof value === 'object' && value !== null && adapterErrorCheck(value);
 }
 
 /** Prisma's codes for connection-level failures (P1xxx), pool timeouts, transaction start timeouts, too many clients. */
