@@ -5,6 +5,7 @@ import { REPLICA_READS_APPLICATION_NAME } from '../libs/database/src/replicas/re
 import { login, registerAndLogin, sessionIdOf, type TestAccount } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
 import { silenceLogger } from './utils/builders.js';
+import { FlakyProxy } from './utils/flaky-proxy.js';
 import { eventually, privateDatabase } from './utils/private-database-app.js';
 import { PrivatePostgres } from './utils/private-postgres.js';
 import { PrivateRedis } from './utils/private-redis.js';
@@ -288,6 +289,57 @@ describe('read replicas (e2e, a private primary and its streaming replica)', () 
       });
     },
   );
+
+  it('answers every read while the replica hangs (connections open, nothing answered), from the primary once it is found unreachable', async () => {
+    const proxy = new FlakyProxy(new URL(replica.url('app')));
+    await proxy.start();
+    const proxied = new URL(replica.url('app'));
+    proxied.port = String(proxy.port);
+    const other = await createTestApp({
+      database: privateDatabase(primary.url('app'), {
+        DATABASE_REPLICA_URLS: proxied.toString(),
+        DATABASE_REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
+        DATABASE_REPLICA_CHECK_INTERVAL_MS: String(CHECK_INTERVAL_MS),
+      }),
+    });
+    try {
+      const otherPrisma = other.app.get(PrismaService);
+      const who = await registerAndLogin(other.app);
+      await eventually(async () => otherPrisma.replicaStatus()[0]?.usable === true, NOTICE_MS);
+      const read = async () => {
+        const started = Date.now();
+        const res = await other.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: who.auth });
+        return { status: res.statusCode, ms: Date.now() - started };
+      };
+      // Reads under way on the replica when it stops answering, and reads that keep coming.
+      const warm = await Promise.all(Array.from({ length: 4 }, read));
+      proxy.stall();
+      const during: Array<{ status: number; ms: number }> = [];
+      const stalledAt = Date.now();
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          // Bounded: 200 reads per worker at most, for as long as the replica is not found out.
+          for (let sent = 0; sent < 200 && Date.now() - stalledAt < 10_000; sent++) {
+            during.push(await read());
+            if (otherPrisma.replicaStatus()[0]?.state === 'unreachable' && sent > 2) break;
+          }
+        }),
+      );
+      if (process.env.REPLICA_TIMINGS) {
+        console.log(`hung replica: ${during.length} reads, slowest ${Math.max(...during.map((r) => r.ms))} ms`);
+      }
+
+      expect(warm.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(during.filter((r) => r.status !== 200)).toEqual([]);
+      expect(otherPrisma.replicaStatus()[0]?.state).toBe('unreachable');
+      // Found out within a check's timeout (2 s) and an interval, not after TCP gives up.
+      expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(5_000);
+    } finally {
+      proxy.resume();
+      await other.close();
+      await proxy.stop();
+    }
+  });
 
   it('keeps readiness about the primary: ready with the replica down', async () => {
     await replica.stop('fast');

@@ -15,7 +15,7 @@ function makeReplica(name: string, usable: boolean): Replica {
   };
   const health = new ReplicaHealth(name, 1000, log);
   if (usable) health.update({ kind: 'in-use', freshUntil: NOW + 500 });
-  return { name, client: {} as PrismaClient, health };
+  return { name, client: {} as PrismaClient, health, whenUnreachable: (listener) => health.whenUnreachable(listener) };
 }
 
 function makeMonitor() {
@@ -55,6 +55,21 @@ describe(ReadReplicas.name, () => {
       'a',
       'c',
     ]);
+  });
+
+  it('tells the reads waiting on a replica once it is found unreachable, and only once', () => {
+    const replica = makeReplica('a', true);
+    const { sut } = makeSut([replica]);
+    const waiting = vi.fn();
+    const done = vi.fn();
+    replica.whenUnreachable(waiting);
+    replica.whenUnreachable(done)();
+
+    sut.failed(replica, new DatabaseConnectionError(new Error('read ECONNRESET')));
+    sut.failed(replica, new DatabaseConnectionError(new Error('read ECONNRESET')));
+
+    expect(waiting).toHaveBeenCalledTimes(1);
+    expect(done).not.toHaveBeenCalled();
   });
 
   it('picks none when no replica is usable: the primary answers', () => {

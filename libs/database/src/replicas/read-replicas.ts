@@ -140,7 +140,13 @@ export class ReadReplicas implements ReplicaRouter {
           { disposeExternalPool: true },
         ),
       });
-      return { name: replicaName(url), client, health: new ReplicaHealth(replicaName(url), maxLagMs, logger) };
+      const health = new ReplicaHealth(replicaName(url), maxLagMs, logger);
+      return {
+        name: replicaName(url),
+        client,
+        health,
+        whenUnreachable: (listener: () => void) => health.whenUnreachable(listener),
+      };
     });
     const primaryPool = checkPool(config.url ?? '');
     pools.push(primaryPool);

@@ -12,6 +12,21 @@ function makeReplicaClient() {
   };
 }
 
+/** A replica whose loss the test announces with `lose()`. */
+function makeReplica(client: object) {
+  const listeners = new Set<() => void>();
+  return {
+    name: 'replica-1',
+    client,
+    whenUnreachable: vi.fn((listener: () => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    }),
+    lose: () => listeners.forEach((listener) => listener()),
+    listening: () => listeners.size,
+  };
+}
+
 function makeRouter(replica: ReadReplica | undefined) {
   return {
     pick: vi.fn<ReplicaRouter['pick']>().mockReturnValue(replica),
@@ -32,11 +47,13 @@ function makeOperation(overrides: Partial<RoutedOperation> = {}) {
 
 describe(routeOperation.name, () => {
   let client: ReturnType<typeof makeReplicaClient>;
+  let replica: ReturnType<typeof makeReplica>;
   let router: ReturnType<typeof makeRouter>;
 
   beforeEach(() => {
     client = makeReplicaClient();
-    router = makeRouter({ name: 'replica-1', client });
+    replica = makeReplica(client);
+    router = makeRouter(replica);
   });
 
   const sut = (op: RoutedOperation, options?: { primaryOnly?: boolean }) => routeOperation(router, op, options);
@@ -47,6 +64,8 @@ describe(routeOperation.name, () => {
     await expect(runWithReplicaReads(() => sut(op))).resolves.toEqual(['from the replica']);
     expect(client.user.findMany).toHaveBeenCalledWith({ where: { role: 'ADMIN' } });
     expect(op.onPrimary).not.toHaveBeenCalled();
+    // Done with the replica: nothing of this read stays attached to it.
+    expect(replica.listening()).toBe(0);
   });
 
   it('reads the primary outside a request (boot, seed, CLIs): nothing says what was written before', async () => {
@@ -121,8 +140,22 @@ describe(routeOperation.name, () => {
     const op = makeOperation();
 
     await expect(runWithReplicaReads(() => sut(op))).resolves.toEqual(['from the primary']);
-    expect(router.failed).toHaveBeenCalledWith({ name: 'replica-1', client }, lost);
+    expect(router.failed).toHaveBeenCalledWith(replica, lost);
     expect(op.onPrimary).toHaveBeenCalledWith({ where: { role: 'ADMIN' } });
+  });
+
+  it('answers from the primary a read in flight on a replica found unreachable meanwhile (one that hangs)', async () => {
+    let answerLate: (rows: unknown) => void = () => undefined;
+    client.user.findMany.mockReturnValue(new Promise((resolve) => (answerLate = resolve)));
+    const op = makeOperation();
+
+    const answer = runWithReplicaReads(() => sut(op));
+    await vi.waitFor(() => expect(replica.listening()).toBe(1));
+    replica.lose();
+
+    await expect(answer).resolves.toEqual(['from the primary']);
+    answerLate(['too late']);
+    expect(router.failed).not.toHaveBeenCalled();
   });
 
   it('passes on any other error of a replica read, as the primary would have answered it', async () => {

@@ -20,6 +20,8 @@ type Delegates = Record<string, Record<string, (args: unknown) => Promise<unknow
 export interface ReadReplica {
   readonly name: string;
   readonly client: object;
+  /** Calls `listener` once if the replica is found unreachable; returns the function that removes it. */
+  whenUnreachable(listener: () => void): () => void;
 }
 
 /** Which replica answers a read, and what a failed one means; `ReadReplicas` is the real one. */
@@ -55,8 +57,8 @@ export interface RoutedOperation {
 /**
  * Where one operation runs. A model read outside a transaction, in a unit of work that has not
  * written (see `runWithReplicaReads`), goes to the replica the router picks; a replica that fails
- * it with a connection error (or a conflict with replay) is reported and the primary answers
- * instead, so a replica going away fails no request. Everything else goes to the primary: writes,
+ * it with a connection error (or a conflict with replay), or is found unreachable while it waits,
+ * is reported and the primary answers instead, so a replica going away fails no request. Everything else goes to the primary: writes,
  * every operation of a transaction, and raw SQL (`$queryRaw` cannot say whether it writes); each
  * of them also sends the unit of work's later reads to the primary, so it reads its own writes.
  * `primaryOnly`: every read on the primary too.
@@ -77,10 +79,32 @@ export async function routeOperation(
   const run = delegate?.[op.operation];
   if (!delegate || !run) return op.onPrimary(op.args);
   try {
-    return await run.call(delegate, op.args);
+    const read = await readUnlessLost(replica, run.call(delegate, op.args));
+    return read.lost ? op.onPrimary(op.args) : read.answer;
   } catch (error) {
     if (!router.failed(replica, error)) throw error;
     return op.onPrimary(op.args);
+  }
+}
+
+/**
+ * The replica's answer, or `lost` as soon as the replica is found unreachable (by a check, or by
+ * another read failing): a server that hangs may never answer, nor close the connection.
+ */
+async function readUnlessLost(
+  replica: ReadReplica,
+  read: Promise<unknown>,
+): Promise<{ lost: false; answer: unknown } | { lost: true }> {
+  let stopListening: () => void = () => undefined;
+  const lost = new Promise<{ lost: true }>((resolve) => {
+    stopListening = replica.whenUnreachable(() => resolve({ lost: true }));
+  });
+  try {
+    return await Promise.race([read.then((answer) => ({ lost: false as const, answer })), lost]);
+  } finally {
+    stopListening();
+    // Abandoned, it may still fail later: that is no one's error any more.
+    read.catch(() => undefined);
   }
 }
 

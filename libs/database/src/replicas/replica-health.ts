@@ -34,6 +34,8 @@ function lagText({ atLeastMs, atMostMs }: { atLeastMs: number; atMostMs: number 
  */
 export class ReplicaHealth {
   private current: ReplicaState = { kind: 'unknown' };
+  /** Called once, the next time it becomes unreachable: reads still waiting on it. */
+  private readonly unreachableListeners = new Set<() => void>();
 
   constructor(
     /** host:port/database, never the credentials. */
@@ -54,10 +56,25 @@ export class ReplicaHealth {
     return this.current.kind === 'in-use' && now < this.current.freshUntil;
   }
 
+  /**
+   * Calls `listener` the next time the replica becomes unreachable (a read of it in flight is then
+   * answered elsewhere rather than waiting on a server that may never answer). Returns the function
+   * that removes it, which a read calls once it has its answer.
+   */
+  whenUnreachable(listener: () => void): () => void {
+    this.unreachableListeners.add(listener);
+    return () => this.unreachableListeners.delete(listener);
+  }
+
   update(next: ReplicaState): void {
     const previous = this.current;
     this.current = next;
     if (previous.kind === next.kind) return;
+    if (next.kind === 'unreachable') {
+      const listeners = [...this.unreachableListeners];
+      this.unreachableListeners.clear();
+      for (const listener of listeners) listener();
+    }
     switch (next.kind) {
       case 'in-use':
         this.logger.log(`Replica ${this.name}: ${previous.kind === 'unknown' ? 'in use' : 'back in use'}`);
