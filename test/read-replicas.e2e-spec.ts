@@ -118,6 +118,39 @@ describe('read replicas (e2e, a private primary and its streaming replica)', () 
     expect(replicaLogs()).toEqual([`Replica 127.0.0.1:${replica.port}/app: in use`]);
   });
 
+  it('keeps the replica of an idle primary in use, though its last replayed commit grows older than the bound', async () => {
+    const position = () =>
+      primary.withClient(
+        async (client) => (await client.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn,
+        'app',
+      );
+    await replica.caughtUp();
+    // Idle: no request, and (checked) no WAL written by anyone meanwhile; tried again if something wrote.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = await position();
+      let alwaysInUse = true;
+      for (let waited = 0; waited < 3 * MAX_LAG_MS; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        alwaysInUse &&= inUse();
+      }
+      if ((await position()) !== before) continue;
+      const replayedCommitAgeMs = await replica.withClient(
+        async (client) =>
+          Number(
+            (await client.query('SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS ms'))
+              .rows[0].ms,
+          ),
+        'app',
+      );
+
+      expect(alwaysInUse).toBe(true);
+      // What a check by replay timestamps would have taken for lag.
+      expect(replayedCommitAgeMs).toBeGreaterThan(3 * MAX_LAG_MS);
+      return;
+    }
+    throw new Error('the primary never stayed idle for the test');
+  });
+
   it('answers reads from the replica: a change the replica has not replayed does not show, then shows', async () => {
     await setDeviceOnPrimary(account, 'device-before');
     await whileReplicaLags(async () => {
