@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { PrismaService } from '@app/database';
-import { REPLICA_READS_APPLICATION_NAME } from '../libs/database/src/replicas/read-replicas.js';
+import { PrismaService, REPLICA_READS_APPLICATION_NAME } from '@app/database';
 import { login, registerAndLogin, sessionIdOf, type TestAccount } from './utils/auth.js';
 import { seedTestPlans } from './utils/billing.js';
 import { silenceLogger } from './utils/builders.js';

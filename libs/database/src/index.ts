@@ -16,4 +16,8 @@ export {
   InvoiceStatus,
 } from './generated/prisma/enums.js';
 export { runWithReplicaReads } from './replicas/read-scope.js';
-export type { ReplicaStatus } from './replicas/read-replicas.js';
+export {
+  REPLICA_CHECK_APPLICATION_NAME,
+  REPLICA_READS_APPLICATION_NAME,
+  type ReplicaStatus,
+} from './replicas/read-replicas.js';
