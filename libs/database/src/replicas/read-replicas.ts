@@ -124,7 +124,7 @@ export class ReadReplicas implements ReplicaRouter {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The replicas of `config`, with their checks against `primaryUrl`; nothing connects before `start()`. */
+  /** The replicas of `config`, checked against its primary (`config.url`); nothing connects before `start()`. */
   static open(config: AppConfig['database'], logger: ReplicaLog = new Logger(ReadReplicas.name)): ReadReplicas {
     const { urls, maxLagMs, checkIntervalMs } = config.replicas;
     const pools: pg.Pool[] = [];

@@ -103,6 +103,28 @@ describe(ReplicaMonitor.name, () => {
     expect(replica.log.log).toHaveBeenLastCalledWith('Replica replica:5432/app: back in use');
   });
 
+  it('says nothing at boot of a replica a moment behind the first samples, until it catches up or a bound has passed', async () => {
+    const primary = makePrimary(100n);
+    const slow = makeReplica(90n);
+    const stuck = makeReplica(90n);
+    const { sut } = makeSut(primary, [slow, stuck]);
+
+    await sut.checkAll();
+    expect(slow.health.state).toEqual({ kind: 'unknown' });
+    vi.advanceTimersByTime(INTERVAL_MS);
+    slow.at(100n);
+    await sut.checkAll();
+    expect(slow.health.state.kind).toBe('in-use');
+    expect(slow.log.warn).not.toHaveBeenCalled();
+
+    vi.advanceTimersByTime(MAX_LAG_MS);
+    await sut.checkAll();
+    expect(stuck.health.state).toEqual({ kind: 'lagging', atLeastMs: MAX_LAG_MS + INTERVAL_MS, atMostMs: undefined });
+    expect(stuck.log.warn).toHaveBeenCalledWith(
+      'Replica replica:5432/app: skipped, more than 1200 ms behind the primary (bound 1000 ms)',
+    );
+  });
+
   it('skips a replica that does not answer, and one that is not a standby', async () => {
     const down = makeReplica();
     down.probe.replay.mockRejectedValue(

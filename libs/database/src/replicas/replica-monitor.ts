@@ -34,6 +34,8 @@ export class ReplicaMonitor {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  /** When the primary's position was first sampled: until a bound later, the samples are too few to show lag. */
+  private firstSampleAt: number | undefined;
 
   constructor(
     private readonly primary: PrimaryWalProbe,
@@ -70,6 +72,7 @@ export class ReplicaMonitor {
     const at = this.clock();
     try {
       this.history.record(at, await this.primary.position());
+      this.firstSampleAt ??= at;
     } catch {
       // No sample this time: the replicas' proofs of freshness run out unless the primary answers
       // again. The primary's own outage is readiness's business, and each query's.
@@ -95,6 +98,10 @@ export class ReplicaMonitor {
       health.update({ kind: 'in-use', freshUntil: reached + this.options.maxLagMs });
       return;
     }
+    // Just after boot, a replica a moment behind the first samples is not shown to be lagging yet:
+    // it stays unchecked (and unused, unlogged) until it catches up, or the samples span the bound.
+    const samplingSince = this.firstSampleAt === undefined ? 0 : now - this.firstSampleAt;
+    if (health.state.kind === 'unknown' && reached === undefined && samplingSince < this.options.maxLagMs) return;
     const missed = this.history.missedSince(found.replayed);
     health.update({
       kind: 'lagging',
