@@ -13,8 +13,8 @@ import { createTestApp, type TestApp } from './utils/test-app.js';
 import { INVALID_REFRESH_TOKEN, REFRESH_TOKEN_REUSED } from './utils/token-app.js';
 
 /** The lag bound of the app under test, and how often it checks its replica. */
-const MAX_LAG_MS = 1_000;
-const CHECK_INTERVAL_MS = 200;
+const MAX_LAG_MS = 1_500;
+const CHECK_INTERVAL_MS = 250;
 /** Longest wait for a check to notice a change (a stop, a pause, a recovery), on a loaded machine. */
 const NOTICE_MS = 15_000;
 
@@ -23,6 +23,7 @@ const NOTICE_MS = 15_000;
  * from it with `pg_basebackup -R`, a private Redis (flushed by one test), and the app on all three
  * through HTTP. Which server answered a read is told by data: a row changed on the primary while
  * the replica's replay is paused (`pg_wal_replay_pause()`) reads the old way on the replica only.
+ * `REPLICA_TIMINGS=1` prints what the lag, stop and hang cases measured.
  */
 describe('read replicas (e2e, a private primary and its streaming replica)', () => {
   let primary: PrivatePostgres;
@@ -218,7 +219,7 @@ describe('read replicas (e2e, a private primary and its streaming replica)', () 
       expect(replicaLogs().slice(before)).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^Replica 127\\.0\\.0\\.1:${replica.port}/app: skipped, \\d+-\\d+ ms behind the primary \\(bound 1000 ms\\)$`,
+            `^Replica 127\\.0\\.0\\.1:${replica.port}/app: skipped, \\d+-\\d+ ms behind the primary \\(bound ${MAX_LAG_MS} ms\\)$`,
           ),
         ),
       ]);
