@@ -39,6 +39,7 @@ export class BillingCustomersRepository {
       data: [{ userId, provider, providerCustomerId }],
       skipDuplicates: true,
     });
+    // Read after this request's write: read-your-writes sends it to the primary.
     const row = await this.prisma.billingCustomer.findUniqueOrThrow({
       where: { userId },
       select: { providerCustomerId: true },

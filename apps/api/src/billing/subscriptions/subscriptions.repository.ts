@@ -138,6 +138,7 @@ export class SubscriptionsRepository {
   async update(userId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionWithPlan | null> {
     const result = await this.prisma.subscription.updateMany({ where: { id, userId }, data: changes });
     if (result.count === 0) return null;
+    // Read after this request's write: read-your-writes sends it to the primary.
     return this.prisma.subscription.findUnique({ where: { id }, include: { plan: true } });
   }
 
