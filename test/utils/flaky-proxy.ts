@@ -1,12 +1,14 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy in front of a real server (Redis in our tests): `stop()` is an outage, `start()`
- * again a recovery on the same port, `stall()` a server that hangs without closing connections.
+ * A TCP proxy in front of a real server (Redis or PostgreSQL in our tests): `stop()` is an outage,
+ * `start()` again a recovery on the same port, `stall()` a server that hangs without closing
+ * connections (new ones are accepted, and hang too).
  */
 export class FlakyProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private stalled = false;
   port = 0;
 
   constructor(private readonly target: URL) {}
@@ -23,6 +25,7 @@ export class FlakyProxy {
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
+      if (this.stalled) for (const socket of [client, upstream]) socket.pause();
     });
     await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
@@ -30,10 +33,12 @@ export class FlakyProxy {
 
   /** Connections stay open but nothing gets through. */
   stall(): void {
+    this.stalled = true;
     for (const socket of this.sockets) socket.pause();
   }
 
   resume(): void {
+    this.stalled = false;
     for (const socket of this.sockets) socket.resume();
   }
 

@@ -31,6 +31,14 @@ export interface PrivatePostgresOptions {
   maxConnections?: number;
 }
 
+/** Where a streaming replica of the cluster replays its WAL. */
+export interface ReplayPosition {
+  /** `pg_last_wal_replay_lsn()` of the replica. */
+  replayed: string;
+  /** `pg_current_wal_lsn()` of its primary. */
+  primary: string;
+}
+
 type StopMode = 'smart' | 'fast' | 'immediate';
 
 /** The server's programs: pg_config's bindir, or Debian's /usr/lib/postgresql/<version>/bin. */
@@ -101,6 +109,8 @@ export class PrivatePostgres {
     private readonly root: string,
     private readonly identity: { uid: number; gid: number } | undefined,
     private readonly bin: string,
+    /** The cluster this one streams from, for a replica made by {@link createReplica}. */
+    readonly primary?: PrivatePostgres,
   ) {}
 
   private get data(): string {
@@ -124,23 +134,87 @@ export class PrivatePostgres {
       if (identity) for (const dir of [root, cluster.run]) chownSync(dir, identity.uid, identity.gid);
       await cluster.exec('initdb', ['-D', cluster.data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
       const settings = [
-        `port = ${cluster.port}`,
-        "listen_addresses = '127.0.0.1'",
-        `unix_socket_directories = '${cluster.run}'`,
-        `max_connections = ${options.maxConnections ?? 100}`,
-        'superuser_reserved_connections = 0',
+        ...cluster.ownSettings(options),
         // A test cluster: durability is not the point, speed is.
         'fsync = off',
         'synchronous_commit = off',
         'full_page_writes = off',
+        // Replicas can be made of it (createReplica): WAL for streaming, and senders to stream it.
+        'wal_level = replica',
+        'max_wal_senders = 10',
       ];
-      await cluster.exec('sh', ['-c', `printf '%s\\n' "$@" >> ${cluster.data}/postgresql.conf`, 'sh', ...settings]);
+      await cluster.appendSettings(settings);
+      // initdb --auth=trust already lets 127.0.0.1 replicate; said here, as the replicas depend on it.
+      await cluster.exec('sh', [
+        '-c',
+        `printf '%s\\n' 'host replication postgres 127.0.0.1/32 trust' >> ${cluster.data}/pg_hba.conf`,
+      ]);
       await cluster.start();
       return cluster;
     } catch (error) {
       await cluster.destroy();
       throw error;
     }
+  }
+
+  /**
+   * A streaming replica of this cluster, started: `pg_basebackup -R` (a copy of the data directory
+   * that replays this cluster's WAL as a hot standby, `standby.signal` and `primary_conninfo`
+   * included) on a port of its own. It serves reads at once; `destroy()` it before its primary.
+   * From then on this cluster commits synchronously (its WAL position covers every commit).
+   */
+  async createReplica(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
+    // Commits are acknowledged once their WAL is written (fsync stays off), so the primary's WAL
+    // position names every commit a client has seen: what replica lag is measured against.
+    await this.withClient(async (client) => {
+      await client.query('ALTER SYSTEM SET synchronous_commit = on');
+      await client.query('SELECT pg_reload_conf()');
+    });
+    const root = mkdtempSync(path.join(tmpdir(), ROOT_PREFIX));
+    writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
+    const replica = new PrivatePostgres(await freePort(), root, this.identity, this.bin, this);
+    try {
+      mkdirSync(replica.run);
+      if (this.identity) for (const dir of [root, replica.run]) chownSync(dir, this.identity.uid, this.identity.gid);
+      await replica.exec('pg_basebackup', [
+        '-D',
+        replica.data,
+        '-R',
+        '-X',
+        'stream',
+        '-c',
+        'fast',
+        '--no-sync',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(this.port),
+        '-U',
+        'postgres',
+      ]);
+      // The copied postgresql.conf names the primary's port and socket: later lines win.
+      await replica.appendSettings([...replica.ownSettings(options), 'hot_standby = on']);
+      await replica.start();
+      return replica;
+    } catch (error) {
+      await replica.destroy();
+      throw error;
+    }
+  }
+
+  /** The settings that differ between a cluster and its replicas. */
+  private ownSettings(options: PrivatePostgresOptions): string[] {
+    return [
+      `port = ${this.port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${this.run}'`,
+      `max_connections = ${options.maxConnections ?? 100}`,
+      'superuser_reserved_connections = 0',
+    ];
+  }
+
+  private async appendSettings(settings: string[]): Promise<void> {
+    await this.exec('sh', ['-c', `printf '%s\\n' "$@" >> ${this.data}/postgresql.conf`, 'sh', ...settings]);
   }
 
   /** Clusters left running by a test process killed before its afterAll: stopped and removed. */
@@ -162,7 +236,8 @@ export class PrivatePostgres {
 
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
-    rmSync(this.standbySignal, { force: true });
+    // A replica stays one; a primary left a standby by startRefusingConnections becomes a primary again.
+    if (!this.primary) rmSync(this.standbySignal, { force: true });
     await this.exec('pg_ctl', ['-D', this.data, '-l', path.join(this.run, 'pg.log'), '-w', '-t', '30', 'start']);
   }
 
@@ -229,6 +304,49 @@ export class PrivatePostgres {
       }
     }
     return url;
+  }
+
+  /** On a replica: stops replaying the primary's WAL (it keeps receiving it), so it falls behind. */
+  async pauseReplay(): Promise<void> {
+    await this.withClient((client) => client.query('SELECT pg_wal_replay_pause()'));
+  }
+
+  /** On a replica: replays again, catching up with what it received meanwhile. */
+  async resumeReplay(): Promise<void> {
+    await this.withClient((client) => client.query('SELECT pg_wal_replay_resume()'));
+  }
+
+  /** On a replica: how far it has replayed, beside where its primary's WAL is now. */
+  async replayPosition(): Promise<ReplayPosition> {
+    if (!this.primary) throw new Error('replayPosition() is for a replica made by createReplica()');
+    const primary = await this.primary.withClient(
+      async (client) => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn,
+    );
+    const replayed = await this.withClient(
+      async (client) =>
+        (await client.query<{ lsn: string }>('SELECT pg_last_wal_replay_lsn()::text AS lsn')).rows[0].lsn,
+    );
+    return { replayed, primary };
+  }
+
+  /** On a replica: resolves once it has replayed everything its primary had written when called. */
+  async caughtUp(ms = 15_000): Promise<void> {
+    if (!this.primary) throw new Error('caughtUp() is for a replica made by createReplica()');
+    const target = await this.primary.withClient(
+      async (client) => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn,
+    );
+    const deadline = Date.now() + ms;
+    for (let attempt = 0; attempt < Math.ceil(ms / 50); attempt++) {
+      const done = await this.withClient(
+        async (client) =>
+          (await client.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [target]))
+            .rows[0].done,
+      );
+      if (done) return;
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the replica did not replay up to ${target} within ${ms} ms`);
   }
 
   /** Stops the server (if it runs) and removes its directory; safe to call more than once. */

@@ -54,6 +54,15 @@ export abstract class AppConfig {
     migrateOnBoot: boolean;
     /** Seed plans and the admin account at boot (default: only for the embedded database). */
     seedOnBoot: boolean;
+    /** Streaming replicas of `url` that take reads (PostgreSQL only); none by default. */
+    replicas: {
+      /** Their PostgreSQL URLs; empty: every query goes to `url`. */
+      urls: string[];
+      /** A replica further behind the primary than this is not read from until it catches up. */
+      maxLagMs: number;
+      /** How often each replica's reachability and lag are checked. */
+      checkIntervalMs: number;
+    };
   };
   declare readonly cache: {
     /** Redis URL; undefined selects the in-process memory store. */

@@ -14,6 +14,7 @@ describe(loadConfig.name, () => {
       poolMax: 10,
       migrateOnBoot: true,
       seedOnBoot: true,
+      replicas: { urls: [], maxLagMs: 3000, checkIntervalMs: 1000 },
     });
     expect(sut.cache).toMatchObject({ redisUrl: undefined, keyPrefix: 'app', defaultTtlSeconds: 60 });
     expect(sut.auth.accessTokenTtlSeconds).toBe(900);
@@ -295,6 +296,60 @@ describe(loadConfig.name, () => {
       expect(loadConfig({ NODE_ENV: 'development' }).warnings).toEqual([]);
       expect(loadConfig({ NODE_ENV: 'test' }).warnings).toEqual([]);
       expect(loadConfig({ JWT_SECRET: STRONG_SECRET }).warnings).toEqual([]);
+    });
+  });
+
+  describe('DATABASE_REPLICA_URLS', () => {
+    const primary = { DATABASE_URL: 'postgres://app@db:5432/app' };
+
+    it('reads comma-separated postgres URLs, with the lag bound and check interval', () => {
+      const sut = loadConfig({
+        ...primary,
+        DATABASE_REPLICA_URLS: 'postgres://app@replica-1:5432/app, postgresql://app:secret@replica-2/app,',
+        DATABASE_REPLICA_MAX_LAG_MS: '5000',
+        DATABASE_REPLICA_CHECK_INTERVAL_MS: '500',
+      });
+
+      expect(sut.database.replicas).toEqual({
+        urls: ['postgres://app@replica-1:5432/app', 'postgresql://app:secret@replica-2/app'],
+        maxLagMs: 5000,
+        checkIntervalMs: 500,
+      });
+    });
+
+    it('names a malformed entry by its position, never by its text (it may hold a password)', () => {
+      const problems = problemsOf({
+        ...primary,
+        DATABASE_REPLICA_URLS: 'postgres://replica-1/app,mysql://root:hunter2@replica-2/app,not a url',
+      });
+
+      expect(problems).toEqual([
+        'DATABASE_REPLICA_URLS: entry 2 must be a postgres:// or postgresql:// URL',
+        'DATABASE_REPLICA_URLS: entry 3 must be a postgres:// or postgresql:// URL',
+      ]);
+      expect(problems.join('\n')).not.toContain('hunter2');
+    });
+
+    it('refuses replicas without DATABASE_URL (the embedded database has none), with every other problem', () => {
+      expect(problemsOf({ DATABASE_REPLICA_URLS: 'postgres://replica-1/app', PORT: 'eighty' })).toEqual([
+        'PORT: must be a number',
+        'DATABASE_REPLICA_URLS: needs DATABASE_URL (the embedded database has no replicas)',
+      ]);
+      expect(loadConfig({ DATABASE_REPLICA_URLS: ' , ' }).database.replicas.urls).toEqual([]);
+    });
+
+    it('refuses a lag bound under two check intervals, which no check could prove', () => {
+      const replicas = { ...primary, DATABASE_REPLICA_URLS: 'postgres://replica-1/app' };
+
+      expect(problemsOf({ ...replicas, DATABASE_REPLICA_MAX_LAG_MS: '1500' })).toEqual([
+        'DATABASE_REPLICA_MAX_LAG_MS: must be at least twice DATABASE_REPLICA_CHECK_INTERVAL_MS (lag is measured once per check)',
+      ]);
+      expect(problemsOf({ ...replicas, DATABASE_REPLICA_CHECK_INTERVAL_MS: '10' })).toEqual([
+        'DATABASE_REPLICA_CHECK_INTERVAL_MS: must be at least 50',
+      ]);
+      expect(loadConfig({ ...replicas, DATABASE_REPLICA_MAX_LAG_MS: '2000' }).database.replicas.maxLagMs).toBe(2000);
+      // Without replicas the two settings mean nothing and are not held to each other.
+      expect(loadConfig({ DATABASE_REPLICA_MAX_LAG_MS: '1' }).database.replicas.urls).toEqual([]);
     });
   });
 

@@ -57,6 +57,9 @@ const nonNegativeInt = (max: number) =>
     .min(0, 'must be at least 0')
     .max(max, `must be at most ${max}`);
 
+/** The most often replicas are checked (ms): each check is two queries per replica. */
+const MIN_REPLICA_CHECK_INTERVAL_MS = 50;
+
 /** The highest rate limit the configuration accepts (requests per minute). */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
@@ -93,6 +96,19 @@ const csv = z.string().transform((value) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+
+const POSTGRES_PROTOCOLS = ['postgres:', 'postgresql:'];
+const POSTGRES_URL_HINT = 'must be a postgres:// or postgresql:// URL';
+
+/** Comma-separated postgres URLs; a problem names the entry by its position, never its text (it may hold a password). */
+const postgresUrls = csv.transform((entries, ctx): string[] => {
+  entries.forEach((entry, index) => {
+    if (!url(POSTGRES_PROTOCOLS, POSTGRES_URL_HINT).safeParse(entry).success) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} ${POSTGRES_URL_HINT}` });
+    }
+  });
+  return entries;
+});
 
 /** Id of the data key derived from JWT_SECRET when DATA_ENCRYPTION_KEYS is unset. */
 const DERIVED_DATA_KEY_ID = 'jwt';
@@ -163,11 +179,16 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: nonNegativeInt(60_000).default(0),
   SHUTDOWN_TIMEOUT_MS: positiveInt(120_000).default(10_000),
 
-  DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL').optional(),
+  DATABASE_URL: url(POSTGRES_PROTOCOLS, POSTGRES_URL_HINT).optional(),
   DATABASE_EMBEDDED_DIR: z.string().min(1).default('.data/pglite'),
   DATABASE_POOL_MAX: positiveInt(1000).default(10),
   DATABASE_MIGRATE_ON_BOOT: boolean.optional(),
   DATABASE_SEED_ON_BOOT: boolean.optional(),
+  DATABASE_REPLICA_URLS: postgresUrls.default([]),
+  DATABASE_REPLICA_MAX_LAG_MS: positiveInt(3_600_000).default(3000),
+  DATABASE_REPLICA_CHECK_INTERVAL_MS: positiveInt(60_000)
+    .refine((ms) => ms >= MIN_REPLICA_CHECK_INTERVAL_MS, `must be at least ${MIN_REPLICA_CHECK_INTERVAL_MS}`)
+    .default(1000),
 
   REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL').optional(),
   CACHE_KEY_PREFIX: z
@@ -277,6 +298,27 @@ function productionProblems(env: Record<string, string>): string[] {
 }
 
 /**
+ * Read replicas need a PostgreSQL primary (checked on the raw values, so it is reported with any
+ * other problem), and a lag bound that the periodic check can prove.
+ */
+function replicaProblems(env: Record<string, string>, e: z.infer<typeof EnvSchema> | undefined): string[] {
+  const listed = e ? e.DATABASE_REPLICA_URLS.length > 0 : env.DATABASE_REPLICA_URLS !== undefined;
+  if (!listed) return [];
+  const problems: string[] = [];
+  if (env.DATABASE_URL === undefined) {
+    problems.push('DATABASE_REPLICA_URLS: needs DATABASE_URL (the embedded database has no replicas)');
+  }
+  // A replica's freshness is proved once per check, against a primary position at least one check
+  // old: a bound under two intervals would take replicas out of use between checks.
+  if (e && e.DATABASE_REPLICA_MAX_LAG_MS < 2 * e.DATABASE_REPLICA_CHECK_INTERVAL_MS) {
+    problems.push(
+      'DATABASE_REPLICA_MAX_LAG_MS: must be at least twice DATABASE_REPLICA_CHECK_INTERVAL_MS (lag is measured once per check)',
+    );
+  }
+  return problems;
+}
+
+/**
  * What runs, but should not run unnoticed: with NODE_ENV unset the production rules are off, so a
  * deployment that forgot it would sign tokens with a known or guessable secret.
  */
@@ -319,6 +361,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, project: 
       'LOGIN_LOCKOUT_ACCOUNT_FAILURES: must not be lower than LOGIN_LOCKOUT_CLIENT_FAILURES (it is the ceiling of all untrusted clients together)',
     );
   }
+  problems.push(...replicaProblems(env, parsed.success ? parsed.data : undefined));
   if (parsed.success && parsed.data.BILLING_PROVIDER === 'stripe' && !parsed.data.STRIPE_SECRET_KEY) {
     problems.push('STRIPE_SECRET_KEY: must be set when BILLING_PROVIDER=stripe');
   }
@@ -352,6 +395,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, project: 
       poolMax: e.DATABASE_POOL_MAX,
       migrateOnBoot: e.DATABASE_MIGRATE_ON_BOOT ?? embedded,
       seedOnBoot: e.DATABASE_SEED_ON_BOOT ?? embedded,
+      replicas: {
+        urls: e.DATABASE_REPLICA_URLS,
+        maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS,
+        checkIntervalMs: e.DATABASE_REPLICA_CHECK_INTERVAL_MS,
+      },
     },
     cache: {
       redisUrl: e.REDIS_URL,

@@ -1,4 +1,8 @@
-import { isDriverAdapterError, type Error as DriverError } from '@prisma/driver-adapter-utils';
+import {
+  isDriverAdapterError as adapterErrorCheck,
+  type DriverAdapterError,
+  type Error as DriverError,
+} from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { DomainError } from '@app/common';
 import { Prisma } from './generated/prisma/client.js';
@@ -112,6 +116,11 @@ export class DatabasePool extends pg.Pool {
   }
 }
 
+/** The adapter's own check, made safe on anything: it reads `.name` of what it is given, so throws on undefined. */
+function isDriverAdapterError(value: unknown): value is DriverAdapterError {
+  return typeof value === 'object' && value !== null && adapterErrorCheck(value);
+}
+
 /** Prisma's codes for connection-level failures (P1xxx), pool timeouts, transaction start timeouts, too many clients. */
 const UNAVAILABLE_PRISMA_CODES: ReadonlySet<string> = new Set([
   'P1001', // can't reach the database server
@@ -188,4 +197,50 @@ export function databaseErrorToDomain(error: unknown): DomainError | undefined {
   if (isDriverAdapterError(error)) return fromAdapterError(error.cause);
   if (error instanceof pg.DatabaseError) return fromSqlState(error.code);
   return undefined;
+}
+
+/** The driver's own error inside what Prisma (or its adapter) threw, if any. */
+function driverErrorOf(error: unknown): DriverError | undefined {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    const driverError = error.meta?.driverAdapterError;
+    return isDriverAdapterError(driverError) ? driverError.cause : undefined;
+  }
+  return isDriverAdapterError(error) ? error.cause : undefined;
+}
+
+/**
+ * SQLSTATEs a hot standby cancels a read with when replaying the primary's WAL conflicts with it
+ * (40001 "canceling statement due to conflict with recovery", 40P01 a deadlock with replay, 57P04
+ * database_dropped): the same read can succeed on the primary.
+ */
+const RECOVERY_CONFLICT_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01', '57P04']);
+
+/** Whether a read on a replica was cancelled by a conflict with replay, by Prisma's code or the SQLSTATE. */
+export function isRecoveryConflict(error: unknown): boolean {
+  // P2034: a write conflict or deadlock, what Prisma makes of 40001 and 40P01.
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') return true;
+  if (error instanceof pg.DatabaseError) return RECOVERY_CONFLICT_SQLSTATES.has(error.code ?? '');
+  const driverError = driverErrorOf(error);
+  if (!driverError) return false;
+  if (driverError.kind === 'TransactionWriteConflict') return true;
+  const code = driverError.kind === 'postgres' ? driverError.code : driverError.originalCode;
+  return code !== undefined && RECOVERY_CONFLICT_SQLSTATES.has(code);
+}
+
+/**
+ * One line saying why a database call failed, for a log: the driver's message when Prisma wraps
+ * one (its own message can be empty, or a page long), else the first line of the error's message,
+ * or its code.
+ */
+export function describeDatabaseError(error: unknown): string {
+  const driverError = driverErrorOf(error);
+  if (driverError) {
+    const message = 'message' in driverError ? driverError.message : driverError.originalMessage;
+    if (message) return message;
+    return driverError.originalCode ? `${driverError.kind} (${driverError.originalCode})` : driverError.kind;
+  }
+  if (!(error instanceof Error)) return String(error);
+  const firstLine = error.message.split('\n').find((line) => line.trim() !== '');
+  const code = (error as { code?: unknown }).code;
+  return firstLine?.trim() ?? (typeof code === 'string' ? code : error.name);
 }

@@ -15,3 +15,9 @@ export {
   SubscriptionStatus,
   InvoiceStatus,
 } from './generated/prisma/enums.js';
+export { runWithReplicaReads } from './replicas/read-scope.js';
+export {
+  REPLICA_CHECK_APPLICATION_NAME,
+  REPLICA_READS_APPLICATION_NAME,
+  type ReplicaStatus,
+} from './replicas/read-replicas.js';

@@ -8,11 +8,18 @@ import { openPgSession, pgliteSession, type SqlSession } from './sql-session.js'
 import { applyMigrations, APPLIED_MIGRATION_NAMES } from './migrations/migration-runner.js';
 import { defaultMigrationsDir, readMigrationFiles } from './migrations/migration-files.js';
 import { DatabasePool, MIGRATE_COMMAND } from './database-errors.js';
+import { ReadReplicas, type ReplicaStatus } from './replicas/read-replicas.js';
+import { readRouting } from './replicas/read-routing.js';
 
 /**
  * The Prisma client of the application, on PostgreSQL (`DATABASE_URL`) through @prisma/adapter-pg
  * or, with no URL, on an in-process PGlite database. Only `*.repository.ts` files use it. PGlite and
  * its Prisma adapter are loaded only in the second case.
+ *
+ * With read replicas (`DATABASE_REPLICA_URLS`) the instance is this client extended by
+ * {@link readRouting}: reads go to a healthy replica within the lag bound unless the request has
+ * written; `primary` is the same client with every query on the primary, for the reads that must
+ * see its latest state (security checks, read-then-write decisions, what fills a shared cache).
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
@@ -24,6 +31,14 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly migrationNames = readMigrationFiles(defaultMigrationsDir()).map((file) => file.name);
   /** Set once every migration is applied: they are never un-applied, so readiness stops asking. */
   private migrationsApplied = false;
+  /** The read replicas, when configured. */
+  private readonly replicas: ReadReplicas | undefined;
+  /**
+   * Every query on the primary, whatever the replicas: for a read that must not lag behind a write
+   * made elsewhere (a revoked session, a rotated refresh token, a used token, a row about to be
+   * changed on its strength, a value about to be cached for everyone). Without replicas, this client.
+   */
+  readonly primary: PrismaClient;
 
   constructor(config: AppConfig) {
     const database = config.database;
@@ -46,6 +61,16 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     });
     this.config = database;
     this.embedded = embedded;
+    if (database.url === undefined || database.replicas.urls.length === 0) {
+      this.primary = this;
+      return;
+    }
+    const replicas = ReadReplicas.open(database);
+    this.replicas = replicas;
+    this.primary = this.$extends(readRouting(replicas, { primaryOnly: true })) as unknown as PrismaClient;
+    // Prisma's extensions make a new client rather than change this one: the instance Nest (or a
+    // CLI) gets is the routed client, which keeps this class's methods and fields.
+    return this.$extends(readRouting(replicas)) as unknown as PrismaService;
   }
 
   async onModuleInit(): Promise<void> {
@@ -59,6 +84,13 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     );
     const pending = await this.pendingMigrations();
     if (pending.length > 0) this.logger.error(pendingMigrationsMessage(pending));
+    // A replica down at boot is skipped, not fatal: the primary answers its reads.
+    await this.replicas?.start();
+  }
+
+  /** The replicas and whether each is read from now; empty without DATABASE_REPLICA_URLS. */
+  replicaStatus(): ReplicaStatus[] {
+    return this.replicas?.status() ?? [];
   }
 
   /**
@@ -82,6 +114,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.replicas?.stop();
     await this.$disconnect();
     await this.embedded?.then(
       (database) => database.close(),

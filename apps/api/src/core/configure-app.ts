@@ -19,6 +19,7 @@ import {
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency/idempotency-key.js';
 import { registerHttpCaching } from './http-cache/http-caching.js';
 import { registerRequestLogging } from './logging.js';
+import { registerReplicaReads } from './replica-reads.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
 import { registerGracefulShutdown } from './shutdown/http-shutdown.js';
@@ -144,6 +145,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // Parses the Cookie header (the login's device token is the only cookie the API reads).
   await app.register(fastifyCookie);
   registerRequestLogging(app);
+  registerReplicaReads(app, config);
   const fastify = app.getHttpAdapter().getInstance();
   // Echo the request id on every response, errors included, with the security headers.
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -58,8 +58,13 @@ export class SessionsRepository {
     });
   }
 
+  /**
+   * On the primary (read replicas lag): a copy behind a rotation or a revocation would let a reused
+   * refresh token, or one of a revoked session, be exchanged (`rotate` claims the token, but does
+   * not check its session again).
+   */
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
-    return this.prisma.refreshToken.findUnique({
+    return this.prisma.primary.refreshToken.findUnique({
       where: { tokenHash },
       select: {
         id: true,
@@ -95,7 +100,10 @@ export class SessionsRepository {
     });
   }
 
-  /** Active sessions of one user, newest first. */
+  /**
+   * Active sessions of one user, newest first. A replica may answer: a session revoked in the last
+   * moments may still be listed, but no token of it works (the revocation check reads the primary).
+   */
   listActive(userId: string, now: Date): Promise<SessionRecord[]> {
     return this.prisma.session.findMany({
       where: { userId, revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } },

@@ -64,9 +64,17 @@ export class UserTokensRepository {
     });
   }
 
-  /** A valid token (unused, unexpired, of one of `purposes`) without using it up; null otherwise. */
+  /**
+   * A valid token (unused, unexpired, of one of `purposes`) without using it up; null otherwise.
+   * On the primary: emailed links are opened moments after they are issued, and one used up or
+   * retired must not look valid.
+   */
   async findValid(tokenHash: string, purposes: UserTokenPurpose[], now: Date): Promise<UserTokenRecord | null> {
-    return validRecord(await this.prisma.userToken.findUnique({ where: { tokenHash }, select: RECORD }), purposes, now);
+    return validRecord(
+      await this.prisma.primary.userToken.findUnique({ where: { tokenHash }, select: RECORD }),
+      purposes,
+      now,
+    );
   }
 
   /**

@@ -58,23 +58,32 @@ function escapeLike(value: string): string {
 export class UsersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /**
+   * On the primary (read replicas lag): the row backs password re-checks, role and status changes
+   * decided from it, the token flows, and the cached `me` every instance serves afterwards.
+   */
   findById(id: string): Promise<User | null> {
-    return this.prisma.user.findUnique({ where: { id } });
+    return this.prisma.primary.user.findUnique({ where: { id } });
   }
 
+  /**
+   * On the primary: sign-in checks the password against it (a lagging replica could still accept
+   * a password just changed or reset, or miss an account just registered).
+   */
   findByEmail(email: string): Promise<User | null> {
-    return this.prisma.user.findUnique({ where: { email } });
+    return this.prisma.primary.user.findUnique({ where: { email } });
   }
 
   /**
    * Whether another account has `email`, or holds it in reserve: an address an account moved away
-   * from stays reserved while the cancel link mailed to it can still bring it back.
+   * from stays reserved while the cancel link mailed to it can still bring it back. On the primary:
+   * no unique index backs the reservation, only this read.
    */
   async emailInUse(email: string, exceptUserId?: string): Promise<boolean> {
     const others = exceptUserId ? { not: exceptUserId } : undefined;
     const [owner, reservation] = await Promise.all([
-      this.prisma.user.findFirst({ where: { email, id: others }, select: { id: true } }),
-      this.prisma.userToken.findFirst({
+      this.prisma.primary.user.findFirst({ where: { email, id: others }, select: { id: true } }),
+      this.prisma.primary.userToken.findFirst({
         where: { email, purpose: 'EMAIL_CHANGE_CANCEL', usedAt: null, expiresAt: { gt: new Date() }, userId: others },
         select: { id: true },
       }),
@@ -124,6 +133,7 @@ export class UsersRepository {
     }
   }
 
+  /** The admin list; a replica may answer it (a change of the last moments may not show yet). */
   list(filter: UserListFilter): Promise<User[]> {
     const where: Prisma.UserWhereInput = {
       ...(filter.emailPrefix ? { email: { startsWith: escapeLike(filter.emailPrefix) } } : {}),

@@ -9,9 +9,12 @@ export class CheckoutSessionsRepository {
     await this.prisma.checkoutSession.create({ data: input });
   }
 
-  /** The pending session behind a link, or null when unknown, used or expired. */
+  /**
+   * The pending session behind a link, or null when unknown, used or expired. On the primary: the
+   * link is opened right after it is issued (a redirect), before a replica may have it.
+   */
   findPending(tokenHash: string, now: Date): Promise<{ id: string; userId: string; plan: Plan } | null> {
-    return this.prisma.checkoutSession.findFirst({
+    return this.prisma.primary.checkoutSession.findFirst({
       where: { tokenHash, usedAt: null, expiresAt: { gt: now } },
       select: { id: true, userId: true, plan: true },
     });

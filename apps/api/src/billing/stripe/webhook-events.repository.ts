@@ -188,6 +188,10 @@ export class WebhookEventsRepository {
     private readonly sealer: TextSealer,
   ) {}
 
+  /**
+   * A shortcut for redeliveries; a replica may answer: a stale "no" only costs the transaction of
+   * `processOnce`, which decides.
+   */
   async isRecorded(id: string): Promise<boolean> {
     return (await this.prisma.webhookEvent.count({ where: { id } })) === 1;
   }

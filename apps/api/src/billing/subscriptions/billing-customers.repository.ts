@@ -6,14 +6,23 @@ import { PrismaService } from '@app/database';
 export class BillingCustomersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Who a checkout is for, as the provider's customer record needs them (null for an unknown user). */
+  /**
+   * Who a checkout is for, as the provider's customer record needs them (null for an unknown user).
+   * On the primary: the caller may have signed up a moment ago.
+   */
   findContact(userId: string): Promise<{ id: string; email: string; name: string } | null> {
-    return this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true } });
+    return this.prisma.primary.user.findUnique({
+      where: { id: userId },
+      select: { id: true, email: true, name: true },
+    });
   }
 
-  /** The user's customer id at `provider`, if one was created. */
+  /**
+   * The user's customer id at `provider`, if one was created. On the primary: a miss creates one at
+   * the provider.
+   */
   async findCustomerId(userId: string, provider: string): Promise<string | null> {
-    const row = await this.prisma.billingCustomer.findFirst({
+    const row = await this.prisma.primary.billingCustomer.findFirst({
       where: { userId, provider },
       select: { providerCustomerId: true },
     });
@@ -30,6 +39,7 @@ export class BillingCustomersRepository {
       data: [{ userId, provider, providerCustomerId }],
       skipDuplicates: true,
     });
+    // Read after this request's write: read-your-writes sends it to the primary.
     const row = await this.prisma.billingCustomer.findUniqueOrThrow({
       where: { userId },
       select: { providerCustomerId: true },

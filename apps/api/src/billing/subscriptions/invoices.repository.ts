@@ -16,7 +16,7 @@ export class InvoicesRepository {
     private readonly sealer: TextSealer,
   ) {}
 
-  /** One user's invoices, newest first, with their hosted URLs opened. */
+  /** One user's invoices, newest first, with their hosted URLs opened; a replica may answer. */
   async listForUser(userId: string, page: { cursor?: string | undefined; take: number }): Promise<Invoice[]> {
     const rows = await this.prisma.invoice.findMany({
       where: { userId, ...BY_CREATION.after(page.cursor, 'desc') },

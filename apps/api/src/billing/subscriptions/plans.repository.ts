@@ -5,15 +5,23 @@ import { PrismaService, type Plan } from '@app/database';
 export class PlansRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** On the primary: the list fills the shared cache, which the seed has just emptied for new plans. */
   listActive(): Promise<Plan[]> {
-    return this.prisma.plan.findMany({ where: { active: true }, orderBy: [{ sortOrder: 'asc' }, { code: 'asc' }] });
+    return this.prisma.primary.plan.findMany({
+      where: { active: true },
+      orderBy: [{ sortOrder: 'asc' }, { code: 'asc' }],
+    });
   }
 
+  /** On the primary: checkouts and plan changes are decided from it, and the cached entitlements filled. */
   findByCode(code: string): Promise<Plan | null> {
-    return this.prisma.plan.findUnique({ where: { code } });
+    return this.prisma.primary.plan.findUnique({ where: { code } });
   }
 
-  /** The plan sold at the provider under this price id (Stripe `price_...`). */
+  /**
+   * The plan sold at the provider under this price id (Stripe `price_...`), for webhooks; a replica
+   * may answer (plans change only through the seed, before the provider sells a new price).
+   */
   findByProviderPriceId(priceId: string): Promise<Plan | null> {
     return this.prisma.plan.findFirst({ where: { providerPriceId: priceId }, orderBy: { active: 'desc' } });
   }

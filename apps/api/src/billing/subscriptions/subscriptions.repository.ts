@@ -40,16 +40,23 @@ const LIVE_STATUSES: SubscriptionStatus[] = ['TRIALING', 'ACTIVE', 'PAST_DUE', '
 export class SubscriptionsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The user's live subscription, if any (at most one by the service's rules). */
+  /**
+   * The user's live subscription, if any (at most one by the service's rules). On the primary: it
+   * fills the cached entitlements, and checkouts, plan changes, cancels and resumes start from it
+   * (a stale copy would sell a second subscription, or answer a resume with nothing done).
+   */
   findLive(userId: string): Promise<SubscriptionWithPlan | null> {
-    return this.prisma.subscription.findFirst({
+    return this.prisma.primary.subscription.findFirst({
       where: { userId, status: { in: LIVE_STATUSES } },
       orderBy: { createdAt: 'desc' },
       include: { plan: true },
     });
   }
 
-  /** The user's most recent subscription of any status. */
+  /**
+   * The user's most recent subscription of any status, to show it. A replica may answer: a change of
+   * the last moments may not show yet, and settling it writes only from the state it was read in.
+   */
   findLatest(userId: string): Promise<SubscriptionWithPlan | null> {
     return this.prisma.subscription.findFirst({
       where: { userId },
@@ -58,18 +65,22 @@ export class SubscriptionsRepository {
     });
   }
 
+  /** On the primary: read again after losing a race, it must show the winner's write. */
   findById(userId: string, id: string): Promise<SubscriptionWithPlan | null> {
-    return this.prisma.subscription.findFirst({ where: { id, userId }, include: { plan: true } });
+    return this.prisma.primary.subscription.findFirst({ where: { id, userId }, include: { plan: true } });
   }
 
-  /** Whether a provider's subscription is already stored (by its id at the provider). */
+  /**
+   * Whether a provider's subscription is already stored (by its id at the provider). A replica may
+   * answer: a stale miss costs one fetch from the provider, and the event's transaction decides.
+   */
   async existsAtProvider(provider: string, providerSubscriptionId: string): Promise<boolean> {
     return (await this.prisma.subscription.count({ where: { provider, providerSubscriptionId } })) > 0;
   }
 
-  /** Whether any subscription of the user (any provider, any status) ever had a trial. */
+  /** Whether any subscription of the user ever had a trial. On the primary: it decides whether a checkout grants one. */
   hasHadTrial(userId: string): Promise<boolean> {
-    return this.hadTrial(this.prisma, userId);
+    return this.hadTrial(this.prisma.primary, userId);
   }
 
   /**
@@ -127,10 +138,11 @@ export class SubscriptionsRepository {
   async update(userId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionWithPlan | null> {
     const result = await this.prisma.subscription.updateMany({ where: { id, userId }, data: changes });
     if (result.count === 0) return null;
+    // Read after this request's write: read-your-writes sends it to the primary.
     return this.prisma.subscription.findUnique({ where: { id }, include: { plan: true } });
   }
 
-  /** All subscriptions (admin), newest first, optionally of one status. */
+  /** All subscriptions (admin), newest first, optionally of one status; a replica may answer. */
   listAll(filter: {
     status?: SubscriptionStatus | undefined;
     cursor?: string | undefined;

@@ -45,8 +45,12 @@ export class IdempotencyRepository {
     }
   }
 
+  /**
+   * On the primary: it decides between replaying a response, answering "in progress" and starting
+   * over, and a replica behind the first request's completion (or deletion) would decide wrong.
+   */
   async find(userId: string, keyHash: string): Promise<IdempotencyRecordState | null> {
-    const row = await this.prisma.idempotencyRecord.findUnique({
+    const row = await this.prisma.primary.idempotencyRecord.findUnique({
       where: { userId_keyHash: { userId, keyHash } },
       select: {
         requestHash: true,
@@ -97,6 +101,7 @@ export class IdempotencyRepository {
   /**
    * Deletes up to `limit` expired records of any user: the cleanup of the table, done a batch at
    * a time so it stays cheap (both queries use the index on expiresAt). Returns how many went.
+   * A replica may list them: the delete checks their expiry again on the primary.
    */
   async deleteExpired(now: Date, limit: number): Promise<number> {
     const expired = await this.prisma.idempotencyRecord.findMany({

@@ -16,7 +16,9 @@ export class RevokedSessionsRepository {
     afterId: string | undefined,
     take: number,
   ): Promise<Array<{ id: string; revokedAt: Date }>> {
-    return this.prisma.session
+    // On the primary (read replicas lag): the rebuild then declares the markers complete, and a
+    // revocation a replica had not replayed yet would pass unchecked for as long.
+    return this.prisma.primary.session
       .findMany({
         where: { revokedAt: { gt: since }, ...(afterId === undefined ? {} : { id: { gt: afterId } }) },
         orderBy: { id: 'asc' },
@@ -26,9 +28,15 @@ export class RevokedSessionsRepository {
       .then((rows) => rows.flatMap(({ id, revokedAt }) => (revokedAt ? [{ id, revokedAt }] : [])));
   }
 
-  /** The revocation check when the markers cannot vouch for a miss (Redis down, restarted, flushed). */
+  /**
+   * The revocation check when the markers cannot vouch for a miss (Redis down, restarted, flushed).
+   * On the primary: a lagging replica must never bring a revoked session back.
+   */
   async isRevoked(sessionId: string): Promise<boolean> {
-    const session = await this.prisma.session.findUnique({ where: { id: sessionId }, select: { revokedAt: true } });
+    const session = await this.prisma.primary.session.findUnique({
+      where: { id: sessionId },
+      select: { revokedAt: true },
+    });
     return session === null || session.revokedAt !== null;
   }
 }
