@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig, type AppConfig } from '@app/config';
-import { COMPOSE_ONLY_VARIABLES, configProblems, repoFile } from './utils/deployment-files.js';
+import { COMPOSE_ONLY_VARIABLES, configProblems, repoFile, strings } from './utils/deployment-files.js';
 
 const MIGRATE_JS = 'dist/apps/api/libs/database/src/cli/migrate.js';
 const SEED_JS = 'dist/apps/api/apps/api/src/cli/seed.js';
@@ -56,16 +56,6 @@ async function render(envFile: string, variables: Record<string, string>): Promi
     if (typeof stderr !== 'string') throw error;
     return { compose: undefined, stderr };
   }
-}
-
-/** Every string (keys included) of a parsed YAML document: what compose interpolates. */
-function strings(node: unknown): string[] {
-  if (typeof node === 'string') return [node];
-  if (Array.isArray(node)) return node.flatMap(strings);
-  if (node !== null && typeof node === 'object') {
-    return Object.entries(node).flatMap(([key, value]) => [key, ...strings(value)]);
-  }
-  return [];
 }
 
 /**

@@ -28,7 +28,7 @@ import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '@app/config';
-import { configProblems, repoFile } from './utils/deployment-files.js';
+import { configProblems, repoFile, strings } from './utils/deployment-files.js';
 
 const DIR = 'deploy/k8s';
 const KUSTOMIZATION = 'kustomization.yaml';
@@ -262,16 +262,6 @@ function unknownFields(root: unknown, validate: (data: unknown) => void): string
 function schemaOf(manifest: Manifest): ((data: unknown) => void) | undefined {
   const model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
   return model && ((data: unknown) => model.prototype.validate.call(data));
-}
-
-/** Every string (keys included) of a parsed YAML document. */
-function strings(node: unknown): string[] {
-  if (typeof node === 'string') return [node];
-  if (Array.isArray(node)) return node.flatMap(strings);
-  if (node !== null && typeof node === 'object') {
-    return Object.entries(node).flatMap(([key, value]) => [key, ...strings(value)]);
-  }
-  return [];
 }
 
 /** A Kubernetes memory quantity (`768Mi`, `1Gi`, `512M`, bytes), in bytes. */

@@ -22,3 +22,13 @@ export function configProblems(env: Record<string, string | undefined>): string[
     throw error;
   }
 }
+
+/** Every string (keys included) of a parsed YAML document: what compose interpolates, what a manifest sets. */
+export function strings(node: unknown): string[] {
+  if (typeof node === 'string') return [node];
+  if (Array.isArray(node)) return node.flatMap(strings);
+  if (node !== null && typeof node === 'object') {
+    return Object.entries(node).flatMap(([key, value]) => [key, ...strings(value)]);
+  }
+  return [];
+}
