@@ -23,6 +23,12 @@ class SlowController {
     return { done: true };
   }
 
+  @Get('stuck')
+  async stuck(): Promise<{ done: boolean }> {
+    await sleep(3_000);
+    return { done: true };
+  }
+
   /** Works with the database after a pause, as a request still committing would. */
   @Get('query')
   async query(): Promise<{ done: boolean }> {
@@ -70,6 +76,25 @@ describe('graceful shutdown (e2e)', () => {
 
     expect(handlerOutcome.queryError).toBeUndefined();
     expect(handlerOutcome.finished).toBe(true);
+  });
+});
+
+describe('graceful shutdown past SHUTDOWN_TIMEOUT_MS (e2e)', () => {
+  it('cuts the connections of requests still running, and closes anyway', async () => {
+    const t = await createTestApp({ env: { SHUTDOWN_TIMEOUT_MS: '500' }, extra: { controllers: [SlowController] } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = await t.app.getUrl();
+
+    const stuck = fetch(`${url}/v1/test-slow/stuck`).then(
+      (res) => res.status,
+      () => 'cut',
+    );
+    await sleep(100);
+    const closingAt = performance.now();
+    await t.close();
+
+    expect(performance.now() - closingAt).toBeLessThan(2_900);
+    await expect(stuck).resolves.toBe('cut');
   });
 });
 

@@ -27,7 +27,8 @@ const GENERAL_LIMIT = 1_500;
 const STRICT_LIMIT = 30;
 /** How often each instance adds its local count of the general limit to Redis (the default). */
 const SYNC_MS = 500;
-const DRAIN_MS = 2_000;
+/** Longer than the upstream keepalive_timeout of deploy/nginx/api.conf (2 s), as that file says. */
+const DRAIN_MS = 3_000;
 /** The background load: a steady pace from four client addresses, each well under the general limit. */
 const LOAD_PER_SECOND = 60;
 const LOAD_SOURCES = ['127.0.10.1', '127.0.10.2', '127.0.10.3', '127.0.10.4'];
@@ -89,8 +90,8 @@ describe('three instances behind nginx (cluster)', () => {
         SEED_ADMIN_PASSWORD: adminPassword,
       }),
     });
-    for (const port of await Promise.all(others.map(async (port) => ({ port, server: await start(port) }))))
-      instances.push(port);
+    // Each joins `instances` as it is up, so afterAll stops it even if the other fails to start.
+    await Promise.all(others.map(async (port) => instances.push({ port, server: await start(port) })));
     nginx = await PrivateNginx.start(ports);
     lb.baseUrl = nginx.baseUrl;
     admin = await signIn(lb, adminEmail, adminPassword);
@@ -229,15 +230,18 @@ describe('three instances behind nginx (cluster)', () => {
     it('loses no request and no write in a rolling restart (SIGTERM, drain, start again, one at a time)', async () => {
       const before = load.report().failures.length;
       const writer = startWriter(nginx, '127.0.30.1', loadAccount);
-
-      for (const instance of instances) {
-        instance.server.child.kill('SIGTERM');
-        await expect(instance.server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
-        instance.server = await start(instance.port);
-        expect(instance.server.stderr()).toBe('');
+      let written: Awaited<ReturnType<typeof writer.stop>>;
+      try {
+        for (const instance of instances) {
+          instance.server.child.kill('SIGTERM');
+          await expect(instance.server.exited).resolves.toEqual(STOPPED_BY_SIGTERM);
+          instance.server = await start(instance.port);
+          expect(instance.server.stderr()).toBe('');
+        }
+        await sleep(500);
+      } finally {
+        written = await writer.stop();
       }
-      await sleep(500);
-      const written = await writer.stop();
 
       expect(load.report().failures.slice(before)).toEqual([]);
       expect(written.failures).toEqual([]);

@@ -70,10 +70,15 @@ export class PrivateNginx {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     nginx.process.stderr?.on('data', (chunk: Buffer) => (nginx.log += chunk.toString()));
-    await eventually(async () => {
-      if (nginx.process?.exitCode !== null) throw new Error(`nginx exited:\n${nginx.log}`);
-      return (await fetch(`${nginx.baseUrl}/health/live`).catch(() => undefined)) !== undefined;
-    }, 10_000);
+    try {
+      await eventually(async () => {
+        if (nginx.process?.exitCode !== null) throw new Error(`nginx exited:\n${nginx.log}`);
+        return (await fetch(`${nginx.baseUrl}/health/live`).catch(() => undefined)) !== undefined;
+      }, 10_000);
+    } catch (error) {
+      await nginx.stop();
+      throw error;
+    }
     return nginx;
   }
 

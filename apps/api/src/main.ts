@@ -30,8 +30,9 @@ await configureApp(app, config);
 for (const warning of config.warnings) new Logger('Config').warn(warning);
 
 // SIGTERM or SIGINT: drain (keep serving, readiness 503) for SHUTDOWN_DRAIN_MS, then close: no new
-// connections, in-flight requests finish (at most SHUTDOWN_TIMEOUT_MS), then the database and Redis
-// close, and the process ends by the signal it got. A second signal ends it at once.
+// connections, in-flight requests and tracked work finish (at most SHUTDOWN_TIMEOUT_MS), then the
+// shutdown hooks run and the database and Redis close, and the process ends by the signal it got.
+// A second signal ends it at once.
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const stop = (signal: NodeJS.Signals): void => {
   for (const other of SIGNALS) process.off(other, stop);
@@ -43,6 +44,10 @@ const stop = (signal: NodeJS.Signals): void => {
   void app
     .get(ShutdownState)
     .drain(shutdownDrainMs)
+    // The HTTP server first: Nest's own close runs its beforeApplicationShutdown hooks (the rate
+    // limit's last sync, the revocation rebuild) before it closes the server, while requests still
+    // come in. Closing it again inside app.close() is a no-op.
+    .then(() => app.getHttpAdapter().getInstance().close())
     .then(() => app.close())
     .then(
       () => process.kill(process.pid, signal),

@@ -21,6 +21,9 @@ import { readRouting } from './replicas/read-routing.js';
  * written; `primary` is the same client with every query on the primary, for the reads that must
  * see its latest state (security checks, read-then-write decisions, what fills a shared cache).
  */
+/** Longest wait for the replicas' pools to close at shutdown. */
+const REPLICAS_CLOSE_TIMEOUT_MS = 2_000;
+
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
@@ -114,8 +117,17 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.replicas?.stop();
+    // The primary first: a hung replica can hold its pool's connections (reads it lost to the
+    // primary), and its close is given a bound, not the rest of the shutdown.
     await this.$disconnect();
+    if (this.replicas) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.replicas.stop(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, REPLICAS_CLOSE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     await this.embedded?.then(
       (database) => database.close(),
       () => undefined,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { ShutdownModule } from '../core/shutdown/shutdown.module.js';
 import { IamModule } from '../iam/iam.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -11,7 +12,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
 
 /** The sign-in flows: registration, password sign-in, refresh, sign-out, email and password links. */
 @Module({
-  imports: [AuditModule, IamModule, SessionsModule, UsersModule],
+  imports: [AuditModule, IamModule, SessionsModule, UsersModule, ShutdownModule],
   controllers: [AuthController],
   providers: [AuthService, LocalStrategy, LoginLockout, DeviceTokens],
 })

@@ -13,6 +13,7 @@ import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js'
 import { AuthService } from './auth.service.js';
 import type { DeviceTokens } from './lockout/device-tokens.js';
 import type { LoginLockout } from './lockout/login-lockout.js';
+import { ShutdownState } from '../core/shutdown/shutdown-state.js';
 
 type LoginAttempt = Awaited<ReturnType<LoginLockout['begin']>>;
 
@@ -30,6 +31,7 @@ function makeCollaborators() {
     userTokens: {
       peek: vi.fn<UserTokensService['peek']>(),
       consume: vi.fn<UserTokensService['consume']>(),
+      issue: vi.fn<UserTokensService['issue']>(),
     },
     sessions: {
       start: vi.fn<SessionsService['start']>(),
@@ -51,6 +53,7 @@ describe(AuthService.name, () => {
   const client = makeClient();
   let passwordHash: string;
   let deps: ReturnType<typeof makeCollaborators>;
+  let shutdown: ShutdownState;
   let sut: AuthService;
 
   beforeAll(async () => {
@@ -59,6 +62,7 @@ describe(AuthService.name, () => {
 
   beforeEach(() => {
     deps = makeCollaborators();
+    shutdown = new ShutdownState();
     deps.lockout.begin.mockResolvedValue(deps.attempt as unknown as LoginAttempt);
     deps.attempt.release.mockResolvedValue(undefined);
     deps.attempt.countFailure.mockReturnValue([]);
@@ -75,6 +79,7 @@ describe(AuthService.name, () => {
       deps.lockout as unknown as LoginLockout,
       deps.devices as unknown as DeviceTokens,
       deps.passwords as unknown as PasswordConfirmations,
+      shutdown,
     );
   });
 
@@ -207,6 +212,22 @@ describe(AuthService.name, () => {
 
       expect(deps.sessions.revokeAll).toHaveBeenCalledWith('user-1', SessionRevocationReason.LogoutAll, { client });
       expect(deps.users.endPendingEmailChange).toHaveBeenCalledWith('user-1');
+    });
+  });
+
+  describe('forgotPassword', () => {
+    it('answers before the email is sent, and counts the sending as work shutdown waits for', async () => {
+      deps.users.findByEmail.mockResolvedValue(makeUser({ passwordHash, email: 'owner@example.com' }));
+      deps.userTokens.issue.mockResolvedValue('token');
+      let delivered = (): void => undefined;
+      deps.mailer.send.mockReturnValue(new Promise<void>((resolve) => (delivered = resolve)));
+
+      sut.forgotPassword('owner@example.com', client);
+      expect(shutdown.inFlight).toBe(1);
+      await vi.waitFor(() => expect(deps.mailer.send).toHaveBeenCalled());
+      delivered();
+
+      await expect(shutdown.settled(1_000)).resolves.toBe(0);
     });
   });
 

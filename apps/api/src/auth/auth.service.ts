@@ -17,6 +17,7 @@ import type { RegisterDto } from './dto/register.dto.js';
 import { DeviceTokens, type IssuedDeviceToken } from './lockout/device-tokens.js';
 import { LoginLockout } from './lockout/login-lockout.js';
 import { passwordProblems } from './password/password-policy.js';
+import { ShutdownState } from '../core/shutdown/shutdown-state.js';
 
 /** The identity a password check proves, before any session exists. */
 export interface VerifiedCredentials {
@@ -48,6 +49,7 @@ export class AuthService {
     private readonly lockout: LoginLockout,
     private readonly devices: DeviceTokens,
     private readonly passwords: PasswordConfirmations,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   async register(input: RegisterDto): Promise<UserResponseDto> {
@@ -123,10 +125,11 @@ export class AuthService {
 
   /**
    * Answers at once and the same whether or not the email exists: the lookup and the email
-   * happen after the response, so neither the body nor the timing tells.
+   * happen after the response, so neither the body nor the timing tells. Shutdown waits for them
+   * (the database and the mailer close after), like for a request.
    */
   forgotPassword(email: string, client: ClientInfo): void {
-    void this.sendPasswordReset(email, client).catch((error: unknown) => {
+    void this.shutdown.track(this.sendPasswordReset(email, client)).catch((error: unknown) => {
       this.logger.error(`Password reset email failed: ${String(error)}`);
     });
   }

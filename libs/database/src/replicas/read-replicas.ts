@@ -136,6 +136,8 @@ export class ReadReplicas implements ReplicaRouter {
             max: config.poolMax,
             connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
             application_name: REPLICA_READS_APPLICATION_NAME,
+            // A replica cut off by the network errors its connections instead of holding them forever.
+            keepAlive: true,
           }),
           { disposeExternalPool: true },
         ),

@@ -9,8 +9,10 @@ import type { ShutdownState } from './shutdown-state.js';
  * - Every handler's run counts as in flight until Nest has answered (or failed to).
  * - While stopping, a response also closes its keep-alive connection: a load balancer's pooled
  *   connection to this instance goes away after an answer, never under a request it is sending.
- * - Fastify's close resolves only once no handler runs (at most SHUTDOWN_TIMEOUT_MS), so the
- *   database and Redis connections, closed after it, never close under a handler whose client left.
+ * - Fastify's close resolves only once no handler (nor work given to {@link ShutdownState.track})
+ *   runs, so the database and Redis connections, closed after it, never close under a handler whose
+ *   client left. SHUTDOWN_TIMEOUT_MS bounds it all: then open connections are cut and the close
+ *   goes on.
  */
 export function registerGracefulShutdown(
   fastify: FastifyInstance,
@@ -24,8 +26,14 @@ export function registerGracefulShutdown(
       return state.track(Promise.resolve(handler.apply(this, args)));
     };
   });
+  // SHUTDOWN_TIMEOUT_MS bounds the whole close: connections whose request still runs are cut then.
+  let deadline = 0;
+  let cutConnections: NodeJS.Timeout | undefined;
   fastify.addHook('preClose', (done) => {
     state.markClosing();
+    deadline = Date.now() + config.http.shutdownTimeoutMs;
+    cutConnections = setTimeout(() => fastify.server.closeAllConnections(), config.http.shutdownTimeoutMs);
+    cutConnections.unref();
     done();
   });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
@@ -33,7 +41,8 @@ export function registerGracefulShutdown(
     done(null, payload);
   });
   fastify.addHook('onClose', async () => {
-    const left = await state.settled(config.http.shutdownTimeoutMs);
+    clearTimeout(cutConnections);
+    const left = await state.settled(Math.max(0, deadline - Date.now()));
     if (left > 0) {
       warn(
         `${left} request handler${left === 1 ? '' : 's'} still running after SHUTDOWN_TIMEOUT_MS ` +
