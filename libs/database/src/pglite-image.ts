@@ -17,12 +17,16 @@ const CACHE_DIR = path.join('node_modules', '.cache', 'pglite-images');
 
 /** Where this PGlite version's image is kept, or undefined when there is no place for it. */
 function imagePath(): string | undefined {
-  if (!existsSync('node_modules')) return undefined;
-  return path.resolve(CACHE_DIR, `fresh-cluster-${pgliteVersion()}.tar`);
+  const version = pgliteVersion();
+  if (!existsSync('node_modules') || version === undefined) return undefined;
+  return path.resolve(CACHE_DIR, `fresh-cluster-${version}.tar`);
 }
 
-/** The installed PGlite's version (its package.json is not among its exports: found from its entry). */
-function pgliteVersion(): string {
+/**
+ * The installed PGlite's version (its package.json is not among its exports: found from its
+ * entry); undefined when it cannot be told, so no image is shared between versions.
+ */
+function pgliteVersion(): string | undefined {
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
@@ -30,7 +34,7 @@ function pgliteVersion(): string {
     const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
     if (name === '@electric-sql/pglite' && version) return version;
   }
-  return 'unknown';
+  return undefined;
 }
 
 /**

@@ -19,10 +19,11 @@ export class PlansRepository {
   }
 
   /**
-   * The plan sold at the provider under this price id (Stripe `price_...`), for webhooks; a replica
-   * may answer (plans change only through the seed, before the provider sells a new price).
+   * The plan sold at the provider under this price id (Stripe `price_...`), for webhooks. From the
+   * primary: a plan seeded a moment ago may not be on a replica yet, and the webhook would record
+   * the subscription without its plan.
    */
   findByProviderPriceId(priceId: string): Promise<Plan | null> {
-    return this.prisma.plan.findFirst({ where: { providerPriceId: priceId }, orderBy: { active: 'desc' } });
+    return this.prisma.primary.plan.findFirst({ where: { providerPriceId: priceId }, orderBy: { active: 'desc' } });
   }
 }

@@ -101,7 +101,8 @@ export class IdempotencyRepository {
   /**
    * Deletes up to `limit` expired records of any user: the cleanup of the table, done a batch at
    * a time so it stays cheap (both queries use the index on expiresAt). Returns how many went.
-   * A replica may list them: the delete checks their expiry again on the primary.
+   * Should a replica list them (the cleanup runs after a write, so the primary does), the delete
+   * checks their expiry again on the primary.
    */
   async deleteExpired(now: Date, limit: number): Promise<number> {
     const expired = await this.prisma.idempotencyRecord.findMany({
