@@ -18,6 +18,10 @@ export function createCacheStore(redis: RedisClient | undefined): Keyv {
     // whose replies RESP3 leaves unchanged.
     const client = redis as unknown as RedisClientConnectionType;
     const store = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
+    // The connection is RedisConnection's, closed by it after everything else at shutdown.
+    // @nestjs/cache-manager disconnects its stores in onModuleDestroy, the first shutdown step,
+    // which would close it under the rate limit's last sync and the revocation markers.
+    store.disconnect = async () => undefined;
     // Plain JSON: what AppCache stores is JSON already. Keyv's default (de)serializer also encodes
     // Buffers and escapes strings in a reviver that ran on every value read (7% of a cached read's CPU).
     return new Keyv({
