@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { DatabaseConnectionError } from '../database-errors.js';
-import { ReadReplicas, replicaName, type Replica } from './read-replicas.js';
+import type pg from 'pg';
+import { ReadReplicas, replicaName, warnOnAsyncCommit, type Replica } from './read-replicas.js';
 import { ReplicaHealth, type ReplicaLog } from './replica-health.js';
 
 const NOW = 1_000_000;
@@ -42,7 +43,8 @@ describe(ReadReplicas.name, () => {
   function makeSut(replicas: Replica[]) {
     const monitor = makeMonitor();
     const onStop = vi.fn(async () => undefined);
-    return { sut: new ReadReplicas(replicas, monitor, onStop, () => NOW), monitor, onStop };
+    const checkPrimary = vi.fn(async () => undefined);
+    return { sut: new ReadReplicas(replicas, monitor, onStop, () => NOW, checkPrimary), monitor, onStop, checkPrimary };
   }
 
   it('takes the usable replicas in turn, skipping the others', () => {
@@ -120,9 +122,11 @@ describe(ReadReplicas.name, () => {
   });
 
   it('checks every replica once before the first request, then keeps checking; stops the checks before closing', async () => {
-    const { sut, monitor, onStop } = makeSut([makeReplica('a', false)]);
+    const { sut, monitor, onStop, checkPrimary } = makeSut([makeReplica('a', false)]);
 
     await sut.start();
+    // The primary's commit setting first (the lag bound assumes synchronous commits).
+    expect(checkPrimary).toHaveBeenCalledBefore(monitor.checkAll);
     expect(monitor.checkAll).toHaveBeenCalledBefore(monitor.start);
 
     await sut.stop();
@@ -143,5 +147,41 @@ describe(ReadReplicas.name, () => {
       'replica-1.internal:6432/app',
     );
     expect(replicaName('postgres://replica-2/app')).toBe('replica-2:5432/app');
+  });
+});
+
+describe(warnOnAsyncCommit.name, () => {
+  /** A pool whose one connection answers `synchronous_commit` with `setting`. */
+  function poolAnswering(setting: string): pg.Pool {
+    const client = { query: vi.fn(async () => ({ rows: [{ setting }] })), release: vi.fn() };
+    return { connect: vi.fn(async () => client) } as unknown as pg.Pool;
+  }
+
+  it.each(['on', 'local', 'remote_apply'])(
+    'says nothing when the primary commits synchronously (%s)',
+    async (setting) => {
+      const log = {
+        log: vi.fn<ReplicaLog['log']>(),
+        warn: vi.fn<ReplicaLog['warn']>(),
+        error: vi.fn<ReplicaLog['error']>(),
+      };
+
+      await warnOnAsyncCommit(poolAnswering(setting), log);
+
+      expect(log.warn).not.toHaveBeenCalled();
+    },
+  );
+
+  it('warns once when the primary commits asynchronously', async () => {
+    const log = {
+      log: vi.fn<ReplicaLog['log']>(),
+      warn: vi.fn<ReplicaLog['warn']>(),
+      error: vi.fn<ReplicaLog['error']>(),
+    };
+
+    await warnOnAsyncCommit(poolAnswering('off'), log);
+
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('synchronous_commit is off on the primary'));
   });
 });

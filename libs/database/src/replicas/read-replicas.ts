@@ -109,6 +109,24 @@ function replicaProbe(pool: pg.Pool): ReplicaProbe {
 }
 
 /**
+ * The lag check compares a replica's replay position with the primary's written WAL, which holds
+ * every acknowledged commit only while commits wait for their WAL (`synchronous_commit` not
+ * `off`, PostgreSQL's default). Said once at boot when the server's default is `off`.
+ */
+export async function warnOnAsyncCommit(primary: pg.Pool, logger: ReplicaLog): Promise<void> {
+  const row = await queryOne<{ setting: string }>(
+    primary,
+    "SELECT current_setting('synchronous_commit') AS setting",
+  ).catch(() => undefined);
+  if (row?.setting === 'off') {
+    logger.warn(
+      'synchronous_commit is off on the primary: a replica may miss commits the lag check counts as ' +
+        'replayed (up to three wal_writer_delay); set it to on (the default) to keep the bound exact',
+    );
+  }
+}
+
+/**
  * The read replicas (DATABASE_REPLICA_URLS): a Prisma client per replica for the reads the routing
  * sends there, and the background checks that decide which of them may be read from now. A replica
  * down or too far behind is skipped (another one, or the primary, answers) and used again once a
@@ -122,6 +140,7 @@ export class ReadReplicas implements ReplicaRouter {
     private readonly monitor: Pick<ReplicaMonitor, 'checkAll' | 'start' | 'stop'>,
     private readonly onStop: () => Promise<void> = async () => undefined,
     private readonly clock: () => number = Date.now,
+    private readonly checkPrimary: () => Promise<void> = async () => undefined,
   ) {}
 
   /** The replicas of `config`, checked against its primary (`config.url`); nothing connects before `start()`. */
@@ -167,11 +186,12 @@ export class ReadReplicas implements ReplicaRouter {
         ...pools.map((pool) => pool.end()),
       ]);
     };
-    return new ReadReplicas(replicas, monitor, closeAll);
+    return new ReadReplicas(replicas, monitor, closeAll, Date.now, () => warnOnAsyncCommit(primaryPool, logger));
   }
 
   /** Checks every replica once (the API reads from the first request those that pass), then keeps checking. */
   async start(): Promise<void> {
+    await this.checkPrimary();
     await this.monitor.checkAll();
     this.monitor.start();
   }
