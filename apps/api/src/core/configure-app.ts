@@ -104,7 +104,9 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     genReqId: requestIdFor,
     // Keep-alive connections that sit idle are closed at once on shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // A request that reaches a connection accepted before the close is served (its answer closes
+    // the connection), not refused with a bare 503 that a load balancer would not retry.
+    return503OnClosing: false,
   });
 }
 
