@@ -15,7 +15,7 @@ import {
   type Account,
   type Endpoint,
 } from '../utils/http-accounts.js';
-import { startPacedLoad } from '../utils/paced-load.js';
+import { httpCall, startPacedLoad, type HttpCallOptions } from '../utils/paced-load.js';
 import { PrivateNginx } from '../utils/private-nginx.js';
 import { TEST_REDIS_URL } from '../setup/test-env.js';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database.js';
@@ -257,47 +257,16 @@ async function sendSequentially(
   nginx: PrivateNginx,
   localAddress: string,
   count: number,
-  next: () => { method: string; path: string; body?: unknown; headers?: Record<string, string> },
+  next: () => HttpCallOptions,
 ): Promise<number[]> {
   const agent = new http.Agent({ keepAlive: true, localAddress });
   const statuses: number[] = [];
   try {
-    for (let i = 0; i < count; i++) statuses.push((await send(nginx, agent, next())).status);
+    for (let i = 0; i < count; i++) statuses.push((await httpCall(new URL(nginx.baseUrl), agent, next())).status);
   } finally {
     agent.destroy();
   }
   return statuses;
-}
-
-function send(
-  nginx: PrivateNginx,
-  agent: http.Agent,
-  request: { method: string; path: string; body?: unknown; headers?: Record<string, string> },
-): Promise<{ status: number; body: string }> {
-  const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: nginx.port,
-        method: request.method,
-        path: request.path,
-        agent,
-        headers: { ...request.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
-        timeout: 30_000,
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 /**
@@ -314,7 +283,7 @@ function startWriter(nginx: PrivateNginx, localAddress: string, account: Account
     for (let i = 0; !stopped && i < 2_000; i++) {
       const name = `Write ${i}`;
       try {
-        const res = await send(nginx, agent, {
+        const res = await httpCall(new URL(nginx.baseUrl), agent, {
           method: 'PATCH',
           path: '/v1/users/me',
           headers: account.auth,

@@ -1,5 +1,45 @@
 import http from 'node:http';
 
+/** One HTTP request: a JSON body when `body` is set. */
+export interface HttpCallOptions {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** Sends one request through `agent` (keep-alive, a source address) and reads the whole answer. */
+export function httpCall(
+  target: URL,
+  agent: http.Agent,
+  call: HttpCallOptions,
+): Promise<{ status: number; body: string }> {
+  const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: call.method,
+        path: call.path,
+        agent,
+        headers: { ...call.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        timeout: 30_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /** One kind of request the load sends, in turn with the others. */
 export interface LoadRequest {
   method: 'GET' | 'PATCH' | 'POST';
@@ -58,8 +98,7 @@ export function startPacedLoad(options: PacedLoadOptions): { stop(): Promise<Loa
   const send = (index: number) => {
     const request = requests[index % requests.length] as LoadRequest;
     const agent = agents[index % agents.length] as http.Agent;
-    const payload = request.body ? JSON.stringify(request.body()) : undefined;
-    const fail = (outcome: number | string, body = '') =>
+    const fail = (outcome: number | string, body = ''): void => {
       report.failures.push({
         method: request.method,
         path: request.path,
@@ -67,43 +106,19 @@ export function startPacedLoad(options: PacedLoadOptions): { stop(): Promise<Loa
         atMs: Math.round(performance.now() - started),
         body: body.slice(0, 300),
       });
-    const done = new Promise<void>((resolve) => {
-      const req = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: request.path,
-          method: request.method,
-          agent,
-          headers: {
-            ...request.headers,
-            ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          timeout: 30_000,
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => {
-            report.answered++;
-            const status = res.statusCode ?? 0;
-            if (status < 200 || status >= 300) fail(status, body);
-            resolve();
-          });
-          res.on('error', (error: NodeJS.ErrnoException) => {
-            fail(error.code ?? error.message);
-            resolve();
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        fail(error.code ?? error.message);
-        resolve();
-      });
-      req.end(payload);
-    });
+    };
+    const done = httpCall(target, agent, {
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      body: request.body?.(),
+    }).then(
+      (res) => {
+        report.answered++;
+        if (res.status < 200 || res.status >= 300) fail(res.status, res.body);
+      },
+      (error: NodeJS.ErrnoException) => fail(error.code ?? error.message),
+    );
     outstanding++;
     const tracked = done.finally(() => {
       outstanding--;

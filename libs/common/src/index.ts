@@ -1,3 +1,4 @@
+export * from './async/with-timeout.js';
 export * from './collections/bounded-map.js';
 export * from './errors/domain-error.js';
 export * from './errors/problem-details.js';

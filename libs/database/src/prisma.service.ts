@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '@app/config';
+import { withTimeout } from '@app/common';
 import { PrismaClient } from './generated/prisma/client.js';
 import { embeddedDatabaseAdapter, openEmbeddedDatabase } from './embedded-database.js';
 import { openPgSession, pgliteSession, type SqlSession } from './sql-session.js';
@@ -10,6 +11,9 @@ import { defaultMigrationsDir, readMigrationFiles } from './migrations/migration
 import { DatabasePool, MIGRATE_COMMAND } from './database-errors.js';
 import { ReadReplicas, type ReplicaStatus } from './replicas/read-replicas.js';
 import { readRouting } from './replicas/read-routing.js';
+
+/** Longest wait for the replicas' pools to close at shutdown. */
+const REPLICAS_CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * The Prisma client of the application, on PostgreSQL (`DATABASE_URL`) through @prisma/adapter-pg
@@ -21,9 +25,6 @@ import { readRouting } from './replicas/read-routing.js';
  * written; `primary` is the same client with every query on the primary, for the reads that must
  * see its latest state (security checks, read-then-write decisions, what fills a shared cache).
  */
-/** Longest wait for the replicas' pools to close at shutdown. */
-const REPLICAS_CLOSE_TIMEOUT_MS = 2_000;
-
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
@@ -120,14 +121,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     // The primary first: a hung replica can hold its pool's connections (reads it lost to the
     // primary), and its close is given a bound, not the rest of the shutdown.
     await this.$disconnect();
-    if (this.replicas) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.replicas.stop(),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, REPLICAS_CLOSE_TIMEOUT_MS))),
-      ]);
-      clearTimeout(timer);
-    }
+    // Past the bound the shutdown goes on; the pools end with the process.
+    if (this.replicas) await withTimeout(this.replicas.stop(), REPLICAS_CLOSE_TIMEOUT_MS).catch(() => undefined);
     await this.embedded?.then(
       (database) => database.close(),
       () => undefined,

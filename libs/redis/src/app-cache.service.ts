@@ -3,7 +3,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
-import { OperationTimeoutError, withTimeout } from './redis-script.js';
+import { OperationTimeoutError, withTimeout } from '@app/common';
 
 /**
  * How long after an invalidation its keys are deleted a second time. A read-through that loaded

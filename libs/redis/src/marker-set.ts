@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
-import { OperationTimeoutError, RedisScript, withTimeout } from './redis-script.js';
+import { OperationTimeoutError, withTimeout } from '@app/common';
+import { RedisScript } from './redis-script.js';
 
 /** One marked id and when its mark stops mattering (epoch ms). */
 export interface MarkerEntry {

@@ -2,22 +2,6 @@ import { createHash } from 'node:crypto';
 import { ErrorReply } from '@redis/client';
 import type { RedisClient } from './redis-connection.js';
 
-/** A call that did not settle within its time limit. */
-export class OperationTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`timed out after ${timeoutMs} ms`);
-  }
-}
-
-/** `promise`, or an {@link OperationTimeoutError} once `timeoutMs` have passed. */
-export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OperationTimeoutError(timeoutMs)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * A Lua script run by its SHA1 (EVALSHA). The first call on a Redis that has not seen it (a new
  * server, a restart, SCRIPT FLUSH) sends the source itself, which also caches it for the next call.

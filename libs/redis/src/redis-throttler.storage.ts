@@ -2,7 +2,8 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import { AppConfig } from '@app/config';
 import { RedisConnection } from './redis-connection.js';
-import { OperationTimeoutError, RedisScript, withTimeout } from './redis-script.js';
+import { OperationTimeoutError, withTimeout } from '@app/common';
+import { RedisScript } from './redis-script.js';
 import { LocalFirstThrottlerStorage } from './local-first-throttler.storage.js';
 import { ThrottledWarning } from './throttled-warning.js';
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { AppConfig } from '@app/config';
+import { withTimeout } from '@app/common';
 import { PrismaClient } from '../generated/prisma/client.js';
 import {
   DatabasePool,
@@ -45,14 +46,8 @@ export function replicaName(url: string): string {
 /** One row of `sql` from a pool of one connection, within {@link CHECK_TIMEOUT_MS}; a connection that hangs is dropped. */
 async function queryOne<Row>(pool: pg.Pool, sql: string): Promise<Row> {
   const client = await pool.connect();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const result = await Promise.race([
-      client.query<Row & pg.QueryResultRow>(sql),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    const result = await withTimeout(client.query<Row & pg.QueryResultRow>(sql), CHECK_TIMEOUT_MS);
     client.release();
     const row = result.rows[0];
     if (!row) throw new Error('no row');
@@ -61,8 +56,6 @@ async function queryOne<Row>(pool: pg.Pool, sql: string): Promise<Row> {
     // Not reused: it may be stuck mid-query, or broken.
     client.release(error instanceof Error ? error : true);
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
