@@ -25,7 +25,14 @@ export type SecurityEventType = (typeof SecurityEventType)[keyof typeof Security
 
 export interface SecurityEventInput {
   type: SecurityEventType;
+  /** The target: the account the event is about (none for a failed sign-in with an unknown email). */
   userId?: string | undefined;
+  /**
+   * Who did it, stated by every caller: the target's own id for what the account did itself
+   * (signed in, or with a link mailed to it), an administrator's id for what they did to it, null
+   * when nobody was signed in (a failed sign-in, a forgot-password request, a refused refresh token).
+   */
+  actorId: string | null;
   sessionId?: string | undefined;
   client?: ClientInfo | undefined;
   details?: Record<string, string | number | boolean | null>;
@@ -40,6 +47,7 @@ export class SecurityEventsRepository {
       data: {
         type: event.type,
         userId: event.userId ?? null,
+        actorId: event.actorId,
         sessionId: event.sessionId ?? null,
         ip: event.client?.ip ?? null,
         userAgent: event.client?.userAgent ?? null,
