@@ -86,6 +86,15 @@ describe(UsersService.name, () => {
     return user;
   }
 
+  /** The deletion ended every session of `userId` and was recorded, both with `actorId` as who did it. */
+  function expectDeletionRecorded(userId: string, actorId: string) {
+    expect(deps.sessions.revokeAll).toHaveBeenCalledWith(userId, SessionRevocationReason.UserDeleted, {
+      client,
+      actorId,
+    });
+    expect(deps.events.record).toHaveBeenCalledWith({ type: SecurityEventType.UserDeleted, userId, actorId, client });
+  }
+
   describe('updateMe', () => {
     it('renames without asking for the password, and invalidates the cached `me`', async () => {
       const user = given(makeUser());
@@ -237,16 +246,7 @@ describe(UsersService.name, () => {
         }),
         { retireTokens: Object.values(UserTokenPurpose), keepAnActiveAdmin: true },
       );
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.UserDeleted, {
-        client,
-        actorId: user.id,
-      });
-      expect(deps.events.record).toHaveBeenCalledWith({
-        type: SecurityEventType.UserDeleted,
-        userId: user.id,
-        actorId: user.id,
-        client,
-      });
+      expectDeletionRecorded(user.id, user.id);
     });
   });
 
@@ -348,16 +348,7 @@ describe(UsersService.name, () => {
 
       await sut.adminDelete(actor, user.id, client);
 
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.UserDeleted, {
-        client,
-        actorId: actor.id,
-      });
-      expect(deps.events.record).toHaveBeenCalledWith({
-        type: SecurityEventType.UserDeleted,
-        userId: user.id,
-        actorId: actor.id,
-        client,
-      });
+      expectDeletionRecorded(user.id, actor.id);
     });
   });
 
