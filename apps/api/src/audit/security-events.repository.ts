@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma, PrismaService } from '@app/database';
+import { BY_CREATION } from '@app/common';
+import { Prisma, PrismaService, type SecurityEvent } from '@app/database';
 import type { ClientInfo } from '../iam/auth-user.js';
 
 export const SecurityEventType = {
@@ -38,6 +39,24 @@ export interface SecurityEventInput {
   details?: Record<string, string | number | boolean | null>;
 }
 
+/** What the admin read of the log filters by; every filter is optional and they combine. */
+export interface SecurityEventFilter {
+  userId?: string | undefined;
+  actorId?: string | undefined;
+  type?: SecurityEventType | undefined;
+  /** Recorded at or after this instant. */
+  from?: Date | undefined;
+  /** Recorded before this instant. */
+  to?: Date | undefined;
+}
+
+export interface SecurityEventPage {
+  /** The previous page's `nextCursor` (of {@link BY_CREATION}, newest first); none for the first page. */
+  cursor?: string | undefined;
+  /** Rows to fetch (page size + 1, to know whether another page exists). */
+  take: number;
+}
+
 @Injectable()
 export class SecurityEventsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -53,6 +72,37 @@ export class SecurityEventsRepository {
         userAgent: event.client?.userAgent ?? null,
         details: event.details ?? Prisma.DbNull,
       },
+    });
+  }
+
+  /**
+   * The events about one account (it is their target), newest first, on the index
+   * `userId, createdAt, id`. A replica may answer: an event of the last moments may not show yet.
+   */
+  listForUser(userId: string, page: SecurityEventPage): Promise<SecurityEvent[]> {
+    return this.findPage({ userId }, page);
+  }
+
+  /** The whole log, as an administrator reads it: the filters combine. A replica may answer. */
+  list(filter: SecurityEventFilter, page: SecurityEventPage): Promise<SecurityEvent[]> {
+    return this.findPage(
+      {
+        ...(filter.userId === undefined ? {} : { userId: filter.userId }),
+        ...(filter.actorId === undefined ? {} : { actorId: filter.actorId }),
+        ...(filter.type === undefined ? {} : { type: filter.type }),
+        ...(filter.from === undefined && filter.to === undefined
+          ? {}
+          : { createdAt: { gte: filter.from, lt: filter.to } }),
+      },
+      page,
+    );
+  }
+
+  private findPage(where: Prisma.SecurityEventWhereInput, page: SecurityEventPage): Promise<SecurityEvent[]> {
+    return this.prisma.securityEvent.findMany({
+      where: { AND: [where, BY_CREATION.after(page.cursor, 'desc')] },
+      orderBy: BY_CREATION.orderBy('desc'),
+      take: page.take,
     });
   }
 }
