@@ -223,6 +223,31 @@ const SCRIPTED: Record<string, Scenario> = {
       await call({ method: 'DELETE', url: `/v1/users/${victim.id}`, headers: walk.shared.admin.auth });
     },
   },
+  'GET /v1/users/me/security-events': {
+    statuses: [200, 200, 401, 400],
+    async run(call, walk) {
+      // Events of every actor kind about the account: its own sign-ins, a failure, an administrator's change.
+      const { id, email, auth } = await walk.account();
+      await walk.t.app.inject(post('/v1/auth/login', { email, password: 'wrong-password' }));
+      const payload = { role: 'USER', status: 'ACTIVE' };
+      await walk.t.app.inject({ method: 'PATCH', url: `/v1/users/${id}`, headers: walk.shared.admin.auth, payload });
+      const first = await call(get('/v1/users/me/security-events?limit=1', auth));
+      await call(get(`/v1/users/me/security-events?cursor=${first.json().nextCursor as string}`, auth));
+      await call(get('/v1/users/me/security-events'));
+      await call(get('/v1/users/me/security-events?limit=101', auth));
+    },
+  },
+  'GET /v1/security-events': {
+    statuses: [200, 200, 403, 400],
+    async run(call, walk) {
+      const { admin, user } = walk.shared;
+      await walk.t.app.inject(post('/v1/auth/login', { email: uniqueEmail('nobody'), password: 'wrong-password' }));
+      await call(get('/v1/security-events?limit=100', admin.auth));
+      await call(get(`/v1/security-events?type=LOGIN_FAILED&userId=${user.id}&from=2026-01-01T00:00:00Z`, admin.auth));
+      await call(get('/v1/security-events', user.auth));
+      await call(get('/v1/security-events?type=NOT_A_TYPE&from=yesterday', admin.auth));
+    },
+  },
   'GET /v1/billing/plans': { statuses: [200], run: async (call) => void (await call(get('/v1/billing/plans'))) },
   'GET /v1/billing/entitlements': {
     statuses: [200],

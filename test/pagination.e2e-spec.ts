@@ -19,11 +19,14 @@ describe('page cursors (e2e)', () => {
     await seedTestPlans(t);
     admin = await createAccountWithRole(t.app, 'ADMIN');
     buyer = await createAccountWithRole(t.app, 'USER');
-    // Three invoices and subscriptions, two of them created in the same millisecond (a tie the id breaks).
+    // Three invoices, subscriptions and security events, two of them created in the same millisecond (a tie the id breaks).
     const prisma = t.app.get(PrismaService);
     const plan = await prisma.plan.findFirstOrThrow({ where: { code: 'pro' } });
     const times = [new Date('2026-03-01T00:00:00.000Z'), new Date(AT), new Date(AT)];
     for (const [i, createdAt] of times.entries()) {
+      await prisma.securityEvent.create({
+        data: { userId: buyer.id, actorId: buyer.id, type: 'LOGIN_SUCCEEDED', createdAt },
+      });
       const subscription = await prisma.subscription.create({
         data: {
           userId: buyer.id,
@@ -82,6 +85,8 @@ describe('page cursors (e2e)', () => {
     ['GET /v1/users sorted by email', '/v1/users', 'sort=email&order=asc&', () => admin],
     ['GET /v1/billing/invoices', '/v1/billing/invoices', '', () => buyer],
     ['GET /v1/billing/subscriptions', '/v1/billing/subscriptions', '', () => admin],
+    ['GET /v1/users/me/security-events', '/v1/users/me/security-events', '', () => buyer],
+    ['GET /v1/security-events', '/v1/security-events', '', () => admin],
   ])('%s', (_name, path, query, who) => {
     it.each(CRAFTED_CURSORS)('refuses a cursor with %s: 400 VALIDATION_FAILED on cursor', async (_label, cursor) => {
       const res = await get(`${path}?${query}cursor=${cursor}`, who());
@@ -102,6 +107,8 @@ describe('page cursors (e2e)', () => {
     ['GET /v1/users', '/v1/users', () => admin],
     ['GET /v1/billing/invoices', '/v1/billing/invoices', () => buyer],
     ['GET /v1/billing/subscriptions', '/v1/billing/subscriptions', () => admin],
+    ['GET /v1/users/me/security-events', '/v1/users/me/security-events', () => buyer],
+    ['GET /v1/security-events', '/v1/security-events', () => admin],
   ])('%s', (_name, path, who) => {
     it.each([
       // The last and first instants PostgreSQL timestamps take in `toISOString()`'s form, newest first.

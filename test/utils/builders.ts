@@ -4,7 +4,7 @@ import { Logger, type CallHandler, type ExecutionContext } from '@nestjs/common'
 import { isObservable, of } from 'rxjs';
 import { loadConfig, type AppConfig } from '@app/config';
 import type { RedisConnection } from '@app/redis';
-import type { User } from '@app/database';
+import type { SecurityEvent, User } from '@app/database';
 import type { ClientInfo } from '../../apps/api/src/iam/auth-user.js';
 import type { RefreshTokenRecord, SessionRecord } from '../../apps/api/src/sessions/sessions.repository.js';
 import type { UserTokenRecord } from '../../apps/api/src/users/user-tokens.repository.js';
@@ -27,6 +27,23 @@ export function makeUser(overrides: Partial<User> = {}): User {
     createdAt: CREATED_AT,
     updatedAt: CREATED_AT,
     deletedAt: null,
+    ...overrides,
+  };
+}
+
+/** A recorded security event: by default the account's own successful sign-in. */
+export function makeSecurityEvent(overrides: Partial<SecurityEvent> = {}): SecurityEvent {
+  const userId = overrides.userId ?? randomUUID();
+  return {
+    id: randomUUID(),
+    userId,
+    actorId: userId,
+    type: 'LOGIN_SUCCEEDED',
+    sessionId: null,
+    ip: '203.0.113.7',
+    userAgent: 'jest',
+    details: null,
+    createdAt: CREATED_AT,
     ...overrides,
   };
 }

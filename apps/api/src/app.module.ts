@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfigModule, type AppConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { AppCacheModule } from '@app/redis';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { loggerParams } from './core/logging.js';
@@ -37,6 +38,7 @@ export class AppModule {
         IamModule,
         AuthModule,
         UsersModule,
+        AuditModule,
         BillingModule,
         HealthModule,
       ],

@@ -370,6 +370,54 @@ export interface paths {
         patch: operations["usersUpdate"];
         trace?: never;
     };
+    "/v1/users/me/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's security events (sign-ins and their failures, session revocations, password, email,
+         *     role and status changes), newest first, with cursor pagination.
+         * @description Only the events about the caller's own account, whoever caused them: `actor.kind` says
+         *     whether it was the caller (`SELF`), an administrator (`ADMIN`, with their account id) or nobody
+         *     signed in (`ANONYMOUS`: a failed sign-in with the caller's email, a forgot-password request). Each
+         *     carries the client's IP address and User-Agent, and `details` as far as they name no address,
+         *     token or password. Pass `nextCursor` as `cursor` for the next page.
+         */
+        get: operations["securityEventsListMine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole security event log (admin), with filters and cursor pagination.
+         * @description Requires `audit:read`. Filters combine: `userId` (the account an event is about),
+         *     `actorId` (the account that caused it), `type`, and the time range `from` (inclusive) to `to`
+         *     (exclusive), RFC 3339 date-times with their offset; `to` must be later than `from` (400
+         *     `VALIDATION_FAILED` on `to`). Newest first; pass `nextCursor` as `cursor` for the next page.
+         */
+        get: operations["securityEventsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing/plans": {
         parameters: {
             query?: never;
@@ -965,6 +1013,99 @@ export interface components {
              * @enum {string}
              */
             status?: "ACTIVE" | "DISABLED";
+        };
+        /** @enum {string} */
+        SecurityEventType: "LOGIN_SUCCEEDED" | "LOGIN_FAILED" | "LOGIN_LOCKED_OUT" | "REFRESH_TOKEN_REUSED" | "SESSION_REVOKED" | "ALL_SESSIONS_REVOKED" | "PASSWORD_CHANGED" | "PASSWORD_RESET" | "PASSWORD_RESET_REQUESTED" | "EMAIL_VERIFIED" | "EMAIL_CHANGED" | "EMAIL_CHANGE_REQUESTED" | "EMAIL_CHANGE_CANCELLED" | "USER_DISABLED" | "USER_ENABLED" | "USER_DELETED" | "ROLE_CHANGED";
+        /**
+         * @description `SELF`: the account the event is about; `ADMIN`: an administrator acting on it; `ANONYMOUS`:
+         *     nobody was signed in (a failed sign-in, a forgot-password request, a refused refresh token).
+         * @enum {string}
+         */
+        SecurityEventActorKind: "SELF" | "ADMIN" | "ANONYMOUS";
+        SecurityEventActorDto: {
+            /**
+             * @description `SELF`: the account the event is about; `ADMIN`: an administrator acting on it; `ANONYMOUS`:
+             *     nobody was signed in (a failed sign-in, a forgot-password request, a refused refresh token).
+             */
+            kind: components["schemas"]["SecurityEventActorKind"];
+            /**
+             * Format: uuid
+             * @description The actor's account id; null when `ANONYMOUS`.
+             */
+            id: string | null;
+        };
+        SecurityEventDetailsDto: {
+            /**
+             * @description Why: of a failed sign-in (`wrong_password`, `unknown_email`) or of a session revocation
+             *     (`LOGOUT`, `USER_DISABLED`, `PASSWORD_RESET`...).
+             */
+            reason?: string;
+            /** @description A lockout's counter: `device`, `account_ip` or `account`. */
+            scope?: string;
+            /**
+             * Format: int32
+             * @description How many sessions `ALL_SESSIONS_REVOKED` ended.
+             */
+            count?: number;
+            /** @description `ROLE_CHANGED`: the role before. */
+            previousRole?: components["schemas"]["Role"];
+            /** @description `ROLE_CHANGED`: the role after. */
+            newRole?: components["schemas"]["Role"];
+            /** @description `EMAIL_CHANGE_CANCELLED`: whether a confirmed change was reverted (the old address is back). */
+            reverted?: boolean;
+            /** @description `REFRESH_TOKEN_REUSED`: whether the session was still active (it is revoked now). */
+            sessionWasActive?: boolean;
+        };
+        SecurityEventResponseDto: {
+            /** Format: uuid */
+            id: string;
+            type: components["schemas"]["SecurityEventType"];
+            /**
+             * Format: date-time
+             * @description When it happened (UTC).
+             */
+            createdAt: string;
+            /** @description The client's IP address (IPv4 or IPv6), as `TRUST_PROXY` lets the API see it. */
+            ip: string | null;
+            /** @description The client's User-Agent (its first 255 characters). */
+            userAgent: string | null;
+            /**
+             * Format: uuid
+             * @description The session the event concerns, when one does (the ids of `GET /v1/auth/sessions`).
+             */
+            sessionId: string | null;
+            /** @description Who did it: the account itself, an administrator, or nobody signed in. */
+            actor: components["schemas"]["SecurityEventActorDto"];
+            /** @description What the type tells more (empty when it tells nothing more). */
+            details: components["schemas"]["SecurityEventDetailsDto"];
+        };
+        AdminSecurityEventResponseDto: {
+            /** Format: uuid */
+            id: string;
+            type: components["schemas"]["SecurityEventType"];
+            /**
+             * Format: date-time
+             * @description When it happened (UTC).
+             */
+            createdAt: string;
+            /** @description The client's IP address (IPv4 or IPv6), as `TRUST_PROXY` lets the API see it. */
+            ip: string | null;
+            /** @description The client's User-Agent (its first 255 characters). */
+            userAgent: string | null;
+            /**
+             * Format: uuid
+             * @description The session the event concerns, when one does (the ids of `GET /v1/auth/sessions`).
+             */
+            sessionId: string | null;
+            /**
+             * Format: uuid
+             * @description The account the event is about; null for a failed sign-in with an unknown email.
+             */
+            userId: string | null;
+            /** @description Who did it: the account itself, an administrator, or nobody signed in. */
+            actor: components["schemas"]["SecurityEventActorDto"];
+            /** @description What the type tells more (empty when it tells nothing more). */
+            details: components["schemas"]["SecurityEventDetailsDto"];
         };
         /** @enum {string} */
         PlanInterval: "MONTH" | "YEAR";
@@ -3419,6 +3560,232 @@ export interface operations {
             };
             /** @description The request body is not of a supported content type (`UNSUPPORTED_MEDIA_TYPE`). */
             415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unexpected server error; the body reveals nothing but the request id. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    securityEventsListMine: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of SecurityEventResponse items. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityEventResponseDto"][];
+                        /** @description Cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials. */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Too many requests (`RATE_LIMITED`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Unexpected server error; the body reveals nothing but the request id. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description A dependency is unavailable (the database: `DATABASE_UNAVAILABLE`, or `DATABASE_NOT_MIGRATED` while migrations are pending); retry after the seconds in `Retry-After`. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    securityEventsList: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Only the events of this type. */
+                type?: components["schemas"]["SecurityEventType"];
+                /** @description Only the events recorded at or after this instant (RFC 3339, with its offset: `2026-01-02T03:04:05Z`). */
+                from?: string;
+                /** @description Only the events recorded before this instant (exclusive; later than `from`). */
+                to?: string;
+                /** @description Only the events about this account (their target). */
+                userId?: string;
+                /** @description Only the events this account caused (on itself, or as an administrator on others). */
+                actorId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of AdminSecurityEventResponse items. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AdminSecurityEventResponseDto"][];
+                        /** @description Cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed or fails validation (`VALIDATION_FAILED`, `BAD_REQUEST`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials. */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "x-request-id": components["headers"]["x-request-id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

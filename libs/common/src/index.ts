@@ -22,3 +22,4 @@ export * from './security/text-sealer.js';
 export * from './validation/email.js';
 export * from './validation/optional.js';
 export * from './validation/text.js';
+export * from './validation/timestamp.js';

@@ -107,7 +107,7 @@ describe(AuthService.name, () => {
       expect(deps.events.record).not.toHaveBeenCalled();
     });
 
-    it('keeps the charge for a wrong password and records the failure', async () => {
+    it('keeps the charge for a wrong password and records the failure, with no actor (ASVS 5.0 16.3.1)', async () => {
       const user = givenAccount();
 
       await expect(sut.verifyCredentials(user.email, 'wrong password', client, undefined)).rejects.toThrow(
@@ -119,6 +119,7 @@ describe(AuthService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.LoginFailed,
         userId: user.id,
+        actorId: null,
         client,
         details: { reason: 'wrong_password' },
       });
@@ -135,6 +136,7 @@ describe(AuthService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.LoginFailed,
         userId: undefined,
+        actorId: null,
         client,
         details: { reason: 'unknown_email' },
       });
@@ -147,10 +149,10 @@ describe(AuthService.name, () => {
       await expect(sut.verifyCredentials(user.email, 'wrong password', client, undefined)).rejects.toThrow(
         InvalidCredentialsError,
       );
-      expect(deps.events.record.mock.calls.map(([event]) => [event.type, event.details])).toEqual([
-        [SecurityEventType.LoginFailed, { reason: 'wrong_password' }],
-        [SecurityEventType.LoginLockedOut, { scope: 'account_ip' }],
-        [SecurityEventType.LoginLockedOut, { scope: 'account' }],
+      expect(deps.events.record.mock.calls.map(([event]) => [event.type, event.actorId, event.details])).toEqual([
+        [SecurityEventType.LoginFailed, null, { reason: 'wrong_password' }],
+        [SecurityEventType.LoginLockedOut, null, { scope: 'account_ip' }],
+        [SecurityEventType.LoginLockedOut, null, { scope: 'account' }],
       ]);
     });
 
@@ -198,6 +200,7 @@ describe(AuthService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.LoginSucceeded,
         userId: 'user-1',
+        actorId: 'user-1',
         client,
       });
       expect(deps.devices.issue).toHaveBeenCalledWith('owner@example.com');
@@ -210,7 +213,10 @@ describe(AuthService.name, () => {
 
       await sut.logoutAll({ id: 'user-1', sessionId: 'session-1', role: 'USER' }, client);
 
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith('user-1', SessionRevocationReason.LogoutAll, { client });
+      expect(deps.sessions.revokeAll).toHaveBeenCalledWith('user-1', SessionRevocationReason.LogoutAll, {
+        client,
+        actorId: 'user-1',
+      });
       expect(deps.users.endPendingEmailChange).toHaveBeenCalledWith('user-1');
     });
   });
@@ -258,10 +264,14 @@ describe(AuthService.name, () => {
       const [userId, storedHash] = deps.users.setPassword.mock.calls[0]!;
       expect(userId).toBe(user.id);
       await expect(verifyPassword(storedHash, NEW_PASSWORD)).resolves.toBe(true);
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.PasswordReset, { client });
+      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.PasswordReset, {
+        client,
+        actorId: user.id,
+      });
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.PasswordReset,
         userId: user.id,
+        actorId: user.id,
         client,
       });
       expect(deps.mailer.send).toHaveBeenCalledWith(expect.objectContaining({ to: user.email }));
@@ -318,10 +328,12 @@ describe(AuthService.name, () => {
       expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.PasswordChanged, {
         exceptSessionId: caller.sessionId,
         client,
+        actorId: user.id,
       });
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.PasswordChanged,
         userId: user.id,
+        actorId: user.id,
         sessionId: caller.sessionId,
         client,
       });

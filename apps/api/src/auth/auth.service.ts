@@ -90,9 +90,11 @@ export class AuthService {
     }
     if (!user || !valid || user.status === 'DELETED') {
       const lockedScopes = attempt.countFailure();
+      // Nobody is signed in: the failure has no actor, only the account it was tried on.
       await this.events.record({
         type: SecurityEventType.LoginFailed,
         userId: user?.id,
+        actorId: null,
         client,
         details: { reason: user ? 'wrong_password' : 'unknown_email' },
       });
@@ -100,6 +102,7 @@ export class AuthService {
         await this.events.record({
           type: SecurityEventType.LoginLockedOut,
           userId: user?.id,
+          actorId: null,
           client,
           details: { scope },
         });
@@ -113,13 +116,18 @@ export class AuthService {
 
   async login(credentials: VerifiedCredentials, client: ClientInfo): Promise<SignedIn> {
     const tokens = await this.sessions.start(credentials, client);
-    await this.events.record({ type: SecurityEventType.LoginSucceeded, userId: credentials.id, client });
+    await this.events.record({
+      type: SecurityEventType.LoginSucceeded,
+      userId: credentials.id,
+      actorId: credentials.id,
+      client,
+    });
     return { tokens, device: this.devices.issue(credentials.login) };
   }
 
   /** Also ends a pending email change: it may have been asked for from one of those sessions. */
   async logoutAll(user: AuthUser, client: ClientInfo): Promise<void> {
-    await this.sessions.revokeAll(user.id, SessionRevocationReason.LogoutAll, { client });
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.LogoutAll, { client, actorId: user.id });
     await this.users.endPendingEmailChange(user.id);
   }
 
@@ -147,8 +155,9 @@ export class AuthService {
     const passwordHash = await this.acceptedHash(newPassword, pending.email, undefined);
     const record = await this.userTokens.consume(token, ['PASSWORD_RESET']);
     const user = await this.users.setPassword(record.userId, passwordHash);
-    await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordReset, { client });
-    await this.events.record({ type: SecurityEventType.PasswordReset, userId: user.id, client });
+    // The holder of the link mailed to the account's address acts as the account.
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordReset, { client, actorId: user.id });
+    await this.events.record({ type: SecurityEventType.PasswordReset, userId: user.id, actorId: user.id, client });
     await this.notifyPasswordChanged(user);
   }
 
@@ -166,10 +175,12 @@ export class AuthService {
     await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordChanged, {
       exceptSessionId: caller.sessionId,
       client,
+      actorId: user.id,
     });
     await this.events.record({
       type: SecurityEventType.PasswordChanged,
       userId: user.id,
+      actorId: user.id,
       sessionId: caller.sessionId,
       client,
     });
@@ -181,7 +192,13 @@ export class AuthService {
     if (!user || user.status !== 'ACTIVE') return;
     const ttl = this.config.auth.passwordResetTtlSeconds;
     const token = await this.userTokens.issue(user.id, 'PASSWORD_RESET', user.email, ttl);
-    await this.events.record({ type: SecurityEventType.PasswordResetRequested, userId: user.id, client });
+    // Anyone may ask for a reset link for any address: nobody is signed in, so no actor.
+    await this.events.record({
+      type: SecurityEventType.PasswordResetRequested,
+      userId: user.id,
+      actorId: null,
+      client,
+    });
     await this.mailer.send(
       passwordResetMail({
         appName: this.config.app.name,

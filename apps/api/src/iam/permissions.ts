@@ -9,6 +9,8 @@ export const Permission = {
   UsersRead: 'users:read',
   UsersWrite: 'users:write',
   BillingManage: 'billing:manage',
+  /** Read the whole security event log (`GET /v1/security-events`). */
+  AuditRead: 'audit:read',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 

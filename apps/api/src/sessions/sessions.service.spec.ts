@@ -132,6 +132,7 @@ describe(SessionsService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.RefreshTokenReused,
         userId: session.userId,
+        actorId: null,
         sessionId: session.id,
         client,
         details: { sessionWasActive: true },
@@ -180,6 +181,7 @@ describe(SessionsService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.SessionRevoked,
         userId: 'user-1',
+        actorId: 'user-1',
         sessionId: 'session-1',
         client,
         details: { reason: 'LOGOUT' },
@@ -198,12 +200,13 @@ describe(SessionsService.name, () => {
   });
 
   describe('revokeAll', () => {
-    it('revokes every session but the one kept, marks them and answers how many', async () => {
+    it('revokes every session but the one kept, marks them, answers how many and records who did it', async () => {
       deps.sessions.revokeAll.mockResolvedValue(['s-2', 's-3']);
 
       const count = await sut.revokeAll('user-1', SessionRevocationReason.PasswordChanged, {
         exceptSessionId: 's-1',
         client,
+        actorId: 'user-1',
       });
 
       expect(count).toBe(2);
@@ -212,6 +215,7 @@ describe(SessionsService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.AllSessionsRevoked,
         userId: 'user-1',
+        actorId: 'user-1',
         sessionId: 's-1',
         client,
         details: { reason: 'PASSWORD_CHANGED', count: 2 },

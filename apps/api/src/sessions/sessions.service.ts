@@ -97,7 +97,7 @@ export class SessionsService {
     return sessions.map((session) => toSessionResponse(session, currentSessionId));
   }
 
-  /** Revokes one of the user's own sessions; another user's session id is simply not found. */
+  /** Revokes one of the user's own sessions (they are the actor); another user's session id is simply not found. */
   async revoke(userId: string, sessionId: string, reason: SessionRevocationReason, client?: ClientInfo): Promise<void> {
     const revoked = await this.sessions.revoke(userId, sessionId, reason, new Date());
     if (!revoked) throw new SessionNotFoundError();
@@ -105,23 +105,28 @@ export class SessionsService {
     await this.events.record({
       type: SecurityEventType.SessionRevoked,
       userId,
+      actorId: userId,
       sessionId,
       client,
       details: { reason },
     });
   }
 
-  /** Revokes all of a user's sessions, or all but `exceptSessionId`; returns how many. */
+  /**
+   * Revokes all of a user's sessions, or all but `exceptSessionId`; returns how many. `actorId` is
+   * who did it (the user, or the administrator who disabled, demoted or deleted the account).
+   */
   async revokeAll(
     userId: string,
     reason: SessionRevocationReason,
-    options: { exceptSessionId?: string; client?: ClientInfo } = {},
+    options: { exceptSessionId?: string; client?: ClientInfo; actorId: string },
   ): Promise<number> {
     const ids = await this.sessions.revokeAll(userId, reason, new Date(), options.exceptSessionId);
     await this.revoked.mark(ids);
     await this.events.record({
       type: SecurityEventType.AllSessionsRevoked,
       userId,
+      actorId: options.actorId,
       sessionId: options.exceptSessionId,
       client: options.client,
       details: { reason, count: ids.length },
@@ -140,6 +145,8 @@ export class SessionsService {
     await this.events.record({
       type: SecurityEventType.RefreshTokenReused,
       userId: session.userId,
+      // The token was refused: whoever presented it (the owner or a thief) is not signed in.
+      actorId: null,
       sessionId: session.id,
       client,
       details: { sessionWasActive: revoked },

@@ -86,6 +86,15 @@ describe(UsersService.name, () => {
     return user;
   }
 
+  /** The deletion ended every session of `userId` and was recorded, both with `actorId` as who did it. */
+  function expectDeletionRecorded(userId: string, actorId: string) {
+    expect(deps.sessions.revokeAll).toHaveBeenCalledWith(userId, SessionRevocationReason.UserDeleted, {
+      client,
+      actorId,
+    });
+    expect(deps.events.record).toHaveBeenCalledWith({ type: SecurityEventType.UserDeleted, userId, actorId, client });
+  }
+
   describe('updateMe', () => {
     it('renames without asking for the password, and invalidates the cached `me`', async () => {
       const user = given(makeUser());
@@ -162,6 +171,7 @@ describe(UsersService.name, () => {
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.EmailChangeRequested,
         userId: user.id,
+        actorId: user.id,
         client,
       });
       const ttl = makeConfig().auth.emailVerificationTtlSeconds;
@@ -236,13 +246,7 @@ describe(UsersService.name, () => {
         }),
         { retireTokens: Object.values(UserTokenPurpose), keepAnActiveAdmin: true },
       );
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.UserDeleted, { client });
-      expect(deps.events.record).toHaveBeenCalledWith({
-        type: SecurityEventType.UserDeleted,
-        userId: user.id,
-        client,
-        details: { by: user.id },
-      });
+      expectDeletionRecorded(user.id, user.id);
     });
   });
 
@@ -270,12 +274,16 @@ describe(UsersService.name, () => {
       const result = await sut.adminUpdate(actor, user.id, { role: 'ADMIN' }, client);
 
       expect(result.role).toBe('ADMIN');
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.RoleChanged, { client });
+      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.RoleChanged, {
+        client,
+        actorId: actor.id,
+      });
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.RoleChanged,
         userId: user.id,
+        actorId: actor.id,
         client,
-        details: { by: actor.id, from: 'USER', to: 'ADMIN' },
+        details: { from: 'USER', to: 'ADMIN' },
       });
     });
 
@@ -289,13 +297,30 @@ describe(UsersService.name, () => {
         { status: 'DISABLED', pendingEmail: null },
         { keepAnActiveAdmin: true, retireTokens: [PASSWORD_RESET, EMAIL_CHANGE] },
       );
-      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.UserDisabled, { client });
+      expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.UserDisabled, {
+        client,
+        actorId: actor.id,
+      });
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.UserDisabled,
         userId: user.id,
+        actorId: actor.id,
         client,
-        details: { by: actor.id },
       });
+    });
+
+    it('records enabling an account with the administrator as actor and the user as target', async () => {
+      const user = given(makeUser({ status: 'DISABLED' }));
+
+      await sut.adminUpdate(actor, user.id, { status: 'ACTIVE' }, client);
+
+      expect(deps.events.record).toHaveBeenCalledWith({
+        type: SecurityEventType.UserEnabled,
+        userId: user.id,
+        actorId: actor.id,
+        client,
+      });
+      expect(deps.sessions.revokeAll).not.toHaveBeenCalled();
     });
 
     it('writes nothing when nothing changes', async () => {
@@ -312,6 +337,18 @@ describe(UsersService.name, () => {
 
       await expect(sut.adminUpdate(actor, user.id, { role: 'ADMIN' }, client)).rejects.toThrow(UserNotFoundError);
       expect(deps.users.update).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('adminDelete', () => {
+    const actor = { id: 'admin-1', sessionId: 'session-1', role: 'ADMIN' as const };
+
+    it('records the administrator as the actor of the deletion and of the sign-out everywhere', async () => {
+      const user = given(makeUser());
+
+      await sut.adminDelete(actor, user.id, client);
+
+      expectDeletionRecorded(user.id, actor.id);
     });
   });
 
@@ -359,10 +396,12 @@ describe(UsersService.name, () => {
       expect(deps.sessions.revokeAll).toHaveBeenCalledTimes(1);
       expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.EmailChangeCancelled, {
         client,
+        actorId: user.id,
       });
       expect(deps.events.record).toHaveBeenCalledWith({
         type: SecurityEventType.EmailChangeCancelled,
         userId: user.id,
+        actorId: user.id,
         client,
         details,
       });

@@ -89,7 +89,7 @@ export class UsersService {
 
     if (await this.users.emailInUse(newEmail, userId)) throw new EmailTakenError();
     const updated = await this.write(userId, { ...nameChange, pendingEmail: newEmail });
-    await this.events.record({ type: SecurityEventType.EmailChangeRequested, userId, client });
+    await this.events.record({ type: SecurityEventType.EmailChangeRequested, userId, actorId: userId, client });
     try {
       await this.mailEmailChange(updated, newEmail);
     } catch (error) {
@@ -104,7 +104,7 @@ export class UsersService {
   async deleteMe(userId: string, password: string, client: ClientInfo): Promise<void> {
     const user = await this.require(userId);
     if (!(await this.passwords.confirm(userId, user.passwordHash, password))) throw new IncorrectPasswordError();
-    await this.scrubAndDelete(user, SessionRevocationReason.UserDeleted, client);
+    await this.scrubAndDelete(user, client, user.id);
   }
 
   async list(query: ListUsersQueryDto): Promise<Page<AdminUserResponseDto>> {
@@ -140,19 +140,20 @@ export class UsersService {
       update.status === 'DISABLED'
         ? await this.writeEndingEmailChange(id, update, guard)
         : await this.write(id, update, guard);
+    // The administrator is the actor of every event this change records, the user its target.
+    const recorded = { userId: id, actorId: actor.id, client };
     if (update.status === 'DISABLED') {
-      await this.sessions.revokeAll(id, SessionRevocationReason.UserDisabled, { client });
-      await this.events.record({ type: SecurityEventType.UserDisabled, userId: id, client, details: { by: actor.id } });
+      await this.sessions.revokeAll(id, SessionRevocationReason.UserDisabled, { client, actorId: actor.id });
+      await this.events.record({ type: SecurityEventType.UserDisabled, ...recorded });
     } else if (update.status === 'ACTIVE') {
-      await this.events.record({ type: SecurityEventType.UserEnabled, userId: id, client, details: { by: actor.id } });
+      await this.events.record({ type: SecurityEventType.UserEnabled, ...recorded });
     }
     if (update.role !== undefined) {
-      await this.sessions.revokeAll(id, SessionRevocationReason.RoleChanged, { client });
+      await this.sessions.revokeAll(id, SessionRevocationReason.RoleChanged, { client, actorId: actor.id });
       await this.events.record({
         type: SecurityEventType.RoleChanged,
-        userId: id,
-        client,
-        details: { by: actor.id, from: user.role, to: update.role },
+        ...recorded,
+        details: { from: user.role, to: update.role },
       });
     }
     return toAdminUserResponse(updated);
@@ -162,7 +163,7 @@ export class UsersService {
     if (actor.id === id) throw new SelfAdministrationError();
     const user = await this.require(id);
     if (user.status === 'DELETED') throw new UserNotFoundError();
-    await this.scrubAndDelete(user, SessionRevocationReason.UserDeleted, client, actor.id);
+    await this.scrubAndDelete(user, client, actor.id);
   }
 
   // --- used by the auth module -----------------------------------------------------------
@@ -230,7 +231,8 @@ export class UsersService {
       // A verification sent before an email change confirms nothing about the new address.
       if (record.email !== user.email) throw new EmailAlreadyVerifiedError();
       await this.write(user.id, { emailVerifiedAt: new Date() });
-      await this.events.record({ type: SecurityEventType.EmailVerified, userId: user.id, client });
+      // The holder of the link mailed to the address acts as the account, as for every emailed link below.
+      await this.events.record({ type: SecurityEventType.EmailVerified, userId: user.id, actorId: user.id, client });
       return;
     }
     if (user.pendingEmail !== record.email) throw new EmailAlreadyVerifiedError();
@@ -243,6 +245,7 @@ export class UsersService {
     await this.events.record({
       type: SecurityEventType.EmailChanged,
       userId: user.id,
+      actorId: user.id,
       client,
       details: { from: user.email },
     });
@@ -277,10 +280,14 @@ export class UsersService {
     }
     await this.tokens.retireIssuedAfter(pending);
     if (!taken) await this.tokens.consume(token, [UserTokenPurpose.EMAIL_CHANGE_CANCEL]);
-    await this.sessions.revokeAll(user.id, SessionRevocationReason.EmailChangeCancelled, { client });
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.EmailChangeCancelled, {
+      client,
+      actorId: user.id,
+    });
     await this.events.record({
       type: SecurityEventType.EmailChangeCancelled,
       userId: user.id,
+      actorId: user.id,
       client,
       details: reverted ? { reverted: !taken, from: user.email } : { reverted },
     });
@@ -337,12 +344,8 @@ export class UsersService {
     );
   }
 
-  private async scrubAndDelete(
-    user: User,
-    reason: SessionRevocationReason,
-    client: ClientInfo,
-    by?: string,
-  ): Promise<void> {
+  /** `actorId`: the user deleting their own account, or the administrator deleting it. */
+  private async scrubAndDelete(user: User, client: ClientInfo, actorId: string): Promise<void> {
     await this.write(
       user.id,
       {
@@ -356,13 +359,8 @@ export class UsersService {
       },
       { retireTokens: Object.values(UserTokenPurpose), keepAnActiveAdmin: true },
     );
-    await this.sessions.revokeAll(user.id, reason, { client });
-    await this.events.record({
-      type: SecurityEventType.UserDeleted,
-      userId: user.id,
-      client,
-      details: { by: by ?? user.id },
-    });
+    await this.sessions.revokeAll(user.id, SessionRevocationReason.UserDeleted, { client, actorId });
+    await this.events.record({ type: SecurityEventType.UserDeleted, userId: user.id, actorId, client });
   }
 
   private meKey(userId: string): string {
