@@ -38,6 +38,13 @@ RUN npm run typecheck && npm run build
 # --- production: production dependencies and the compiled app only -------------------------
 FROM base AS production
 ENV NODE_ENV=production
+# glibc's malloc serves a block of 128 KiB or more from its own mapping, returned to the system when
+# freed. By default that threshold rises to the largest block freed (up to 32 MiB), after which such
+# blocks (argon2id's 19 MiB per hash, buffers read at boot) stay in the heap once freed; setting it
+# keeps it at 128 KiB. Measured
+# (README "Start-up and memory"): ~45 MiB less resident memory idle and ~75 MiB less after a load,
+# with no measurable cost to sign-ins.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 COPY package.json package-lock.json ./
 # --ignore-scripts: the postinstall script runs `prisma generate`, which needs the `prisma` CLI
 # (a devDependency) and is not needed here (the client is compiled into dist). No production

@@ -138,6 +138,11 @@ describe('Dockerfile', () => {
     );
   });
 
+  it("keeps glibc's mmap threshold fixed, so freed large blocks go back to the system", () => {
+    const env = finalInstructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
+    expect(env).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+  });
+
   it('exposes port 3000', () => {
     const ports = finalInstructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
     expect(ports.map((port) => port.replace(/\/tcp$/, ''))).toContain('3000');

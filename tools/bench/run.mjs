@@ -45,6 +45,15 @@ function intFromEnv(name, fallback, min) {
   return value;
 }
 
+/**
+ * The C library's allocator settings the production image runs with (the Dockerfile's `ENV
+ * MALLOC_...` lines), so the benchmark measures the memory a deployment sees.
+ */
+async function productionRuntimeEnv() {
+  const dockerfile = await readFile(path.join(ROOT, 'Dockerfile'), 'utf8');
+  return Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((match) => [match[1], match[2]]));
+}
+
 function readSettings() {
   const logLevel = process.env.BENCH_LOG_LEVEL || 'warn';
   const benchPath = process.env.BENCH_PATH || '/v1/users/me';
@@ -504,8 +513,10 @@ async function main() {
   await clearBenchKeys(settings.redisUrl);
   onCleanup(() => clearBenchKeys(settings.redisUrl));
 
+  const runtimeEnv = await productionRuntimeEnv();
   const apiEnv = {
     ...process.env,
+    ...runtimeEnv,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
@@ -518,7 +529,8 @@ async function main() {
     // The configuration's maximum too: the sign-in run stays far below it.
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
   };
-  const helloEnv = { ...process.env, HOST: '127.0.0.1' };
+  // The bare apps run with the same allocator settings: the reference is deployed as the API is.
+  const helloEnv = { ...process.env, ...runtimeEnv, HOST: '127.0.0.1' };
   console.error('Applying the migrations...');
   await runToCompletion('migrate', [MIGRATE], apiEnv);
 
