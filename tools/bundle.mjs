@@ -67,7 +67,13 @@ await build({
   target: 'node20',
   // Nest and the throttler's keys use class and function names.
   keepNames: true,
+  // Whitespace and syntax only, names kept: V8 holds every module's source in memory (6.5 MB
+  // unminified, 4.3 MB so), and stack traces still name the TypeScript sources through the maps.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
+  // Stack traces need the mappings, not a copy of every source (the map shrinks from 10.7 MB to 3 MB).
+  sourcesContent: false,
   external: [...EXTERNAL, ...OPTIONAL_PEERS].flatMap((name) => [name, `${name}/*`]),
   // CommonJS packages inside the bundle still call require() for Node's built-ins.
   banner: {
