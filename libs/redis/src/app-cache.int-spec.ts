@@ -6,7 +6,7 @@ import { createClient } from '@redis/client';
 import { AppConfigModule, loadConfig } from '@app/config';
 import { TEST_REDIS_URL } from '../../../test/setup/test-env.js';
 import { AppCacheModule } from './cache.module.js';
-import { AppCache, STALE_REFILL_WINDOW_MS } from './app-cache.service.js';
+import { AppCache, MAX_UNDELETED_KEYS, STALE_REFILL_WINDOW_MS } from './app-cache.service.js';
 import { RedisConnection } from './redis-connection.js';
 import { FlakyProxy, eventually } from '../../../test/utils/flaky-proxy.js';
 
@@ -151,13 +151,47 @@ describe.each(stores)('AppCache on the %s store', (store, env) => {
   }
 });
 
+/** What the shared Redis itself holds under `key`, read on a connection of its own. */
+async function rawGet(key: string): Promise<string | null> {
+  const raw = createClient({ url: TEST_REDIS_URL });
+  await raw.connect();
+  try {
+    return await raw.get(key);
+  } finally {
+    raw.destroy();
+  }
+}
+
 describe('AppCache when Redis fails', () => {
   let moduleRef: TestingModule | undefined;
+  let proxy: FlakyProxy | undefined;
 
   afterEach(async () => {
     await moduleRef?.close();
     moduleRef = undefined;
+    await proxy?.stop();
+    proxy = undefined;
   });
+
+  /** An AppCache on the shared Redis through a proxy the test cuts: Redis keeps its data, as in a partition. */
+  async function proxiedCache(): Promise<{ sut: AppCache; cut: () => Promise<void>; restore: () => Promise<void> }> {
+    const through = new FlakyProxy(new URL(TEST_REDIS_URL));
+    proxy = through;
+    await through.start();
+    moduleRef = await cacheModule({ REDIS_URL: `redis://127.0.0.1:${through.port}` });
+    const sut = moduleRef.get(AppCache);
+    return {
+      sut,
+      cut: async () => {
+        await through.stop();
+        await eventually(async () => !(await sut.status()).up);
+      },
+      restore: async () => {
+        await through.start();
+        await eventually(async () => (await sut.status()).up);
+      },
+    };
+  }
 
   it('boots and serves from the loader when Redis is unreachable from the start', async () => {
     const started = Date.now();
@@ -171,17 +205,14 @@ describe('AppCache when Redis fails', () => {
 
   if (redisAvailable) {
     it('degrades to the loader during an outage, logs it, and recovers when Redis is back', async () => {
-      const proxy = new FlakyProxy(new URL(TEST_REDIS_URL));
-      await proxy.start();
-      moduleRef = await cacheModule({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
-      const sut = moduleRef.get(AppCache);
-      const key = sut.key('spec', 'outage');
+      const { sut, cut, restore } = await proxiedCache();
+      const [key, kept] = [sut.key('spec', 'outage'), sut.key('spec', 'kept')];
       await sut.set(key, 'cached');
+      await sut.set(kept, 'kept');
       await expect(sut.get(key)).resolves.toBe('cached');
 
       const warn = vi.spyOn(Logger.prototype, 'warn');
-      await proxy.stop();
-      await eventually(async () => !(await sut.status()).up);
+      await cut();
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('Redis unavailable, serving without cache'));
       warn.mockRestore();
       const loader = vi.fn(async () => 'from-db');
@@ -191,12 +222,48 @@ describe('AppCache when Redis fails', () => {
       await expect(sut.del(key)).resolves.toBeUndefined();
       expect(loader).toHaveBeenCalledTimes(1);
 
-      await proxy.start();
-      await eventually(async () => (await sut.status()).up);
-      await expect(sut.get(key)).resolves.toBe('cached');
-      await moduleRef.close();
-      moduleRef = undefined;
-      await proxy.stop();
+      await restore();
+      // Redis kept what it held (a partition, not a restart): what was not invalidated is served again,
+      // what was invalidated during the outage is deleted once Redis is back (the next test).
+      await expect(sut.get(kept)).resolves.toBe('kept');
     }, 30_000);
+
+    it('deletes, once Redis is back, what it invalidated during an outage, and never serves it meanwhile', async () => {
+      const { sut, cut, restore } = await proxiedCache();
+      const [stale, kept] = [sut.key('spec', 'stale'), sut.key('spec', 'kept')];
+      await sut.set(stale, 'old');
+      await sut.set(kept, 'kept');
+
+      await cut();
+      // The database changed what `stale` caches; Redis cannot be told, neither now nor at the second
+      // deletion a moment later: the outage lasts longer than that.
+      await sut.del(stale);
+      await new Promise((resolve) => setTimeout(resolve, STALE_REFILL_WINDOW_MS + 500));
+
+      await restore();
+      // Redis still held the old value; the invalidation reaches it on reconnection.
+      await eventually(async () => (await rawGet(stale)) === null);
+      await expect(sut.read(stale)).resolves.toEqual({ status: 'miss' });
+      await expect(sut.getOrSet(stale, 60, async () => 'new')).resolves.toBe('new');
+      await expect(sut.get(stale)).resolves.toBe('new');
+      await expect(sut.get(kept)).resolves.toBe('kept');
+    }, 30_000);
+
+    it(`bypasses the cache while over ${MAX_UNDELETED_KEYS} invalidations wait for Redis, and uses it again after them`, async () => {
+      const { sut, cut, restore } = await proxiedCache();
+      const kept = sut.key('spec', 'kept');
+      await sut.set(kept, 'kept');
+
+      await cut();
+      const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      await sut.del(...Array.from({ length: MAX_UNDELETED_KEYS + 1 }, (_, i) => sut.key('spec', 'flood', i)));
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('the cache is bypassed'));
+      error.mockRestore();
+
+      await restore();
+      await eventually(async () => (await sut.read(kept)).status === 'hit', 20_000);
+      await expect(sut.get(kept)).resolves.toBe('kept');
+      expect(await rawGet(sut.key('spec', 'flood', MAX_UNDELETED_KEYS))).toBeNull();
+    }, 60_000);
   }
 });

@@ -14,6 +14,16 @@ import { OperationTimeoutError, withTimeout } from '@app/common';
 export const STALE_REFILL_WINDOW_MS = 1_000;
 
 /**
+ * The most keys whose deletion waits for Redis to come back. Past it the cache is bypassed
+ * altogether (every read a miss to the loader, nothing stored) until they are deleted, so no
+ * invalidation is ever forgotten.
+ */
+export const MAX_UNDELETED_KEYS = 100_000;
+/** Keys per deletion of what an outage left undeleted, and the wait before a failed batch is tried again. */
+const UNDELETED_BATCH_SIZE = 200;
+const UNDELETED_RETRY_MS = 1_000;
+
+/**
  * Values are stored wrapped, so a cached `null` ("we looked, there is nothing") is told apart
  * from a miss; stores and cache-manager treat bare null/undefined as absent.
  */
@@ -45,6 +55,15 @@ export class AppCache implements OnApplicationShutdown {
   private readonly timeoutMs: number;
   private readonly defaultTtlSeconds: number;
   private readonly pendingDeletes = new Set<NodeJS.Timeout>();
+  /**
+   * Keys an invalidation could not delete (Redis down or timing out). Redis may still hold their old
+   * value, or get it back (a network partition, a restart with persistence): until they are deleted
+   * they read as unavailable and are not stored, and they are deleted as soon as Redis is ready again.
+   */
+  private readonly undeleted = new Set<string>();
+  private bypassing = false;
+  private deleting: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
@@ -54,6 +73,7 @@ export class AppCache implements OnApplicationShutdown {
     this.prefix = config.cache.keyPrefix;
     this.timeoutMs = config.cache.operationTimeoutMs;
     this.defaultTtlSeconds = config.cache.defaultTtlSeconds;
+    redis.client?.on('ready', () => void this.deleteUndeleted());
   }
 
   /** `<prefix>:<module>:<part>:<part>`, e.g. `app:users:me:42`. */
@@ -73,6 +93,7 @@ export class AppCache implements OnApplicationShutdown {
    * invalidated it (see `LeasedClientSideCache`); it is frozen, shared by every reader.
    */
   async read<T>(key: string): Promise<CacheRead<T>> {
+    if (this.bypassing || this.undeleted.has(key)) return { status: 'unavailable' };
     const tier = this.redis.localTier;
     const local = tier?.peek<T>(key);
     if (local !== undefined) return { status: 'hit', value: local };
@@ -88,7 +109,7 @@ export class AppCache implements OnApplicationShutdown {
 
   /** Stores `value`; resolves false when the store could not take it (already logged). */
   async set<T>(key: string, value: T, ttlSeconds = this.defaultTtlSeconds): Promise<boolean> {
-    if (value === undefined) return false;
+    if (value === undefined || this.bypassing || this.undeleted.has(key)) return false;
     this.redis.localTier?.invalidate(key);
     const entry: Entry<T> = { v: value, e: Date.now() + ttlSeconds * 1000 };
     const result = await this.attempt('set', key, () => this.cache.set<Entry<T>>(key, entry, ttlSeconds * 1000));
@@ -104,16 +125,58 @@ export class AppCache implements OnApplicationShutdown {
     if (keys.length === 0) return;
     // Read-your-own-write here, whenever Redis's invalidation of this change arrives.
     for (const key of keys) this.redis.localTier?.invalidate(key);
-    await this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
+    await this.deleteOrRemember(keys);
     const timer = setTimeout(() => {
       this.pendingDeletes.delete(timer);
-      void this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
+      void this.deleteOrRemember(keys);
     }, STALE_REFILL_WINDOW_MS);
     timer.unref();
     this.pendingDeletes.add(timer);
   }
 
+  /** Deletes `keys`, or remembers them for {@link deleteUndeleted} when Redis cannot take it now. */
+  private async deleteOrRemember(keys: string[]): Promise<void> {
+    const deleted = await this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
+    if (deleted.ok) return;
+    for (const key of keys) this.undeleted.add(key);
+    if (this.undeleted.size > MAX_UNDELETED_KEYS && !this.bypassing) {
+      this.bypassing = true;
+      this.logger.error(
+        `Over ${MAX_UNDELETED_KEYS} cache invalidations wait for Redis: the cache is bypassed until they are done`,
+      );
+    }
+  }
+
+  /**
+   * Deletes what invalidations could not delete: whenever the Redis connection is ready again, and
+   * a second later while a batch fails on a connection that stays up (a timeout).
+   */
+  private deleteUndeleted(): Promise<void> {
+    this.deleting ??= this.deleteUndeletedBatches().finally(() => (this.deleting = undefined));
+    return this.deleting;
+  }
+
+  private async deleteUndeletedBatches(): Promise<void> {
+    while (this.undeleted.size > 0) {
+      const batch = [...this.undeleted].slice(0, UNDELETED_BATCH_SIZE);
+      const deleted = await this.attempt('del', `${batch.length} keys left undeleted`, () => this.cache.mdel(batch));
+      if (!deleted.ok) {
+        if (this.redis.isReady) this.retryTimer ??= setTimeout(() => this.retryUndeleted(), UNDELETED_RETRY_MS).unref();
+        return; // otherwise the next 'ready' tries again
+      }
+      for (const key of batch) this.undeleted.delete(key);
+    }
+    if (this.bypassing) this.logger.log('The cache invalidations Redis missed are done: the cache is used again');
+    this.bypassing = false;
+  }
+
+  private retryUndeleted(): void {
+    this.retryTimer = undefined;
+    void this.deleteUndeleted();
+  }
+
   onApplicationShutdown(): void {
+    clearTimeout(this.retryTimer);
     for (const timer of this.pendingDeletes) clearTimeout(timer);
     this.pendingDeletes.clear();
   }
