@@ -51,7 +51,9 @@ function intFromEnv(name, fallback, min) {
  */
 async function productionRuntimeEnv() {
   const dockerfile = await readFile(path.join(ROOT, 'Dockerfile'), 'utf8');
-  return Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((match) => [match[1], match[2]]));
+  return Object.fromEntries(
+    [...dockerfile.matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((match) => [match[1], match[2]]),
+  );
 }
 
 function readSettings() {
