@@ -53,17 +53,15 @@ describe('API keys (e2e)', () => {
   });
 
   const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
+  /** `POST /v1/users/me/api-keys` as `owner` (alice unless told). */
+  const postKey = (payload: Record<string, unknown>, owner: TestAccount = alice) =>
+    t.app.inject({ method: 'POST', url: KEYS, headers: owner.auth, payload });
 
   describe('creation and listing', () => {
     // ASVS 5.0 V11 Cryptography (11.5.1: non-guessable values from a CSPRNG, at least 128 bits) and
     // V14 Data Protection: the key is shown once, never stored or listed again.
     it('shows the key once, in a recognisable format, and the list never does', async () => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: KEYS,
-        headers: alice.auth,
-        payload: { name: 'CI deploys', scopes: ['profile:read'], expiresInDays: 30 },
-      });
+      const res = await postKey({ name: 'CI deploys', scopes: ['profile:read'], expiresInDays: 30 });
       expect(res.statusCode).toBe(201);
       expect(res.headers['cache-control']).toBe('no-store');
       const created = res.json() as CreatedKey;
@@ -106,12 +104,7 @@ describe('API keys (e2e)', () => {
       ['a name on two lines', { name: 'a\nb' }, 'name'],
       ['an unknown field', { secret: 'x' }, 'secret'],
     ])('refuses %s with 400 VALIDATION_FAILED', async (_, change, field) => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: KEYS,
-        headers: alice.auth,
-        payload: { name: 'k', scopes: ['profile:read'], expiresInDays: 1, ...change },
-      });
+      const res = await postKey({ name: 'k', scopes: ['profile:read'], expiresInDays: 1, ...change });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect((res.json() as { errors: Array<{ field: string }> }).errors.map((error) => error.field)).toContain(field);
@@ -119,12 +112,7 @@ describe('API keys (e2e)', () => {
 
     // ASVS 5.0 V8 Authorization: a key never holds more than its owner.
     it("refuses a scope the caller's role does not hold (400 API_KEY_SCOPE_NOT_HELD)", async () => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: KEYS,
-        headers: alice.auth,
-        payload: { name: 'k', scopes: ['profile:read', 'users:read'], expiresInDays: 1 },
-      });
+      const res = await postKey({ name: 'k', scopes: ['profile:read', 'users:read'], expiresInDays: 1 });
       expectProblem(
         res,
         {
@@ -141,12 +129,7 @@ describe('API keys (e2e)', () => {
 
     // ASVS 5.0 V2 Validation and Business Logic: the configured maximum lifetime holds.
     it('refuses an expiry past API_KEY_MAX_LIFETIME', async () => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: KEYS,
-        headers: alice.auth,
-        payload: { name: 'k', scopes: ['profile:read'], expiresInDays: 366 },
-      });
+      const res = await postKey({ name: 'k', scopes: ['profile:read'], expiresInDays: 366 });
       expectProblem(res, VALIDATION_FAILED, KEYS, {
         errors: [{ field: 'expiresInDays', message: 'expiresInDays must not be greater than 365' }],
       });
@@ -157,13 +140,7 @@ describe('API keys (e2e)', () => {
       const bob = await registerAndLogin(t.app);
       const made: CreatedKey[] = [];
       for (let i = 0; i < t.config.apiKeys.maxPerUser; i++) made.push(await createApiKey(t.app, bob));
-      const over = () =>
-        t.app.inject({
-          method: 'POST',
-          url: KEYS,
-          headers: bob.auth,
-          payload: { name: 'one too many', scopes: ['profile:read'], expiresInDays: 1 },
-        });
+      const over = () => postKey({ name: 'one too many', scopes: ['profile:read'], expiresInDays: 1 }, bob);
       expectProblem(
         await over(),
         {

@@ -60,13 +60,9 @@ export class ApiKeysService {
       now,
     );
     if (key === null) throw new ApiKeyLimitReachedError(maxPerUser);
-    await this.events.record({
-      type: SecurityEventType.ApiKeyCreated,
-      userId: caller.id,
-      actorId: caller.id,
-      sessionId: caller.sessionId ?? undefined,
-      client,
-      details: { apiKeyId: key.id, scopes: key.scopes.join(' ') },
+    await this.recordOwn(SecurityEventType.ApiKeyCreated, caller, client, {
+      apiKeyId: key.id,
+      scopes: key.scopes.join(' '),
     });
     return toCreatedApiKeyResponse(key, made.key);
   }
@@ -79,13 +75,9 @@ export class ApiKeysService {
   /** Revokes one of the caller's keys; another user's key id is simply not found. */
   async revoke(caller: AuthUser, id: string, client: ClientInfo): Promise<void> {
     if (!(await this.keys.revoke(caller.id, id, new Date()))) throw new ApiKeyNotFoundError();
-    await this.events.record({
-      type: SecurityEventType.ApiKeyRevoked,
-      userId: caller.id,
-      actorId: caller.id,
-      sessionId: caller.sessionId ?? undefined,
-      client,
-      details: { apiKeyId: id, reason: ApiKeyRevocationReason.RevokedByUser },
+    await this.recordOwn(SecurityEventType.ApiKeyRevoked, caller, client, {
+      apiKeyId: id,
+      reason: ApiKeyRevocationReason.RevokedByUser,
     });
   }
 
@@ -107,6 +99,23 @@ export class ApiKeysService {
       actorId: options.actorId,
       client: options.client,
       details: { reason, count },
+    });
+  }
+
+  /** An event the caller caused on their own account, from the session of their access token. */
+  private recordOwn(
+    type: SecurityEventType,
+    caller: AuthUser,
+    client: ClientInfo,
+    details: Record<string, string>,
+  ): Promise<void> {
+    return this.events.record({
+      type,
+      userId: caller.id,
+      actorId: caller.id,
+      sessionId: caller.sessionId ?? undefined,
+      client,
+      details,
     });
   }
 }
