@@ -101,6 +101,24 @@ describe('the generated API client against the built server (e2e)', () => {
     expect(subscription.planCode).toBe('pro');
     expect(subscription.trialEndsAt).not.toBeNull();
 
+    // A machine client's key: shown once, then the client sends it as X-API-Key, within its scopes.
+    const created = await unwrap(
+      client.POST('/v1/users/me/api-keys', {
+        body: { name: 'client e2e', scopes: ['profile:read' satisfies Schemas['ApiKeyScope']], expiresInDays: 1 },
+      }),
+    );
+    expect(created.key).toMatch(/^nsk_[A-Za-z0-9]{12}_[A-Za-z0-9]{44}$/);
+    const machine = createApiClient({ baseUrl: server!.baseUrl, apiKey: created.key });
+    expect((await unwrap(machine.GET('/v1/users/me'))).id).toBe(registered.id);
+    const outOfScope = await apiError(unwrap(machine.GET('/v1/billing/entitlements')));
+    expect([outOfScope.status, outOfScope.code]).toEqual([403, 'API_KEY_SCOPE_MISSING']);
+    const listed = await unwrap(client.GET('/v1/users/me/api-keys'));
+    expect(listed.map((key) => key.id)).toEqual([created.id]);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+    await unwrap(client.DELETE('/v1/users/me/api-keys/{id}', { params: { path: { id: created.id } } }));
+    const revoked = await apiError(unwrap(machine.GET('/v1/users/me')));
+    expect([revoked.status, revoked.code]).toEqual([401, 'INVALID_API_KEY']);
+
     const loggedOut = await unwrap(client.POST('/v1/auth/logout'));
     expect(loggedOut).toBeUndefined(); // 204
 

@@ -95,6 +95,17 @@ describe('Cache-Control and ETag (e2e)', () => {
       expectNoStore(await t.app.inject({ method: 'GET', url: '/v1/billing/invoices', headers: me.auth }));
     });
 
+    it('marks the creation of an API key, whose body is the key', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/users/me/api-keys',
+        headers: me.auth,
+        payload: { name: 'cache check', scopes: ['profile:read'], expiresInDays: 1 },
+      });
+      expect(res.statusCode).toBe(201);
+      expect(res.headers['cache-control']).toBe('no-store');
+    });
+
     it('is documented on exactly those operations', () => {
       expect(noStoreOperations()).toEqual([
         'GET /v1/billing/invoices',
@@ -104,6 +115,7 @@ describe('Cache-Control and ETag (e2e)', () => {
         'POST /v1/billing/checkout',
         'POST /v1/billing/local-checkout/{token}',
         'POST /v1/billing/portal',
+        'POST /v1/users/me/api-keys',
       ]);
     });
   });
@@ -192,6 +204,18 @@ describe('Cache-Control and ETag (e2e)', () => {
       expect((await get('/v1/users/me', { authorization: 'Bearer not-a-token' })).headers['cache-control']).toBe(
         'private, no-store',
       );
+      // So is an answer to an API key, sent in its own header (OWASP ASVS 5.0 14.3.2).
+      const key = await t.app.inject({
+        method: 'POST',
+        url: '/v1/users/me/api-keys',
+        headers: me.auth,
+        payload: { name: 'cache read', scopes: ['profile:read'], expiresInDays: 1 },
+      });
+      const byKey = await get('/v1/users/me', { 'x-api-key': key.json().key as string });
+      expect({ status: byKey.statusCode, cacheControl: byKey.headers['cache-control'] }).toEqual({
+        status: 200,
+        cacheControl: 'private, no-store',
+      });
       // A credential-carrying answer keeps its stricter no-store.
       const invoices = await get('/v1/billing/invoices', me.auth);
       expect(invoices.headers['cache-control']).toBe('no-store');

@@ -37,6 +37,8 @@ interface Walk {
   checkout(auth: Record<string, string>): Promise<string>;
   /** A user subscribed to Pro through a completed local checkout. */
   subscriber(): ReturnType<typeof createAccountWithRole>;
+  /** A new profile:read API key of the account signed in with `auth`, made outside the recorded calls (a secret). */
+  apiKey(auth: Record<string, string>): Promise<string>;
 }
 
 interface Shared {
@@ -168,10 +170,15 @@ const SCRIPTED: Record<string, Scenario> = {
     },
   },
   'GET /v1/users/me': {
-    statuses: [200, 401],
+    statuses: [200, 200, 200, 401, 401],
     async run(call, walk) {
-      await call(get('/v1/users/me', walk.shared.user.auth));
+      const { auth } = walk.shared.user;
+      const key = await walk.apiKey(auth);
+      await call(get('/v1/users/me', auth));
+      await call(get('/v1/users/me', { authorization: `Bearer ${key}` }));
+      await call(get('/v1/users/me', { 'x-api-key': key }));
       await call(get('/v1/users/me'));
+      await call(get('/v1/users/me', { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}` }));
     },
   },
   'PATCH /v1/users/me': {
@@ -221,6 +228,38 @@ const SCRIPTED: Record<string, Scenario> = {
     async run(call, walk) {
       const victim = await walk.account();
       await call({ method: 'DELETE', url: `/v1/users/${victim.id}`, headers: walk.shared.admin.auth });
+    },
+  },
+  'POST /v1/users/me/api-keys': {
+    statuses: [201, 400, 403, 401],
+    async run(call, walk) {
+      const { auth } = await walk.account();
+      // The 201 is the one answer that carries the key.
+      const payload = { name: 'Walk key', scopes: ['profile:read'], expiresInDays: 7 };
+      const created = await call(post('/v1/users/me/api-keys', payload, auth));
+      await call(post('/v1/users/me/api-keys', { ...payload, scopes: ['users:write'] }, auth));
+      await call(post('/v1/users/me/api-keys', payload, { 'x-api-key': created.json().key as string }));
+      await call(post('/v1/users/me/api-keys', payload));
+    },
+  },
+  'GET /v1/users/me/api-keys': {
+    statuses: [200, 403],
+    async run(call, walk) {
+      const key = await walk.apiKey(walk.shared.user.auth);
+      await call(get('/v1/users/me/api-keys', walk.shared.user.auth));
+      await call(get('/v1/users/me/api-keys', { 'x-api-key': key }));
+    },
+  },
+  'DELETE /v1/users/me/api-keys/{id}': {
+    statuses: [404, 204, 400],
+    async run(call, walk) {
+      const { auth } = await walk.account();
+      await walk.apiKey(auth);
+      const [listed] = (await walk.t.app.inject(get('/v1/users/me/api-keys', auth))).json() as Array<{ id: string }>;
+      const url = `/v1/users/me/api-keys/${listed?.id}`;
+      await call({ method: 'DELETE', url, headers: walk.shared.user.auth });
+      await call({ method: 'DELETE', url, headers: auth });
+      await call({ method: 'DELETE', url: '/v1/users/me/api-keys/not-a-uuid', headers: auth });
     },
   },
   'GET /v1/users/me/security-events': {
@@ -375,6 +414,12 @@ describe('no secret in any response (e2e)', () => {
         const account = await walk.account();
         await t.app.inject(post(await walk.checkout(account.auth)));
         return account;
+      },
+      async apiKey(auth) {
+        const payload = { name: 'Walk key', scopes: ['profile:read'], expiresInDays: 7 };
+        const key = (await t.app.inject(post('/v1/users/me/api-keys', payload, auth))).json().key as string;
+        record.secrets.add(key).add(key.split('_')[2] ?? key);
+        return key;
       },
     };
     return walk;

@@ -53,12 +53,36 @@ describe('openapi.json', () => {
     },
   );
 
-  it('declares bearer authentication', async () => {
+  it('declares bearer authentication, and API keys in X-API-Key', async () => {
     const spec = JSON.parse(await readFile('openapi.json', 'utf8'));
 
     expect(spec.components.securitySchemes).toEqual({
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: expect.stringContaining('RFC8725') },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: expect.stringContaining('Bearer') },
       stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature', description: expect.any(String) },
     });
+  });
+
+  // OWASP ASVS 5.0 V8 Authorization: keys are accepted exactly where a scope is declared, read-only routes.
+  it('lists the apiKey scheme on exactly the read routes that accept API keys, with their 401 and 403', async () => {
+    const spec = JSON.parse(await readFile('openapi.json', 'utf8')) as {
+      paths: Record<string, Record<string, { security?: Array<Record<string, unknown>>; responses: object }>>;
+    };
+    const accepting = Object.entries(spec.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => op.security?.some((requirement) => 'apiKey' in requirement))
+        .map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(accepting.map((entry) => entry.name).sort()).toEqual([
+      'GET /v1/billing/entitlements',
+      'GET /v1/billing/invoices',
+      'GET /v1/billing/subscription',
+      'GET /v1/security-events',
+      'GET /v1/users',
+      'GET /v1/users/me',
+      'GET /v1/users/me/security-events',
+      'GET /v1/users/{id}',
+    ]);
+    for (const { op } of accepting) expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
   });
 });

@@ -4,7 +4,7 @@ import { Logger, type CallHandler, type ExecutionContext } from '@nestjs/common'
 import { isObservable, of } from 'rxjs';
 import { loadConfig, type AppConfig } from '@app/config';
 import type { RedisConnection } from '@app/redis';
-import type { SecurityEvent, User } from '@app/database';
+import type { ApiKey, SecurityEvent, User } from '@app/database';
 import type { ClientInfo } from '../../apps/api/src/iam/auth-user.js';
 import type { RefreshTokenRecord, SessionRecord } from '../../apps/api/src/sessions/sessions.repository.js';
 import type { UserTokenRecord } from '../../apps/api/src/users/user-tokens.repository.js';
@@ -43,6 +43,23 @@ export function makeSecurityEvent(overrides: Partial<SecurityEvent> = {}): Secur
     ip: '203.0.113.7',
     userAgent: 'jest',
     details: null,
+    createdAt: CREATED_AT,
+    ...overrides,
+  };
+}
+
+/** A stored API key: active, profile:read, 30 days left, never used. */
+export function makeApiKey(overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: randomUUID(),
+    userId: randomUUID(),
+    name: 'CI',
+    publicId: 'AbCdEfGhIjKl',
+    keyHash: 'a'.repeat(64),
+    scopes: ['profile:read'],
+    expiresAt: new Date(Date.now() + 30 * 86_400_000),
+    lastUsedAt: null,
+    revokedAt: null,
     createdAt: CREATED_AT,
     ...overrides,
   };

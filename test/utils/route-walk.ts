@@ -44,6 +44,7 @@ export class RouteWalk {
     for (const row of await prisma.userToken.findMany({ select: { tokenHash: true } })) this.secrets.add(row.tokenHash);
     for (const row of await prisma.checkoutSession.findMany({ select: { tokenHash: true } }))
       this.secrets.add(row.tokenHash);
+    for (const row of await prisma.apiKey.findMany({ select: { keyHash: true } })) this.secrets.add(row.keyHash);
   }
 
   /** What is wrong with the recorded answers as answers of the spec's operations; empty when nothing. */
@@ -54,7 +55,7 @@ export class RouteWalk {
   /** Every recorded answer that names a hash field, holds an argon2 hash or one of the secrets. */
   leaks(): Array<{ operation: string; status: number; leak: string }> {
     return this.responses.flatMap(({ operation, status, text }) => {
-      const found = /passwordHash|tokenHash|\$argon2/i.exec(text)?.[0];
+      const found = /passwordHash|tokenHash|keyHash|\$argon2/i.exec(text)?.[0];
       const secrets = [...this.secrets].filter(
         (secret) => secret.length >= 8 && secret !== '!deleted' && text.includes(secret),
       );

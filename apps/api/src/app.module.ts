@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfigModule, type AppConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { AppCacheModule } from '@app/redis';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         IamModule,
         AuthModule,
         UsersModule,
+        ApiKeysModule,
         AuditModule,
         BillingModule,
         HealthModule,

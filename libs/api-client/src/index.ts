@@ -20,14 +20,27 @@ export interface ApiClientOptions {
    * token is sent as `Authorization: Bearer <token>` unless the request sets its own header.
    */
   getAccessToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * An API key (`nsk_...`) for a machine client, sent as `X-API-Key` on every request instead of an
+   * access token; only the routes whose spec lists the `apiKey` security scheme accept it.
+   */
+  apiKey?: string;
   /** A fetch implementation (defaults to `globalThis.fetch`). */
   fetch?: ClientOptions['fetch'];
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const client = createClient<paths>({ baseUrl: options.baseUrl, fetch: options.fetch });
-  const getAccessToken = options.getAccessToken;
-  if (getAccessToken) {
+  const { apiKey, getAccessToken } = options;
+  if (apiKey) {
+    client.use({
+      onRequest({ request }) {
+        if (!request.headers.has('x-api-key') && !request.headers.has('authorization')) {
+          request.headers.set('x-api-key', apiKey);
+        }
+      },
+    });
+  } else if (getAccessToken) {
     client.use({
       async onRequest({ request }) {
         if (request.headers.has('authorization')) return;

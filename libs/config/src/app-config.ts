@@ -119,6 +119,17 @@ export abstract class AppConfig {
     /** Lifetime of a device token (renewed on every sign-in). */
     deviceTokenTtlSeconds: number;
   };
+  /** API keys of machine clients (README "API keys"). */
+  declare readonly apiKeys: {
+    /** The longest lifetime a key may be created with. */
+    maxLifetimeSeconds: number;
+    /** Most active (unrevoked, unexpired) keys per user. */
+    maxPerUser: number;
+    /** Requests per minute per key, on every route together (besides the per-IP limit). */
+    perMinute: number;
+    /** A key's `lastUsedAt` is written at most once per this interval. */
+    lastUsedIntervalSeconds: number;
+  };
   declare readonly mail: {
     /** SMTP server URL; undefined logs mail instead of sending it (development). */
     smtpUrl: string | undefined;

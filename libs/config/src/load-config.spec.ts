@@ -63,6 +63,32 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ LOGIN_LOCKOUT_WINDOW: '2d' })).toEqual(['LOGIN_LOCKOUT_WINDOW: must be at most 1d']);
   });
 
+  it('reads the API key settings, and bounds their lifetime and count', () => {
+    expect(loadConfig({}).apiKeys).toEqual({
+      maxLifetimeSeconds: 365 * 86_400,
+      maxPerUser: 10,
+      perMinute: 120,
+      lastUsedIntervalSeconds: 60,
+    });
+    expect(
+      loadConfig({
+        API_KEY_MAX_LIFETIME: '30d',
+        API_KEY_MAX_PER_USER: '3',
+        API_KEY_RATE_LIMIT_PER_MINUTE: '1000',
+        API_KEY_LAST_USED_INTERVAL: '5m',
+      }).apiKeys,
+    ).toEqual({ maxLifetimeSeconds: 30 * 86_400, maxPerUser: 3, perMinute: 1000, lastUsedIntervalSeconds: 300 });
+
+    expect(problemsOf({ API_KEY_MAX_LIFETIME: '12h', API_KEY_MAX_PER_USER: '101' })).toEqual([
+      'API_KEY_MAX_LIFETIME: must be at least 1d',
+      'API_KEY_MAX_PER_USER: must be at most 100',
+    ]);
+    expect(problemsOf({ API_KEY_MAX_LIFETIME: '1826d', API_KEY_LAST_USED_INTERVAL: 'often' })).toEqual([
+      'API_KEY_MAX_LIFETIME: must be at most 1825d',
+      'API_KEY_LAST_USED_INTERVAL: must be a duration such as 900, 15m, 12h or 7d',
+    ]);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.url).toBeUndefined();
   });

@@ -63,6 +63,12 @@ const MIN_REPLICA_CHECK_INTERVAL_MS = 50;
 /** The highest rate limit the configuration accepts (requests per minute). */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
+/** The longest lifetime an API key may be given (API_KEY_MAX_LIFETIME is bounded by it). */
+export const MAX_API_KEY_LIFETIME_SECONDS = 5 * 365 * 86_400;
+
+/** The most active API keys one user may hold that the configuration accepts. */
+export const MAX_API_KEYS_PER_USER = 100;
+
 /** The longest sign-in lockout window the configuration accepts (so `Retry-After` stays bounded). */
 export const MAX_LOGIN_LOCKOUT_WINDOW_SECONDS = 86_400;
 
@@ -225,6 +231,14 @@ const EnvSchema = z.object({
   LOGIN_LOCKOUT_CLIENT_FAILURES: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(10),
   LOGIN_LOCKOUT_ACCOUNT_FAILURES: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(100),
   LOGIN_DEVICE_TOKEN_TTL: duration.default(90 * 86_400),
+
+  API_KEY_MAX_LIFETIME: duration
+    .refine((seconds) => seconds >= 86_400, 'must be at least 1d')
+    .refine((seconds) => seconds <= MAX_API_KEY_LIFETIME_SECONDS, 'must be at most 1825d')
+    .default(365 * 86_400),
+  API_KEY_MAX_PER_USER: positiveInt(MAX_API_KEYS_PER_USER).default(10),
+  API_KEY_RATE_LIMIT_PER_MINUTE: positiveInt(MAX_RATE_LIMIT_PER_MINUTE).default(120),
+  API_KEY_LAST_USED_INTERVAL: duration.default(60),
 
   SMTP_URL: url(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
   /** Default: `<the project's title> <no-reply@localhost>`. */
@@ -431,6 +445,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, project: 
       clientFailures: e.LOGIN_LOCKOUT_CLIENT_FAILURES,
       accountFailures: e.LOGIN_LOCKOUT_ACCOUNT_FAILURES,
       deviceTokenTtlSeconds: e.LOGIN_DEVICE_TOKEN_TTL,
+    },
+    apiKeys: {
+      maxLifetimeSeconds: e.API_KEY_MAX_LIFETIME,
+      maxPerUser: e.API_KEY_MAX_PER_USER,
+      perMinute: e.API_KEY_RATE_LIMIT_PER_MINUTE,
+      lastUsedIntervalSeconds: e.API_KEY_LAST_USED_INTERVAL,
     },
     mail: {
       smtpUrl: e.SMTP_URL,

@@ -6,7 +6,7 @@ export * from './embedded-database.js';
 export * from './migrations/migration-files.js';
 export * from './migrations/migration-runner.js';
 export { Prisma } from './generated/prisma/client.js';
-export type { User, Plan, Subscription, Invoice, SecurityEvent } from './generated/prisma/client.js';
+export type { User, Plan, Subscription, Invoice, SecurityEvent, ApiKey } from './generated/prisma/client.js';
 export {
   Role,
   UserStatus,

@@ -100,6 +100,17 @@ describe(AuditService.name, () => {
       [SecurityEventType.EmailChanged, { from: 'old@example.com' }, {}],
       [SecurityEventType.EmailChangeCancelled, { reverted: true, from: 'thief@example.com' }, { reverted: true }],
       [SecurityEventType.UserDeleted, { by: ADMIN }, {}],
+      [
+        SecurityEventType.ApiKeyCreated,
+        { apiKeyId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', scopes: 'profile:read users:write billing:read' },
+        { apiKeyId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', scopes: ['profile:read', 'billing:read'] },
+      ],
+      [
+        SecurityEventType.ApiKeyRevoked,
+        { apiKeyId: 'nsk_not-an-id', reason: 'REVOKED_BY_USER' },
+        { reason: 'REVOKED_BY_USER' },
+      ],
+      [SecurityEventType.ApiKeyRevoked, { reason: 'USER_DISABLED', count: 2 }, { reason: 'USER_DISABLED', count: 2 }],
     ])('shows of the %s details only what names no address and no account: %j', async (type, stored, shown) => {
       deps.events.listForUser.mockResolvedValue([makeSecurityEvent({ userId: OWNER, type, details: stored })]);
 

@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiPaginatedResponse, ApiProblemResponses, CursorPageQueryDto, type Page } from '@app/common';
 import type { AuthUser } from '../iam/auth-user.js';
+import { ApiKeyScope } from '../iam/decorators/api-key-scope.decorator.js';
 import { Auth } from '../iam/decorators/auth.decorator.js';
 import { CurrentUser } from '../iam/decorators/current-user.decorator.js';
 import { Permission } from '../iam/permissions.js';
@@ -26,6 +27,7 @@ export class SecurityEventsController {
    */
   @Get('users/me/security-events')
   @Auth()
+  @ApiKeyScope(Permission.ProfileRead)
   @ApiPaginatedResponse(SecurityEventResponseDto)
   @ApiProblemResponses(400)
   listMine(@CurrentUser() user: AuthUser, @Query() query: CursorPageQueryDto): Promise<Page<SecurityEventResponseDto>> {
@@ -42,6 +44,7 @@ export class SecurityEventsController {
    */
   @Get('security-events')
   @Auth(Permission.AuditRead)
+  @ApiKeyScope(Permission.AuditRead)
   @ApiPaginatedResponse(AdminSecurityEventResponseDto)
   @ApiProblemResponses(400)
   list(@Query() query: ListSecurityEventsQueryDto): Promise<Page<AdminSecurityEventResponseDto>> {

@@ -21,6 +21,8 @@ export const SecurityEventType = {
   UserEnabled: 'USER_ENABLED',
   UserDeleted: 'USER_DELETED',
   RoleChanged: 'ROLE_CHANGED',
+  ApiKeyCreated: 'API_KEY_CREATED',
+  ApiKeyRevoked: 'API_KEY_REVOKED',
 } as const;
 export type SecurityEventType = (typeof SecurityEventType)[keyof typeof SecurityEventType];
 

@@ -6,6 +6,7 @@ import {
   type SecurityEventDetailsDto,
   type SecurityEventResponseDto,
 } from './dto/security-event-response.dto.js';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../iam/permissions.js';
 import { SecurityEventType } from './security-events.repository.js';
 
 type Details = Record<string, unknown>;
@@ -13,6 +14,14 @@ type Details = Record<string, unknown>;
 const word = (value: unknown) => (typeof value === 'string' && /^[A-Za-z_]{1,64}$/.test(value) ? value : undefined);
 const count = (value: unknown) => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : undefined);
 const flag = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
+const uuid = (value: unknown) =>
+  typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)
+    ? value
+    : undefined;
+const scopes = (value: unknown) =>
+  typeof value === 'string'
+    ? value.split(' ').filter((scope): scope is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(scope))
+    : undefined;
 const role = (value: unknown) => (Object.values(Role).includes(value as Role) ? (value as Role) : undefined);
 
 /**
@@ -28,6 +37,12 @@ const SHOWN_DETAILS: Partial<Record<SecurityEventType, (details: Details) => Sec
   [SecurityEventType.RefreshTokenReused]: (d) => ({ sessionWasActive: flag(d.sessionWasActive) }),
   [SecurityEventType.RoleChanged]: (d) => ({ previousRole: role(d.from), newRole: role(d.to) }),
   [SecurityEventType.EmailChangeCancelled]: (d) => ({ reverted: flag(d.reverted) }),
+  [SecurityEventType.ApiKeyCreated]: (d) => ({ apiKeyId: uuid(d.apiKeyId), scopes: scopes(d.scopes) }),
+  [SecurityEventType.ApiKeyRevoked]: (d) => ({
+    apiKeyId: uuid(d.apiKeyId),
+    reason: word(d.reason),
+    count: count(d.count),
+  }),
 };
 
 function detailsOf(event: SecurityEvent): SecurityEventDetailsDto {

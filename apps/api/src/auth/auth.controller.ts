@@ -3,7 +3,7 @@ import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses, NoStore } from '@app/common';
 import { StrictRateLimit } from '../core/rate-limit/rate-limit.decorator.js';
-import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { sessionIdOf, type AuthUser, type ClientInfo } from '../iam/auth-user.js';
 import { Auth } from '../iam/decorators/auth.decorator.js';
 import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
 import { Public } from '../iam/decorators/public.decorator.js';
@@ -127,7 +127,7 @@ export class AuthController {
   @Auth()
   @HttpCode(HttpStatus.NO_CONTENT)
   logout(@CurrentUser() user: AuthUser, @Client() client: ClientInfo): Promise<void> {
-    return this.sessions.revoke(user.id, user.sessionId, SessionRevocationReason.Logout, client);
+    return this.sessions.revoke(user.id, sessionIdOf(user), SessionRevocationReason.Logout, client);
   }
 
   /**

@@ -3,7 +3,7 @@ import { AppConfig } from '@app/config';
 import { hashPassword, normalizeEmail, ValidationFailedError, verifyPassword } from '@app/common';
 import type { User } from '@app/database';
 import { SecurityEventsRepository, SecurityEventType } from '../audit/security-events.repository.js';
-import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { sessionIdOf, type AuthUser, type ClientInfo } from '../iam/auth-user.js';
 import { PasswordConfirmations } from '../iam/password-confirmations.js';
 import { passwordChangedMail, passwordResetMail } from '../mail/mail-templates.js';
 import { Mailer } from '../mail/mailer.service.js';
@@ -173,7 +173,7 @@ export class AuthService {
       throw new IncorrectPasswordError('currentPassword');
     await this.users.setPassword(user.id, await this.acceptedHash(newPassword, user.email, user.name, 'newPassword'));
     await this.sessions.revokeAll(user.id, SessionRevocationReason.PasswordChanged, {
-      exceptSessionId: caller.sessionId,
+      exceptSessionId: sessionIdOf(caller),
       client,
       actorId: user.id,
     });
@@ -181,7 +181,7 @@ export class AuthService {
       type: SecurityEventType.PasswordChanged,
       userId: user.id,
       actorId: user.id,
-      sessionId: caller.sessionId,
+      sessionId: sessionIdOf(caller),
       client,
     });
     await this.notifyPasswordChanged(user);

@@ -20,6 +20,9 @@ export const REDACTED_PATHS = [
   '*.token',
   '*.authorization',
   '*.cookie',
+  '*["x-api-key"]',
+  '*.apiKey',
+  '*.key',
 ];
 
 /** The id of the request being handled, for the log lines written while handling it. */

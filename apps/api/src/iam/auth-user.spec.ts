@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyRequest } from 'fastify';
-import { clientInfoOf, USER_AGENT_MAX_LENGTH } from './auth-user.js';
+import { clientInfoOf, sessionIdOf, USER_AGENT_MAX_LENGTH } from './auth-user.js';
+import { ApiKeyNotAcceptedError } from './iam.errors.js';
 
 const request = (ip: string, userAgent?: string) => ({ ip, headers: { 'user-agent': userAgent } }) as FastifyRequest;
 
@@ -19,5 +20,13 @@ describe(clientInfoOf.name, () => {
   it('cuts the User-Agent for storage', () => {
     expect(clientInfoOf(request('203.0.113.7', 'x'.repeat(1_000))).userAgent).toHaveLength(USER_AGENT_MAX_LENGTH);
     expect(clientInfoOf(request('203.0.113.7')).userAgent).toBeUndefined();
+  });
+});
+
+describe(sessionIdOf.name, () => {
+  it("is the access token's session, and refuses a caller by API key (which has none)", () => {
+    expect(sessionIdOf({ id: 'user-1', sessionId: 'session-1', role: 'USER' })).toBe('session-1');
+    const byKey = { id: 'user-1', sessionId: null, role: 'USER' as const, apiKey: { id: 'key-1', scopes: [] } };
+    expect(() => sessionIdOf(byKey)).toThrow(ApiKeyNotAcceptedError);
   });
 });

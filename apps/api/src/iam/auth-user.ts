@@ -1,12 +1,29 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Role } from '@app/database';
+import { ApiKeyNotAcceptedError } from './iam.errors.js';
+import type { ApiKeyScope } from './permissions.js';
 
-/** The authenticated caller, taken from a verified access token (no database read). */
+/**
+ * The authenticated caller: from a verified access token (no database read), or from an API key
+ * (its owner, with the key's id and scopes).
+ */
 export interface AuthUser {
   id: string;
-  sessionId: string;
+  /** The access token's session; null for an API key, which has none. */
+  sessionId: string | null;
   role: Role;
+  /** Set when the caller authenticated with an API key. */
+  apiKey?: { id: string; scopes: readonly ApiKeyScope[] };
+}
+
+/**
+ * The session of the caller's access token, on routes that refuse API keys (those that take it
+ * have no other callers): an API key reaching one is refused as the guard would.
+ */
+export function sessionIdOf(user: AuthUser): string {
+  if (user.sessionId === null) throw new ApiKeyNotAcceptedError();
+  return user.sessionId;
 }
 
 /** Where a request comes from, recorded on sessions and security events. */

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '@app/config';
+import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator.js';
+import { ApiKeyCredentialsRepository } from './api-keys/api-key-credentials.repository.js';
 import { AccessTokenGuard } from './access-tokens/access-token.guard.js';
 import { AccessTokens, accessTokenJwtOptions } from './access-tokens/access-tokens.js';
 import { JwtStrategy } from './access-tokens/jwt.strategy.js';
@@ -14,7 +16,8 @@ import { RevokedSessionsRepository } from './revocation/revoked-sessions.reposit
  * revocation state every request is checked against, registers the global deny-by-default guard
  * (`@Public()` opens a route, `@Auth(...)` names the permissions it needs), and re-checks a signed-in
  * caller's password before sensitive changes (`PasswordConfirmations`, locked out after repeated
- * failures). Features import its decorators and `AuthUser`; sessions import it to sign tokens and
+ * failures). The same guard authenticates API keys (`ApiKeyAuthenticator`) on the routes marked
+ * `@ApiKeyScope(...)`. Features import its decorators and `AuthUser`; sessions import it to sign tokens and
  * record revocations. It imports no feature.
  */
 @Module({
@@ -26,6 +29,8 @@ import { RevokedSessionsRepository } from './revocation/revoked-sessions.reposit
   ],
   providers: [
     AccessTokens,
+    ApiKeyAuthenticator,
+    ApiKeyCredentialsRepository,
     JwtStrategy,
     PasswordConfirmations,
     RevokedSessions,

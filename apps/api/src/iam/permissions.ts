@@ -6,6 +6,10 @@ import { Role } from '@app/database';
  * a migration; the compiler then asks for its entry here.)
  */
 export const Permission = {
+  /** Read one's own account and security events (every role; what an API key can be given). */
+  ProfileRead: 'profile:read',
+  /** Read one's own subscription, invoices and entitlements (every role). */
+  BillingRead: 'billing:read',
   UsersRead: 'users:read',
   UsersWrite: 'users:write',
   BillingManage: 'billing:manage',
@@ -15,7 +19,7 @@ export const Permission = {
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  [Role.USER]: [],
+  [Role.USER]: [Permission.ProfileRead, Permission.BillingRead],
   [Role.ADMIN]: Object.values(Permission),
 };
 
@@ -23,3 +27,16 @@ export function hasPermissions(role: Role, required: readonly Permission[]): boo
   const granted = ROLE_PERMISSIONS[role];
   return required.every((permission) => granted.includes(permission));
 }
+
+/**
+ * The permissions an API key may be given (its scopes): read-only ones, each accepted by the routes
+ * marked `@ApiKeyScope(scope)`. A key is limited to the scopes it was created with that its owner's
+ * role still holds; every other route refuses keys.
+ */
+export const API_KEY_SCOPES = [
+  Permission.ProfileRead,
+  Permission.BillingRead,
+  Permission.UsersRead,
+  Permission.AuditRead,
+] as const satisfies readonly Permission[];
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

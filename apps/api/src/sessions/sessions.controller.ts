@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiArrayResponse, ApiProblemResponses } from '@app/common';
-import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { sessionIdOf, type AuthUser, type ClientInfo } from '../iam/auth-user.js';
 import { Auth } from '../iam/decorators/auth.decorator.js';
 import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
 import { SessionIdParamDto } from './dto/session-id-param.dto.js';
@@ -23,7 +23,7 @@ export class SessionsController {
   @Get()
   @ApiArrayResponse(SessionResponseDto, MAX_LISTED_SESSIONS, 'The active sessions, most recently used first.')
   list(@CurrentUser() user: AuthUser): Promise<SessionResponseDto[]> {
-    return this.sessions.listActive(user.id, user.sessionId);
+    return this.sessions.listActive(user.id, sessionIdOf(user));
   }
 
   /**

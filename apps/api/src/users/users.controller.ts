@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Quer
 import { ApiTags } from '@nestjs/swagger';
 import { ApiPaginatedResponse, ApiProblemResponses, type Page } from '@app/common';
 import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
+import { ApiKeyScope } from '../iam/decorators/api-key-scope.decorator.js';
 import { Auth } from '../iam/decorators/auth.decorator.js';
 import { Client, CurrentUser } from '../iam/decorators/current-user.decorator.js';
 import { Permission } from '../iam/permissions.js';
@@ -25,6 +26,7 @@ export class UsersController {
    */
   @Get('me')
   @Auth()
+  @ApiKeyScope(Permission.ProfileRead)
   getMe(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
     return this.users.getMe(user.id);
   }
@@ -81,6 +83,7 @@ export class UsersController {
    */
   @Get()
   @Auth(Permission.UsersRead)
+  @ApiKeyScope(Permission.UsersRead)
   @ApiPaginatedResponse(AdminUserResponseDto)
   @ApiProblemResponses(400)
   list(@Query() query: ListUsersQueryDto): Promise<Page<AdminUserResponseDto>> {
@@ -94,6 +97,7 @@ export class UsersController {
    */
   @Get(':id')
   @Auth(Permission.UsersRead)
+  @ApiKeyScope(Permission.UsersRead)
   @ApiProblemResponses(400, 404)
   getById(@Param() params: UserIdParamDto): Promise<AdminUserResponseDto> {
     return this.users.getById(params.id);

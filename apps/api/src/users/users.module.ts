@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { IamModule } from '../iam/iam.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -9,7 +10,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [AuditModule, IamModule, SessionsModule],
+  imports: [ApiKeysModule, AuditModule, IamModule, SessionsModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserTokensService, UserTokensRepository],
   exports: [UsersService, UserTokensService],

@@ -1,3 +1,4 @@
+import { ApiKeyRevocationReason, type ApiKeysService } from '../api-keys/api-keys.service.js';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppCache } from '@app/redis';
 import { ValidationFailedError } from '@app/common';
@@ -43,6 +44,7 @@ function makeCollaborators() {
       retireIssuedAfter: vi.fn<UserTokensService['retireIssuedAfter']>(),
     },
     sessions: { revokeAll: vi.fn<SessionsService['revokeAll']>() },
+    apiKeys: { revokeAll: vi.fn<ApiKeysService['revokeAll']>() },
     events: { record: vi.fn<SecurityEventsRepository['record']>() },
     cache: {
       key: vi.fn((module: string, ...parts: Array<string | number>) => [module, ...parts].join(':')),
@@ -64,6 +66,7 @@ describe(UsersService.name, () => {
     deps.users.emailInUse.mockResolvedValue(false);
     deps.tokens.retireIssuedAfter.mockResolvedValue(undefined);
     deps.sessions.revokeAll.mockResolvedValue(1);
+    deps.apiKeys.revokeAll.mockResolvedValue(undefined);
     deps.events.record.mockResolvedValue(undefined);
     deps.cache.del.mockResolvedValue(undefined);
     deps.mailer.send.mockResolvedValue(undefined);
@@ -76,6 +79,7 @@ describe(UsersService.name, () => {
       deps.mailer as unknown as Mailer,
       deps.passwords as unknown as PasswordConfirmations,
       makeConfig(),
+      deps.apiKeys as unknown as ApiKeysService,
     );
   });
 
@@ -89,6 +93,10 @@ describe(UsersService.name, () => {
   /** The deletion ended every session of `userId` and was recorded, both with `actorId` as who did it. */
   function expectDeletionRecorded(userId: string, actorId: string) {
     expect(deps.sessions.revokeAll).toHaveBeenCalledWith(userId, SessionRevocationReason.UserDeleted, {
+      client,
+      actorId,
+    });
+    expect(deps.apiKeys.revokeAll).toHaveBeenCalledWith(userId, ApiKeyRevocationReason.UserDeleted, {
       client,
       actorId,
     });
@@ -298,6 +306,10 @@ describe(UsersService.name, () => {
         { keepAnActiveAdmin: true, retireTokens: [PASSWORD_RESET, EMAIL_CHANGE] },
       );
       expect(deps.sessions.revokeAll).toHaveBeenCalledWith(user.id, SessionRevocationReason.UserDisabled, {
+        client,
+        actorId: actor.id,
+      });
+      expect(deps.apiKeys.revokeAll).toHaveBeenCalledWith(user.id, ApiKeyRevocationReason.UserDisabled, {
         client,
         actorId: actor.id,
       });

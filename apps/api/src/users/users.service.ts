@@ -3,6 +3,7 @@ import { AppCache } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { normalizeEmail, toPage, ValidationFailedError, type Page } from '@app/common';
 import { UserTokenPurpose, type User } from '@app/database';
+import { ApiKeyRevocationReason, ApiKeysService } from '../api-keys/api-keys.service.js';
 import { SecurityEventsRepository, SecurityEventType } from '../audit/security-events.repository.js';
 import type { AuthUser, ClientInfo } from '../iam/auth-user.js';
 import { PasswordConfirmations } from '../iam/password-confirmations.js';
@@ -54,6 +55,7 @@ export class UsersService {
     private readonly mailer: Mailer,
     private readonly passwords: PasswordConfirmations,
     private readonly config: AppConfig,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   /** Served from the cache; every write below invalidates it. */
@@ -117,7 +119,7 @@ export class UsersService {
     return toAdminUserResponse(await this.require(id));
   }
 
-  /** Role and status changes sign the user out everywhere, at once. */
+  /** Role and status changes sign the user out everywhere, at once; disabling revokes the user's API keys too. */
   async adminUpdate(
     actor: AuthUser,
     id: string,
@@ -144,6 +146,7 @@ export class UsersService {
     const recorded = { userId: id, actorId: actor.id, client };
     if (update.status === 'DISABLED') {
       await this.sessions.revokeAll(id, SessionRevocationReason.UserDisabled, { client, actorId: actor.id });
+      await this.apiKeys.revokeAll(id, ApiKeyRevocationReason.UserDisabled, { client, actorId: actor.id });
       await this.events.record({ type: SecurityEventType.UserDisabled, ...recorded });
     } else if (update.status === 'ACTIVE') {
       await this.events.record({ type: SecurityEventType.UserEnabled, ...recorded });
@@ -360,6 +363,7 @@ export class UsersService {
       { retireTokens: Object.values(UserTokenPurpose), keepAnActiveAdmin: true },
     );
     await this.sessions.revokeAll(user.id, SessionRevocationReason.UserDeleted, { client, actorId });
+    await this.apiKeys.revokeAll(user.id, ApiKeyRevocationReason.UserDeleted, { client, actorId });
     await this.events.record({ type: SecurityEventType.UserDeleted, userId: user.id, actorId, client });
   }
 

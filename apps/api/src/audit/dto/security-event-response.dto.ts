@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Role } from '@app/database';
 import { USER_AGENT_MAX_LENGTH } from '../../iam/auth-user.js';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../../iam/permissions.js';
 import { SECURITY_EVENT_TYPES } from './list-security-events-query.dto.js';
 import type { SecurityEventType } from '../security-events.repository.js';
 
@@ -35,7 +36,8 @@ export class SecurityEventActorDto {
 export class SecurityEventDetailsDto {
   /**
    * Why: of a failed sign-in (`wrong_password`, `unknown_email`) or of a session revocation
-   * (`LOGOUT`, `USER_DISABLED`, `PASSWORD_RESET`...).
+   * (`LOGOUT`, `USER_DISABLED`, `PASSWORD_RESET`...) or of an API key revocation (`REVOKED_BY_USER`,
+   * `USER_DISABLED`, `USER_DELETED`).
    */
   @ApiPropertyOptional({ maxLength: 64, pattern: '^[A-Za-z_]+$' })
   reason?: string;
@@ -44,7 +46,7 @@ export class SecurityEventDetailsDto {
   @ApiPropertyOptional({ maxLength: 64, pattern: '^[A-Za-z_]+$' })
   scope?: string;
 
-  /** How many sessions `ALL_SESSIONS_REVOKED` ended. */
+  /** How many sessions `ALL_SESSIONS_REVOKED` ended, or API keys `API_KEY_REVOKED` revoked at once. */
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 })
   count?: number;
 
@@ -61,6 +63,19 @@ export class SecurityEventDetailsDto {
 
   /** `REFRESH_TOKEN_REUSED`: whether the session was still active (it is revoked now). */
   sessionWasActive?: boolean;
+
+  /** `API_KEY_CREATED`, `API_KEY_REVOKED`: the key's id (the ids of `GET /v1/users/me/api-keys`). */
+  @ApiPropertyOptional({ format: 'uuid' })
+  apiKeyId?: string;
+
+  /** `API_KEY_CREATED`: the scopes the key was given. */
+  @ApiPropertyOptional({
+    enum: API_KEY_SCOPES,
+    enumName: 'ApiKeyScope',
+    isArray: true,
+    maxItems: API_KEY_SCOPES.length,
+  })
+  scopes?: ApiKeyScope[];
 }
 
 /** One entry of the caller's security event log: what happened, by whom, from where and when. */

@@ -12,6 +12,7 @@ import {
 } from '@app/common';
 import { Idempotent } from '../../core/idempotency/idempotent.decorator.js';
 import type { AuthUser } from '../../iam/auth-user.js';
+import { ApiKeyScope } from '../../iam/decorators/api-key-scope.decorator.js';
 import { Auth } from '../../iam/decorators/auth.decorator.js';
 import { CurrentUser } from '../../iam/decorators/current-user.decorator.js';
 import { Public } from '../../iam/decorators/public.decorator.js';
@@ -60,6 +61,7 @@ export class BillingController {
    */
   @Get('subscription')
   @Auth()
+  @ApiKeyScope(Permission.BillingRead)
   @ApiProblemResponses(404)
   getSubscription(@CurrentUser() user: AuthUser): Promise<SubscriptionResponseDto> {
     return this.billing.getSubscription(user.id);
@@ -178,6 +180,7 @@ export class BillingController {
    */
   @Get('invoices')
   @Auth()
+  @ApiKeyScope(Permission.BillingRead)
   @NoStore()
   @ApiPaginatedResponse(InvoiceResponseDto)
   @ApiProblemResponses(400)
@@ -194,6 +197,7 @@ export class BillingController {
    */
   @Get('entitlements')
   @Auth()
+  @ApiKeyScope(Permission.BillingRead)
   getEntitlements(@CurrentUser() user: AuthUser): Promise<EntitlementsResponseDto> {
     return this.entitlementsService.effective(user.id);
   }

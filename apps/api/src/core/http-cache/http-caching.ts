@@ -22,8 +22,8 @@ export function ifNoneMatchMatches(header: string | undefined, etag: string): bo
 
 /**
  * Cache headers for CDNs and browsers, set as each answer is sent:
- * - an answer to an authenticated request (`Authorization` sent) that names no `Cache-Control` of
- *   its own is `private, no-store`: personal data never lands in a shared cache or on disk;
+ * - an answer to an authenticated request (`Authorization` or `X-API-Key` sent) that names no
+ *   `Cache-Control` of its own is `private, no-store`: personal data never lands in a shared cache or on disk;
  * - a route's `public` `Cache-Control` (`@SharedCache()`, the published spec) holds for its
  *   successful answers only: an error (a 400, a 503 while the database is down) is `no-store`, or
  *   a CDN would keep serving it;
@@ -34,7 +34,9 @@ export function registerHttpCaching(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     const cacheControl = reply.getHeader('cache-control');
     if (cacheControl === undefined) {
-      if (request.headers.authorization !== undefined) void reply.header('cache-control', PRIVATE_NO_STORE);
+      if (request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined) {
+        void reply.header('cache-control', PRIVATE_NO_STORE);
+      }
       done(null, payload);
       return;
     }

@@ -1,3 +1,5 @@
+import { API_KEY_PREFIX } from '../../iam/api-keys/api-key-format.js';
+import { API_KEY_SCHEME } from '../../iam/decorators/api-key-scope.decorator.js';
 import type { INestApplication } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import {
@@ -65,6 +67,21 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
           "server's clock), and a revocation check of its session on every request.",
       },
       'bearer',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description:
+          `An API key of \`POST /v1/users/me/api-keys\` (\`${API_KEY_PREFIX}_<publicId>_<secret>\`), for machine clients: ` +
+          'it authenticates as its owner, limited to its scopes, on the routes that list this scheme (each needs one ' +
+          'scope; any other route answers 403 `API_KEY_NOT_ACCEPTED`). Send it as `X-API-Key: <key>` or as ' +
+          '`Authorization: Bearer <key>` (recognised by its prefix). Unknown, expired or revoked keys, and keys of a ' +
+          'disabled or deleted owner, are 401 `INVALID_API_KEY`; each key has its own rate limit ' +
+          '(`API_KEY_RATE_LIMIT_PER_MINUTE`), besides the per-IP one.',
+      },
+      API_KEY_SCHEME,
     )
     .addApiKey(
       {

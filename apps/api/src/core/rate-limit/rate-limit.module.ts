@@ -5,6 +5,8 @@ import type { FastifyRequest } from 'fastify';
 import { createThrottlerStorage, RedisConnection } from '@app/redis';
 import { AppConfig } from '@app/config';
 import { normalizeEmail } from '@app/common';
+import { hashApiKey } from '../../iam/api-keys/api-key-format.js';
+import { presentedApiKeyToCount } from '../../iam/api-keys/presented-api-key.js';
 import { clientBucketOf } from './client-bucket.js';
 import {
   RATE_LIMIT_WINDOW_SECONDS,
@@ -32,9 +34,17 @@ function accountOf(context: ExecutionContext): string | undefined {
   return typeof body?.email === 'string' && body.email.length <= 320 ? normalizeEmail(body.email) : undefined;
 }
 
+/** The per-key bucket of a request presenting an API key: the key's SHA-256, never the key itself. */
+function apiKeyBucketOf(context: ExecutionContext): string | undefined {
+  const key = presentedApiKeyToCount(context.switchToHttp().getRequest<FastifyRequest>().headers);
+  return key === undefined || key === '' ? undefined : hashApiKey(key);
+}
+
 /**
  * Rate limits, global: a general per-IP limit on every route, and a strict one on credential
- * routes (`@StrictRateLimit()`), per IP and (except on login) per account. An IPv6 client is
+ * routes (`@StrictRateLimit()`), per IP and (except on login) per account, and one per API key
+ * (`API_KEY_RATE_LIMIT_PER_MINUTE`, all routes together) on requests that present a key, besides
+ * the per-IP one (so made-up keys can't buy a client more requests). An IPv6 client is
  * counted by its /64 ({@link clientBucketOf}). Runs before
  * authentication. Counts live in Redis when REDIS_URL is set (shared by all instances; in memory
  * per instance otherwise). Login's per-account protection is auth's `LoginLockout`, which counts
@@ -66,6 +76,16 @@ function accountOf(context: ExecutionContext): string | undefined {
             setHeaders: false,
             skipIf: (context) => accountOf(context) === undefined,
             getTracker: (_req, context) => `account:${accountOf(context)}`,
+          },
+          {
+            name: 'api-key',
+            ttl: WINDOW_MS,
+            limit: config.apiKeys.perMinute,
+            setHeaders: false,
+            skipIf: (context) => apiKeyBucketOf(context) === undefined,
+            getTracker: (_req, context) => `api-key:${apiKeyBucketOf(context)}`,
+            // One bucket per key across every route (the built-in key names the route too).
+            generateKey: (_context, tracker, name) => `${name}:${tracker}`,
           },
         ],
       }),

@@ -3,10 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Role } from '@app/database';
 import { makeConfig, makeHttpContext } from '../../../../../test/utils/builders.js';
+import type { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator.js';
 import type { AuthUser } from '../auth-user.js';
+import { ApiKeyScope } from '../decorators/api-key-scope.decorator.js';
 import { Auth } from '../decorators/auth.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
-import { InsufficientPermissionsError, InvalidAccessTokenError } from '../iam.errors.js';
+import {
+  ApiKeyNotAcceptedError,
+  ApiKeyScopeMissingError,
+  InsufficientPermissionsError,
+  InvalidAccessTokenError,
+  InvalidApiKeyError,
+} from '../iam.errors.js';
 import { Permission } from '../permissions.js';
 import type { RevokedSessions } from '../revocation/revoked-sessions.js';
 import { AccessTokenGuard } from './access-token.guard.js';
@@ -28,6 +36,22 @@ class RoutesController {
   signedIn(): void {}
   @Auth(Permission.UsersWrite)
   adminOnly(): void {}
+  @Auth()
+  @ApiKeyScope(Permission.ProfileRead)
+  profileRead(): void {}
+  @Auth(Permission.UsersRead)
+  @ApiKeyScope(Permission.UsersRead)
+  usersRead(): void {}
+}
+
+const API_KEY = `nsk_${'a'.repeat(12)}_${'b'.repeat(44)}`;
+
+/** The owner an API key authenticates as: `scopes` are the key's. */
+function makeKeyUser({
+  role = 'USER' as Role,
+  scopes = [Permission.ProfileRead] as NonNullable<AuthUser['apiKey']>['scopes'],
+} = {}): AuthUser {
+  return { id: 'user-1', sessionId: null, role, apiKey: { id: 'key-1', scopes } };
 }
 
 /** A request to one of RoutesController's routes, with `Authorization: Bearer <token>` when given. */
@@ -47,6 +71,7 @@ describe(AccessTokenGuard.name, () => {
   const tokens = makeAccessTokens();
   let revoked: { isRevoked: Mock<RevokedSessions['isRevoked']> };
   let sut: AccessTokenGuard;
+  let apiKeys: { authenticate: Mock<ApiKeyAuthenticator['authenticate']> };
 
   const makeRevokedSessions = (isRevoked = false) => ({
     isRevoked: vi.fn<RevokedSessions['isRevoked']>().mockResolvedValue(isRevoked),
@@ -55,8 +80,9 @@ describe(AccessTokenGuard.name, () => {
     new JwtStrategy(config, revokedSessions as unknown as RevokedSessions);
 
   beforeEach(() => {
+    apiKeys = { authenticate: vi.fn<ApiKeyAuthenticator['authenticate']>().mockResolvedValue(makeKeyUser()) };
     revoked = makeRevokedSessions();
-    sut = new AccessTokenGuard(new Reflector(), makeStrategy(revoked));
+    sut = new AccessTokenGuard(new Reflector(), makeStrategy(revoked), apiKeys as unknown as ApiKeyAuthenticator);
   });
 
   const sign = (role: Role = 'USER', signer = tokens, id = 'user-1') => signer.sign({ id, role }, 'session-1');
@@ -94,7 +120,7 @@ describe(AccessTokenGuard.name, () => {
   it("reads a route's decorators once, and still verifies every request's token", async () => {
     const reflector = new Reflector();
     const read = vi.spyOn(reflector, 'getAllAndOverride');
-    sut = new AccessTokenGuard(reflector, makeStrategy(revoked));
+    sut = new AccessTokenGuard(reflector, makeStrategy(revoked), apiKeys as unknown as ApiKeyAuthenticator);
     const token = await sign('ADMIN');
 
     for (let i = 0; i < 3; i++)
@@ -141,5 +167,60 @@ describe(AccessTokenGuard.name, () => {
     revoked.isRevoked.mockRejectedValue(failure);
 
     await expect(sut.canActivate(requestTo('signedIn', await sign()).context)).rejects.toBe(failure);
+  });
+
+  describe('with an API key', () => {
+    const withKey = (route: keyof RoutesController, headers: Record<string, string>) => {
+      const built = requestTo(route);
+      Object.assign(built.request.headers, headers);
+      return built;
+    };
+
+    it.each([
+      ['X-API-Key', { 'x-api-key': API_KEY }],
+      ['Authorization: Bearer', { authorization: `Bearer ${API_KEY}` }],
+    ])('authenticates it from %s on a route that accepts its scope, as its owner', async (_, headers) => {
+      const { request, context } = withKey('profileRead', headers);
+
+      await expect(sut.canActivate(context)).resolves.toBe(true);
+      expect(apiKeys.authenticate).toHaveBeenCalledWith(API_KEY);
+      expect(request.user).toEqual(makeKeyUser());
+      expect(revoked.isRevoked).not.toHaveBeenCalled();
+    });
+
+    it('refuses it on a route that accepts no key (API_KEY_NOT_ACCEPTED), after authenticating it', async () => {
+      await expect(sut.canActivate(withKey('signedIn', { 'x-api-key': API_KEY }).context)).rejects.toThrow(
+        ApiKeyNotAcceptedError,
+      );
+      expect(apiKeys.authenticate).toHaveBeenCalledTimes(1);
+    });
+
+    it("refuses a scope the key lacks, and one its owner's role no longer holds (API_KEY_SCOPE_MISSING)", async () => {
+      await expect(sut.canActivate(withKey('usersRead', { 'x-api-key': API_KEY }).context)).rejects.toThrow(
+        ApiKeyScopeMissingError,
+      );
+      // Given users:read while an administrator, then demoted.
+      apiKeys.authenticate.mockResolvedValue(makeKeyUser({ role: 'USER', scopes: [Permission.UsersRead] }));
+      await expect(sut.canActivate(withKey('usersRead', { 'x-api-key': API_KEY }).context)).rejects.toThrow(
+        ApiKeyScopeMissingError,
+      );
+      apiKeys.authenticate.mockResolvedValue(makeKeyUser({ role: 'ADMIN', scopes: [Permission.UsersRead] }));
+      await expect(sut.canActivate(withKey('usersRead', { 'x-api-key': API_KEY }).context)).resolves.toBe(true);
+    });
+
+    it('refuses a key sent with an Authorization header too, before any lookup', async () => {
+      const headers = { 'x-api-key': API_KEY, authorization: `Bearer ${await sign()}` };
+      await expect(sut.canActivate(withKey('profileRead', headers).context)).rejects.toThrow(InvalidApiKeyError);
+      expect(apiKeys.authenticate).not.toHaveBeenCalled();
+    });
+
+    it('passes the authenticator refusal on, and leaves a bearer JWT to the access-token path', async () => {
+      apiKeys.authenticate.mockRejectedValue(new InvalidApiKeyError());
+      await expect(sut.canActivate(withKey('profileRead', { 'x-api-key': API_KEY }).context)).rejects.toThrow(
+        InvalidApiKeyError,
+      );
+      await expect(sut.canActivate(requestTo('profileRead', await sign()).context)).resolves.toBe(true);
+      expect(apiKeys.authenticate).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -7,13 +7,14 @@ export const PERMISSIONS_KEY = 'auth:permissions';
 
 /**
  * Requires a valid access token and, optionally, permissions; declares the same in OpenAPI
- * (bearer security, 401, and 403 when permissions are required). Every route without `@Public()`
- * already requires a token; `@Auth()` documents it and adds the permission check.
+ * (bearer security, 401, and 403: missing permissions, or an API key the route does not accept).
+ * Every route without `@Public()` already requires a token; `@Auth()` documents it and adds the
+ * permission check.
  */
 export function Auth(...permissions: Permission[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(PERMISSIONS_KEY, permissions),
     ApiBearerAuth('bearer'),
-    permissions.length > 0 ? ApiProblemResponses(401, 403) : ApiProblemResponses(401),
+    ApiProblemResponses(401, 403),
   );
 }
