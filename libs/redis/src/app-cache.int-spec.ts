@@ -261,9 +261,9 @@ describe('AppCache when Redis fails', () => {
       error.mockRestore();
 
       await restore();
-      await eventually(async () => (await sut.read(kept)).status === 'hit', 20_000);
+      await eventually(async () => (await sut.read(kept)).status === 'hit', 45_000);
       await expect(sut.get(kept)).resolves.toBe('kept');
       expect(await rawGet(sut.key('spec', 'flood', MAX_UNDELETED_KEYS))).toBeNull();
-    }, 60_000);
+    }, 90_000);
   }
 });

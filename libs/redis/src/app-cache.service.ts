@@ -20,7 +20,7 @@ export const STALE_REFILL_WINDOW_MS = 1_000;
  */
 export const MAX_UNDELETED_KEYS = 100_000;
 /** Keys per deletion of what an outage left undeleted, and the wait before a failed batch is tried again. */
-const UNDELETED_BATCH_SIZE = 200;
+const UNDELETED_BATCH_SIZE = 1_000;
 const UNDELETED_RETRY_MS = 1_000;
 
 /**
@@ -159,7 +159,11 @@ export class AppCache implements OnApplicationShutdown {
   private async deleteUndeletedBatches(): Promise<void> {
     while (this.undeleted.size > 0) {
       const batch = [...this.undeleted].slice(0, UNDELETED_BATCH_SIZE);
-      const deleted = await this.attempt('del', `${batch.length} keys left undeleted`, () => this.cache.mdel(batch));
+      // One DEL of the batch (the store keeps keys as AppCache spells them), not a transaction of one
+      // DEL per key: a batch must fit in CACHE_OPERATION_TIMEOUT_MS on a busy server too.
+      const client = this.redis.client;
+      const remove = (): Promise<unknown> => (client ? client.del(batch) : this.cache.mdel(batch));
+      const deleted = await this.attempt('del', `${batch.length} keys left undeleted`, remove);
       if (!deleted.ok) {
         if (this.redis.isReady) this.retryTimer ??= setTimeout(() => this.retryUndeleted(), UNDELETED_RETRY_MS).unref();
         return; // otherwise the next 'ready' tries again
