@@ -60,7 +60,9 @@ export class AppCache implements OnApplicationShutdown {
    * value, or get it back (a network partition, a restart with persistence): until they are deleted
    * they read as unavailable and are not stored, and they are deleted as soon as Redis is ready again.
    */
-  private readonly undeleted = new Set<string>();
+  private readonly undeleted = new Map<string, number>();
+  /** Counts the failed deletions, so a batch forgets a key only if no deletion of it failed since. */
+  private failures = 0;
   private bypassing = false;
   private deleting: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -138,7 +140,8 @@ export class AppCache implements OnApplicationShutdown {
   private async deleteOrRemember(keys: string[]): Promise<void> {
     const deleted = await this.attempt('del', keys.join(','), () => this.cache.mdel(keys));
     if (deleted.ok) return;
-    for (const key of keys) this.undeleted.add(key);
+    const failure = ++this.failures;
+    for (const key of keys) this.undeleted.set(key, failure);
     if (this.undeleted.size > MAX_UNDELETED_KEYS && !this.bypassing) {
       this.bypassing = true;
       this.logger.error(
@@ -158,7 +161,9 @@ export class AppCache implements OnApplicationShutdown {
 
   private async deleteUndeletedBatches(): Promise<void> {
     while (this.undeleted.size > 0) {
-      const batch = [...this.undeleted].slice(0, UNDELETED_BATCH_SIZE);
+      const entries: Array<[string, number]> = [];
+      for (const entry of this.undeleted) if (entries.push(entry) === UNDELETED_BATCH_SIZE) break;
+      const batch = entries.map(([key]) => key);
       // One DEL of the batch (the store keeps keys as AppCache spells them), not a transaction of one
       // DEL per key: a batch must fit in CACHE_OPERATION_TIMEOUT_MS on a busy server too.
       const client = this.redis.client;
@@ -168,7 +173,7 @@ export class AppCache implements OnApplicationShutdown {
         if (this.redis.isReady) this.retryTimer ??= setTimeout(() => this.retryUndeleted(), UNDELETED_RETRY_MS).unref();
         return; // otherwise the next 'ready' tries again
       }
-      for (const key of batch) this.undeleted.delete(key);
+      for (const [key, failure] of entries) if (this.undeleted.get(key) === failure) this.undeleted.delete(key);
     }
     if (this.bypassing) this.logger.log('The cache invalidations Redis missed are done: the cache is used again');
     this.bypassing = false;
